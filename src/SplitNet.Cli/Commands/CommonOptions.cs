@@ -1,0 +1,41 @@
+using System.CommandLine;
+using SplitNet.Models.Data;
+
+namespace SplitNet.Cli.Commands;
+
+/// <summary>Options shared by several commands, and where the shipped assets live.</summary>
+internal static class CommonOptions
+{
+    /// <summary>Shipped assets, copied beside the executable at build time.</summary>
+    public static string AssetsDirectory => Path.Combine(AppContext.BaseDirectory, "assets");
+
+    public static string DefaultTeacher => Path.Combine(AssetsDirectory, "models", "teacher");
+
+    public static string SampleDirectory => Path.Combine(AssetsDirectory, "fashion-mnist-sample");
+
+    public static Option<bool> Json() => new("--json")
+    {
+        Description = "Print one JSON object with the results instead of text.",
+    };
+
+    public static Option<string> Data(string fallback) => new("--data")
+    {
+        Description = $"Folder with the Fashion-MNIST IDX files (default: {fallback}).",
+        DefaultValueFactory = _ => fallback,
+    };
+
+    public static Option<string> Teacher() => new("--teacher")
+    {
+        Description = "Teacher bundle folder (manifest.json + safetensors).",
+        DefaultValueFactory = _ => DefaultTeacher,
+    };
+
+    public static Option<int> Threads() => new("--threads")
+    {
+        Description = "Intra-op threads for TorchSharp.",
+        DefaultValueFactory = _ => Environment.ProcessorCount,
+    };
+
+    /// <summary>The test split from <paramref name="directory"/>, or the shipped sample if it is the sample folder.</summary>
+    public static LabeledImages LoadTest(string directory) => FashionMnist.Load(directory, DatasetSplit.Test);
+}

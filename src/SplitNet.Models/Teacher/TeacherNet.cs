@@ -1,0 +1,81 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace SplitNet.Models.Teacher;
+
+/// <summary>
+/// ResNet-style Fashion-MNIST classifier that can be cut after any named stage.
+/// </summary>
+/// <remarks>
+/// <code>
+/// x (1x28x28) ─► stem ─► stage1 ─► stage2 ─► stage3 ─► head ─► logits (10)
+///                32x28x28  32x28x28  64x14x14  128x7x7   pool+linear
+/// </code>
+/// <see cref="Run"/> executes a contiguous range of stages, which is all a split needs: the edge
+/// runs stem..k, the server runs k+1..head.
+/// </remarks>
+public sealed class TeacherNet : Module<Tensor, Tensor>
+{
+    private readonly Sequential stem, stage1, stage2, stage3, head;
+
+    public TeacherNet(TeacherConfig config) : base(nameof(TeacherNet))
+    {
+        Config = config;
+        var w = config.Widths;
+        stem = Sequential(
+            Conv2d(1, w[0], 3, padding: 1, bias: false),
+            BatchNorm2d(w[0]),
+            ReLU());
+        stage1 = Stage(w[0], w[0], config.BlocksPerStage, stride: 1);
+        stage2 = Stage(w[0], w[1], config.BlocksPerStage, stride: 2);
+        stage3 = Stage(w[1], w[2], config.BlocksPerStage, stride: 2);
+        head = Sequential(
+            AdaptiveAvgPool2d(1),
+            Flatten(),
+            Linear(w[2], config.Classes));
+        RegisterComponents();
+    }
+
+    public TeacherConfig Config { get; }
+
+    public override Tensor forward(Tensor x) => Run(x, TeacherStage.Stem, TeacherStage.Head);
+
+    /// <summary>Runs stages <paramref name="first"/> through <paramref name="last"/> inclusive.</summary>
+    public Tensor Run(Tensor x, TeacherStage first, TeacherStage last)
+    {
+        if (last < first)
+        {
+            throw new ArgumentException($"Stage range {first}..{last} is empty.");
+        }
+        using var scope = NewDisposeScope();
+        var y = x;
+        for (var stage = first; stage <= last; stage++)
+        {
+            y = Stage(stage).call(y);
+        }
+        return (ReferenceEquals(y, x) ? x.alias() : y).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The module of one named stage.</summary>
+    public Module<Tensor, Tensor> Stage(TeacherStage stage) => stage switch
+    {
+        TeacherStage.Stem => stem,
+        TeacherStage.Stage1 => stage1,
+        TeacherStage.Stage2 => stage2,
+        TeacherStage.Stage3 => stage3,
+        TeacherStage.Head => head,
+        _ => throw new ArgumentOutOfRangeException(nameof(stage)),
+    };
+
+    private static Sequential Stage(int inChannels, int outChannels, int blocks, int stride)
+    {
+        var modules = new List<Module<Tensor, Tensor>> { new BasicBlock(inChannels, outChannels, stride) };
+        for (int i = 1; i < blocks; i++)
+        {
+            modules.Add(new BasicBlock(outChannels, outChannels, 1));
+        }
+        return Sequential(modules);
+    }
+}

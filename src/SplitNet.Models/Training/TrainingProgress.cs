@@ -1,0 +1,18 @@
+namespace SplitNet.Models.Training;
+
+/// <summary>A progress report from a training loop.</summary>
+/// <param name="Epoch">1-based epoch being run.</param>
+/// <param name="Epochs">Total epochs.</param>
+/// <param name="Step">Steps done in this epoch.</param>
+/// <param name="Steps">Steps per epoch.</param>
+/// <param name="Loss">Running mean training loss of this epoch.</param>
+/// <param name="ImagesPerSecond">Training throughput so far in this epoch.</param>
+/// <param name="TestAccuracy">Set once the epoch's evaluation is done.</param>
+public sealed record TrainingProgress(
+    int Epoch,
+    int Epochs,
+    int Step,
+    int Steps,
+    double Loss,
+    double ImagesPerSecond,
+    double? TestAccuracy = null);
