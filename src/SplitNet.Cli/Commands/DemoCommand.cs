@@ -1,8 +1,33 @@
 using System.CommandLine;
+using System.Net;
+using Microsoft.Extensions.Logging;
+using SplitNet.Server;
 
 namespace SplitNet.Cli.Commands;
 
+/// <summary><c>splitnet demo</c>: server and edge in one process, on the shipped model and sample.</summary>
 internal static class DemoCommand
 {
-    public static Command Create() => new("demo", "Demo.");
+    public static Command Create()
+    {
+        var edge = new EdgeOptions();
+        var command = new Command("demo", "Start a server on a free loopback port and run the edge against it on the shipped sample.");
+        edge.AddTo(command);
+        command.SetAction(async (result, cancellation) =>
+        {
+            var settings = edge.Read(result);
+            await using var server = SplitNetServerHost.Build([], IPAddress.Loopback, 0,
+                options => options.Models = [settings.Teacher], LogLevel.Warning);
+            await server.StartAsync(cancellation);
+            var url = server.Urls.First();
+            if (!settings.Json)
+            {
+                Console.WriteLine($"server on {url}; edge sends {(settings.Count > 0 ? settings.Count : "all")} images from {settings.Data}");
+            }
+            var report = await EdgeCommand.RunAsync(settings, url, cancellation);
+            await server.StopAsync(cancellation);
+            return report.Failed == 0 ? 0 : 1;
+        });
+        return command;
+    }
 }

@@ -1,8 +1,91 @@
 using System.CommandLine;
+using Grpc.Net.Client;
+using SplitNet.Codec;
+using SplitNet.Contracts.V1;
+using SplitNet.Edge;
+using SplitNet.Models.Bundles;
+using SplitNet.Models.Teacher;
 
 namespace SplitNet.Cli.Commands;
 
+/// <summary><c>splitnet edge</c>: the edge node against a running server.</summary>
 internal static class EdgeCommand
 {
-    public static Command Create() => new("edge", "Edge.");
+    public static Command Create()
+    {
+        var server = new Option<string>("--server") { Description = "Server URL, e.g. http://127.0.0.1:50051.", Required = true };
+        var edge = new EdgeOptions();
+        var command = new Command("edge", "Run the head on dataset images, stream coded features to a server, report accuracy, bytes and latency.")
+        {
+            server,
+        };
+        edge.AddTo(command);
+        command.SetAction(async (result, cancellation) =>
+        {
+            var settings = edge.Read(result);
+            var report = await RunAsync(settings, result.GetValue(server)!, cancellation);
+            return report.Failed == 0 ? 0 : 1;
+        });
+        return command;
+    }
+
+    /// <summary>Runs the edge against <paramref name="url"/> and prints predictions and the summary.</summary>
+    public static async Task<EdgeReport> RunAsync(EdgeSettings settings, string url, CancellationToken cancellation)
+    {
+        TorchSharp.torch.set_num_threads(settings.Threads);
+        var images = CommonOptions.LoadTest(settings.Data);
+        if (settings.Count > 0)
+        {
+            images = images.Take(settings.Count);
+        }
+        var (network, manifest) = TeacherBundle.Load(settings.Teacher);
+        var head = new EdgeHead(network, manifest, settings.Split, settings.Codec);
+        using var channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions { MaxReceiveMessageSize = 1 << 20 });
+        var client = new SplitInference.SplitInferenceClient(channel);
+        int shown = 0;
+        var report = await EdgeRunner.RunAsync(head, client, images, new EdgeRunOptions { Window = settings.Window }, outcome =>
+        {
+            if (!settings.Json && Interlocked.Increment(ref shown) <= settings.Show)
+            {
+                var r = outcome.Result;
+                Console.WriteLine(r.Succeeded
+                    ? $"frame {outcome.Index,5}  {r.Response.Predictions[0].Label,-12} p={r.Response.Predictions[0].Probability:F3}  truth {manifest.Labels[outcome.Label],-12} {outcome.PayloadBytes,6} B  {outcome.Latency.TotalMilliseconds,6:F1} ms"
+                    : $"frame {outcome.Index,5}  failed: {r.Response.Error?.Message}");
+            }
+        }, cancellation);
+        Print(settings, manifest, report);
+        return report;
+    }
+
+    private static void Print(EdgeSettings settings, TeacherManifest manifest, EdgeReport report)
+    {
+        if (settings.Json)
+        {
+            JsonOutput.Write(new
+            {
+                model = manifest.ModelId,
+                split = settings.Split.ToString().ToLowerInvariant(),
+                codec = CodecName(settings.Codec),
+                frames = report.Frames,
+                failed = report.Failed,
+                accuracy = report.Accuracy,
+                teacher_accuracy = manifest.Training?.TestAccuracy,
+                bytes_per_frame = report.BytesPerFrame,
+                message_bytes_per_frame = report.MessageBytesPerFrame,
+                latency_ms = new { p50 = report.LatencyMs.P50, p90 = report.LatencyMs.P90, p99 = report.LatencyMs.P99, max = report.LatencyMs.Max, mean = report.LatencyMs.Mean },
+                frames_per_second = report.FramesPerSecond,
+                seconds = report.Seconds,
+            });
+            return;
+        }
+        Console.WriteLine();
+        Console.WriteLine($"model {manifest.ModelId}, split after {settings.Split.ToString().ToLowerInvariant()}, codec {CodecName(settings.Codec)}, window {settings.Window}");
+        Console.WriteLine($"frames          {report.Frames} ({report.Failed} failed)");
+        Console.WriteLine($"accuracy        {report.Accuracy:P2}" + (manifest.Training is { } t ? $"  (teacher: {t.TestAccuracy:P2} on {t.TestImages} test images)" : ""));
+        Console.WriteLine($"bytes/frame     {report.BytesPerFrame:F0} payload, {report.MessageBytesPerFrame:F0} protobuf message");
+        Console.WriteLine($"latency         p50 {report.LatencyMs.P50:F2} ms  p99 {report.LatencyMs.P99:F2} ms  max {report.LatencyMs.Max:F2} ms");
+        Console.WriteLine($"throughput      {report.FramesPerSecond:F0} frames/s over {report.Seconds:F1} s");
+    }
+
+    public static string CodecName(CodecId codec) => codec == CodecId.RawFloat32 ? "float32" : "affine8-lz4";
 }

@@ -1,0 +1,55 @@
+using System.CommandLine;
+using SplitNet.Codec;
+using SplitNet.Models.Teacher;
+
+namespace SplitNet.Cli.Commands;
+
+/// <summary>What the edge runs on and how: shared by <c>edge</c> and <c>demo</c>.</summary>
+internal sealed record EdgeSettings(string Data, string Teacher, TeacherStage Split, CodecId Codec, int Count, int Window, int Show, int Threads, bool Json);
+
+/// <summary>The options behind <see cref="EdgeSettings"/>.</summary>
+internal sealed class EdgeOptions
+{
+    private readonly Option<string> _data = CommonOptions.Data(CommonOptions.SampleDirectory);
+    private readonly Option<string> _teacher = CommonOptions.Teacher();
+    private readonly Option<string> _split = new("--split")
+    {
+        Description = "Stage after which the model is cut.",
+        DefaultValueFactory = _ => "stage2",
+    };
+    private readonly Option<string> _codec = new("--codec")
+    {
+        Description = "Feature codec: affine8-lz4 (8-bit + LZ4) or float32.",
+        DefaultValueFactory = _ => "affine8-lz4",
+    };
+    private readonly Option<int> _count = new("--count") { Description = "Images to send (0 = all)." };
+    private readonly Option<int> _window = new("--window") { Description = "Unanswered frames allowed in flight.", DefaultValueFactory = _ => 16 };
+    private readonly Option<int> _show = new("--show") { Description = "Predictions to print before the summary.", DefaultValueFactory = _ => 10 };
+    private readonly Option<int> _threads = CommonOptions.Threads();
+    private readonly Option<bool> _json = CommonOptions.Json();
+
+    public EdgeOptions()
+    {
+        _split.AcceptOnlyFromAmong("stem", "stage1", "stage2", "stage3");
+        _codec.AcceptOnlyFromAmong("affine8-lz4", "float32");
+    }
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { _data, _teacher, _split, _codec, _count, _window, _show, _threads, _json })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    public EdgeSettings Read(ParseResult result) => new(
+        result.GetValue(_data)!,
+        result.GetValue(_teacher)!,
+        Enum.Parse<TeacherStage>(result.GetValue(_split)!, ignoreCase: true),
+        result.GetValue(_codec) == "float32" ? CodecId.RawFloat32 : CodecId.Affine8Lz4,
+        result.GetValue(_count),
+        result.GetValue(_window),
+        result.GetValue(_show),
+        result.GetValue(_threads),
+        result.GetValue(_json));
+}

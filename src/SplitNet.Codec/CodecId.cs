@@ -1,0 +1,11 @@
+namespace SplitNet.Codec;
+
+/// <summary>How the body of a feature payload is coded. The value is the byte on the wire.</summary>
+public enum CodecId : byte
+{
+    /// <summary>Little-endian float32 values, uncompressed: the reference.</summary>
+    RawFloat32 = 0,
+
+    /// <summary>Per-tensor 8-bit affine quantisation, then one LZ4 block.</summary>
+    Affine8Lz4 = 1,
+}

@@ -1,0 +1,90 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SplitNet.Models.Teacher;
+using static TorchSharp.torch;
+
+namespace SplitNet.Server.Inference;
+
+/// <summary>
+/// Runs the deep layers on dedicated threads fed by one bounded queue. TorchSharp dispose scopes
+/// are per thread, so every forward happens start to finish on a worker thread, never across an
+/// await; results are copied to managed arrays before the scope closes.
+/// </summary>
+internal sealed class InferenceEngine : IDisposable
+{
+    private readonly Channel<InferenceJob> _queue;
+    private readonly Thread[] _workers;
+    private readonly ILogger<InferenceEngine> _logger;
+
+    public InferenceEngine(IOptions<SplitNetServerOptions> options, ILogger<InferenceEngine> logger)
+    {
+        _logger = logger;
+        var settings = options.Value;
+        _queue = Channel.CreateBounded<InferenceJob>(new BoundedChannelOptions(settings.QueueCapacity)
+        {
+            SingleReader = settings.Workers == 1,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _workers = new Thread[settings.Workers];
+        for (int i = 0; i < _workers.Length; i++)
+        {
+            _workers[i] = new Thread(Work) { IsBackground = true, Name = $"splitnet-inference-{i}" };
+            _workers[i].Start();
+        }
+        ServerLog.EngineStarted(logger, settings.Workers, settings.QueueCapacity);
+    }
+
+    /// <summary>Queues a job; false when the queue is full (the caller answers RESOURCE_EXHAUSTED).</summary>
+    public bool TryEnqueue(InferenceJob job) => _queue.Writer.TryWrite(job);
+
+    /// <summary>Runs the deep layers for one input on the calling thread; used for warm-up and by workers.</summary>
+    public static float[] Execute(TeacherNet network, TeacherStage split, float[] features, int[] shape)
+    {
+        using var _ = inference_mode();
+        using var scope = NewDisposeScope();
+        var batchShape = new long[shape.Length + 1];
+        batchShape[0] = 1;
+        for (int i = 0; i < shape.Length; i++)
+        {
+            batchShape[i + 1] = shape[i];
+        }
+        var x = tensor(features, batchShape);
+        var logits = network.Run(x, split + 1, TeacherStage.Head);
+        return nn.functional.softmax(logits, 1).data<float>().ToArray();
+    }
+
+    private void Work()
+    {
+        var reader = _queue.Reader;
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        {
+            while (reader.TryRead(out var job))
+            {
+                if (job.Cancellation.IsCancellationRequested)
+                {
+                    job.Completion.TrySetCanceled(job.Cancellation);
+                    continue;
+                }
+                try
+                {
+                    job.Completion.TrySetResult(Execute(job.Model.Network, job.Split, job.Features, job.Shape));
+                }
+                catch (Exception e)
+                {
+                    ServerLog.InferenceFailed(_logger, job.Model.Id, e);
+                    job.Completion.TrySetException(e);
+                }
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _queue.Writer.TryComplete();
+        foreach (var worker in _workers)
+        {
+            worker.Join();
+        }
+    }
+}
