@@ -108,6 +108,14 @@ public static class FeatureCodec
         {
             return DecodeStatus.BadHeader;
         }
+        // LZ4 expands at most 255-fold, float32 not at all: refuse before allocating for a lying header.
+        var bodyLength = payload.Length - length;
+        var limit = header.Codec == CodecId.RawFloat32 ? bodyLength / 4 : 255L * bodyLength + 16;
+        if (header.Shape.ElementCount > limit)
+        {
+            error = $"body of {bodyLength} bytes cannot hold the {header.Shape.ElementCount} values of shape {header.Shape}";
+            return DecodeStatus.CorruptBody;
+        }
         values = new float[header.Shape.ElementCount];
         return TryDecodeBody(payload, header, length, values, out error);
     }

@@ -95,12 +95,19 @@ public readonly record struct PayloadHeader(CodecId Codec, string ModelId, byte 
             return false;
         }
         Span<int> dims = stackalloc int[rank];
+        long elements = 1;
         for (int i = 0; i < rank; i++, at += 2)
         {
             dims[i] = BinaryPrimitives.ReadUInt16LittleEndian(payload[at..]);
             if (dims[i] == 0)
             {
                 error = $"dimension {i} is zero";
+                return false;
+            }
+            elements *= dims[i];
+            if (elements > TensorShape.MaxElements)
+            {
+                error = $"shape has more than {TensorShape.MaxElements} elements";
                 return false;
             }
         }

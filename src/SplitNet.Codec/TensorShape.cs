@@ -1,9 +1,13 @@
 namespace SplitNet.Codec;
 
-/// <summary>An immutable tensor shape of up to <see cref="MaxRank"/> dimensions, each below 65,536.</summary>
+/// <summary>
+/// An immutable tensor shape of up to <see cref="MaxRank"/> dimensions, each below 65,536, with
+/// at most <see cref="MaxElements"/> elements (so a hostile header cannot ask for a huge buffer).
+/// </summary>
 public sealed class TensorShape : IEquatable<TensorShape>
 {
     public const int MaxRank = 6;
+    public const long MaxElements = 1 << 24;
     private readonly int[] _dims;
 
     public TensorShape(ReadOnlySpan<int> dims)
@@ -20,6 +24,10 @@ public sealed class TensorShape : IEquatable<TensorShape>
                 throw new ArgumentOutOfRangeException(nameof(dims), $"Dimension {d} is not 1-{ushort.MaxValue}.");
             }
             count *= d;
+            if (count > MaxElements)
+            {
+                throw new ArgumentOutOfRangeException(nameof(dims), $"Shape has more than {MaxElements} elements.");
+            }
         }
         _dims = dims.ToArray();
         ElementCount = count;
