@@ -43,20 +43,20 @@ public sealed class TorchTests
         net.eval();
         var pixels = new byte[28 * 28];
         new Random(1).NextBytes(pixels);
-        using var _ = inference_mode();
+        using var mode = inference_mode();
         // One warm-up so lazily created state is not counted.
         using (NewDisposeScope())
         {
             net.call(ImageTensors.Single(pixels, 28, 28));
         }
-        var before = DisposeScopeManager.ThreadTotalLiveCount;
+        var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         for (int i = 0; i < 50; i++)
         {
             using var scope = NewDisposeScope();
             var logits = net.call(ImageTensors.Single(pixels, 28, 28));
             _ = logits.argmax(1).item<long>();
         }
-        Assert.Equal(before, DisposeScopeManager.ThreadTotalLiveCount);
+        Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
     }
 }
 
