@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using SplitNet.Models.Bundles;
 using SplitNet.Models.Data;
+using SplitNet.Models.Student;
 using SplitNet.Models.Teacher;
 using SplitNet.Models.Training;
 
@@ -10,7 +11,7 @@ namespace SplitNet.Cli.Commands;
 /// <summary><c>splitnet train ...</c>: reproducible training runs.</summary>
 internal static class TrainCommands
 {
-    public static Command Create() => new("train", "Train models.") { Teacher() };
+    public static Command Create() => new("train", "Train models.") { Teacher(), Student() };
 
     private static Command Teacher()
     {
@@ -61,6 +62,70 @@ internal static class TrainCommands
             else
             {
                 Console.WriteLine($"Teacher: {accuracy:P2} top-1 on {summary.TestImages} test images after {options.Epochs} epochs, {state.Seconds / 60:F1} min of training. Bundle: {bundleDirectory}");
+            }
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+
+    private static Command Student()
+    {
+        var defaults = new StudentTrainingOptions();
+        var data = CommonOptions.Data(FashionMnist.DebianDirectory);
+        var teacher = CommonOptions.Teacher();
+        var beta = new Option<double>("--beta") { Description = "Rate weight β (bits per image against squared error).", Required = true };
+        var stage1 = new Option<int>("--stage1-epochs") { DefaultValueFactory = _ => defaults.Stage1Epochs };
+        var stage2 = new Option<int>("--stage2-epochs") { DefaultValueFactory = _ => defaults.Stage2Epochs };
+        var task = new Option<double>("--task-weight") { Description = "Weight of the logit KL in stage 1 (0: the paper's plain recipe)." };
+        var straightThrough = new Option<bool>("--straight-through") { Description = "Decoder sees rounded latents with a straight-through gradient in stage 1." };
+        var channels = new Option<int>("--latent-channels") { DefaultValueFactory = _ => new StudentConfig().LatentChannels };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => defaults.Seed };
+        var trainLimit = new Option<int>("--train-limit") { Description = "Train on the first N images only (0 = all)." };
+        var testLimit = new Option<int>("--test-limit") { Description = "Evaluate on the first N test images only (0 = all)." };
+        var output = new Option<string>("--out") { Description = "Folder for the trained student's weights and score.", Required = true };
+        var threads = CommonOptions.Threads();
+        var json = CommonOptions.Json();
+        var command = new Command("student", "Train an Entropic Student against the teacher at one rate level (β).")
+        {
+            data, teacher, beta, stage1, stage2, task, straightThrough, channels, seed, trainLimit, testLimit, output, threads, json,
+        };
+        command.SetAction((result, cancellation) =>
+        {
+            TorchSharp.torch.set_num_threads(result.GetValue(threads));
+            var options = defaults with
+            {
+                Beta = result.GetValue(beta),
+                Stage1Epochs = result.GetValue(stage1),
+                Stage2Epochs = result.GetValue(stage2),
+                TaskWeight = result.GetValue(task),
+                StraightThrough = result.GetValue(straightThrough),
+                Seed = result.GetValue(seed),
+                TrainLimit = result.GetValue(trainLimit),
+            };
+            var directory = result.GetValue(data)!;
+            var train = FashionMnist.Load(directory, DatasetSplit.Train);
+            var test = FashionMnist.Load(directory, DatasetSplit.Test);
+            if (result.GetValue(testLimit) > 0)
+            {
+                test = test.Take(result.GetValue(testLimit));
+            }
+            var (teacherNet, _) = TeacherBundle.Load(result.GetValue(teacher)!);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var student = new StudentTrainer(teacherNet, options, new StudentConfig(result.GetValue(channels)))
+                .Run(train, new ConsoleProgress(), cancellation);
+            var seconds = clock.Elapsed.TotalSeconds;
+            var score = StudentEvaluation.Evaluate(student, test);
+            var outDirectory = result.GetValue(output)!;
+            Directory.CreateDirectory(outDirectory);
+            TorchSharp.PyBridge.PyBridgeModuleExtensions.save_safetensors(student, Path.Combine(outDirectory, "student.safetensors"));
+            BundleJson.Write(Path.Combine(outDirectory, "score.json"), new { options, config = student.Config, score, seconds });
+            if (result.GetValue(json))
+            {
+                JsonOutput.Write(new { beta = options.Beta, accuracy = score.Accuracy, bytes_per_image = score.CodedBytes, ideal_bytes_per_image = score.IdealBytes, images = score.Images, seconds });
+            }
+            else
+            {
+                Console.WriteLine($"β={options.Beta}: {score.Accuracy:P2} on {score.Images} test images at {score.CodedBytes:F1} coded bytes/image (ideal {score.IdealBytes:F1}); {seconds / 60:F1} min");
             }
             return Task.FromResult(0);
         });

@@ -8,6 +8,7 @@ namespace SplitNet.Models.Training;
 /// <param name="Loss">Running mean training loss of this epoch.</param>
 /// <param name="ImagesPerSecond">Training throughput so far in this epoch.</param>
 /// <param name="TestAccuracy">Set once the epoch's evaluation is done.</param>
+/// <param name="Stage">Training stage, for multi-stage recipes (0 when there is one).</param>
 public sealed record TrainingProgress(
     int Epoch,
     int Epochs,
@@ -15,4 +16,5 @@ public sealed record TrainingProgress(
     int Steps,
     double Loss,
     double ImagesPerSecond,
-    double? TestAccuracy = null);
+    double? TestAccuracy = null,
+    int Stage = 0);

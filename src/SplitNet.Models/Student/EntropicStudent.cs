@@ -1,0 +1,72 @@
+using SplitNet.Models.Entropy;
+using SplitNet.Models.Layers;
+using SplitNet.Models.Teacher;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace SplitNet.Models.Student;
+
+/// <summary>
+/// The Entropic Student (Matsubara et al., WACV 2022) for the Fashion-MNIST teacher: a small
+/// encoder replaces the teacher's stem, stage 1 and stage 2; its latent is entropy-coded with a
+/// factorized prior; a decoder rebuilds the teacher's stage-2 feature for the teacher's tail.
+/// </summary>
+/// <remarks>
+/// <code>
+/// x ─► g_a ─► y ─► Q ─► ŷ ─► EB (rANS) ···► ŷ ─► g_s ─► h (64x14x14) ─► stage3 ─► head ─► logits
+///      conv5x5/2 GDN1 conv5x5/2 GDN1 conv3x3      conv3x3 IGDN1 up×2 conv3x3 IGDN1 conv3x3
+/// </code>
+/// </remarks>
+public sealed class EntropicStudent : Module<Tensor, Tensor>
+{
+    private readonly Sequential g_a, g_s;
+    private readonly EntropyBottleneck entropy_bottleneck;
+    private readonly TeacherNet tail;
+
+    public EntropicStudent(StudentConfig config, TeacherConfig teacher) : base(nameof(EntropicStudent))
+    {
+        Config = config;
+        int n = config.LatentChannels, e = config.EncoderWidth, d = config.DecoderWidth;
+        g_a = Sequential(
+            Conv2d(1, e, 5, stride: 2, padding: 2, bias: false),
+            new Gdn1(e),
+            Conv2d(e, e, 5, stride: 2, padding: 2, bias: false),
+            new Gdn1(e),
+            Conv2d(e, n, 3, padding: 1, bias: false));
+        entropy_bottleneck = new EntropyBottleneck(n);
+        g_s = Sequential(
+            Conv2d(n, d, 3, padding: 1, bias: false),
+            new Gdn1(d, inverse: true),
+            Upsample(scale_factor: [2.0, 2.0], mode: UpsampleMode.Nearest),
+            Conv2d(d, d, 3, padding: 1, bias: false),
+            new Gdn1(d, inverse: true),
+            Conv2d(d, teacher.Widths[1], 3, padding: 1, bias: false));
+        tail = new TeacherNet(teacher);
+        RegisterComponents();
+    }
+
+    public StudentConfig Config { get; }
+    public Sequential Encoder => g_a;
+    public Sequential Decoder => g_s;
+    public EntropyBottleneck Bottleneck => entropy_bottleneck;
+
+    /// <summary>The teacher copy whose stage 3 and head form the tail.</summary>
+    public TeacherNet Tail => tail;
+
+    /// <summary>Inference: encode, quantize around the medians, decode, classify.</summary>
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var yHat = entropy_bottleneck.Quantize(g_a.call(x), QuantizationMode.Dequantize);
+        return Classify(yHat).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Decoder and tail on a (dequantized) latent.</summary>
+    public Tensor Classify(Tensor yHat)
+    {
+        using var scope = NewDisposeScope();
+        return tail.Run(g_s.call(yHat), TeacherStage.Stage3, TeacherStage.Head).MoveToOuterDisposeScope();
+    }
+}

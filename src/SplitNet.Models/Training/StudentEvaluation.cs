@@ -1,0 +1,49 @@
+using SplitNet.Models.Data;
+using SplitNet.Models.Entropy;
+using SplitNet.Models.Student;
+using static TorchSharp.torch;
+
+namespace SplitNet.Models.Training;
+
+/// <summary>Accuracy and real coded size of a student on a labelled set.</summary>
+/// <param name="Accuracy">Top-1 accuracy through encode → quantize → decode → tail.</param>
+/// <param name="CodedBytes">Mean rANS stream bytes per image.</param>
+/// <param name="IdealBytes">Mean Σ −log₂ p per image under the same integer tables.</param>
+public sealed record StudentScore(double Accuracy, double CodedBytes, double IdealBytes, int Images);
+
+public static class StudentEvaluation
+{
+    public static StudentScore Evaluate(EntropicStudent student, LabeledImages images, int batchSize = 250)
+    {
+        student.eval();
+        var table = student.Bottleneck.Table;
+        int correct = 0;
+        long coded = 0;
+        double idealBits = 0;
+        int spatial = StudentConfig.LatentSize * StudentConfig.LatentSize;
+        using var mode = inference_mode();
+        for (int start = 0; start < images.Count; start += batchSize)
+        {
+            int count = Math.Min(batchSize, images.Count - start);
+            using var scope = NewDisposeScope();
+            var y = student.Encoder.call(ImageTensors.Batch(images, start, count));
+            foreach (var stream in student.Bottleneck.Compress(y))
+            {
+                coded += stream.Length;
+            }
+            var symbols = student.Bottleneck.Quantize(y, QuantizationMode.Symbols).contiguous().data<int>().ToArray();
+            int perImage = symbols.Length / count;
+            for (int i = 0; i < symbols.Length; i++)
+            {
+                idealBits += table.InformationBits(symbols[i], i % perImage / spatial);
+            }
+            var yHat = student.Bottleneck.Quantize(y, QuantizationMode.Dequantize);
+            var predictions = student.Classify(yHat).argmax(1).to(ScalarType.Int32).data<int>().ToArray();
+            for (int i = 0; i < count; i++)
+            {
+                correct += predictions[i] == images.Labels[start + i] ? 1 : 0;
+            }
+        }
+        return new StudentScore((double)correct / images.Count, (double)coded / images.Count, idealBits / 8 / images.Count, images.Count);
+    }
+}

@@ -1,0 +1,42 @@
+namespace SplitNet.Models.Training;
+
+/// <summary>Hyper-parameters of <c>splitnet train student</c>.</summary>
+public sealed record StudentTrainingOptions
+{
+    /// <summary>β: weight of the rate (bits per image) against the distortion. Required.</summary>
+    public double Beta { get; init; } = 1;
+
+    /// <summary>Stage 1 (head distillation with rate) epochs. Default 6.</summary>
+    public int Stage1Epochs { get; init; } = 6;
+
+    /// <summary>Stage 2 (decoder and tail fine-tuning on the frozen, quantized latent) epochs. Default 3.</summary>
+    public int Stage2Epochs { get; init; } = 3;
+
+    public int BatchSize { get; init; } = 128;
+
+    /// <summary>Adam learning rate of stage 1. Default 1e-3.</summary>
+    public double Stage1LearningRate { get; init; } = 1e-3;
+
+    /// <summary>Adam learning rate of stage 2. Default 2e-4.</summary>
+    public double Stage2LearningRate { get; init; } = 2e-4;
+
+    /// <summary>
+    /// Weight of KL(teacher ‖ student) on the logits in stage 1 (the task in the bottleneck's
+    /// loss). 0 is the paper's plain recipe. Default 0.
+    /// </summary>
+    public double TaskWeight { get; init; }
+
+    /// <summary>
+    /// Feed the decoder round(y − m) + m with a straight-through gradient in stage 1 (noise stays
+    /// for the rate term). False is the paper's plain recipe (noise everywhere). Default false.
+    /// </summary>
+    public bool StraightThrough { get; init; }
+
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Train on the first N images only (0 = all).</summary>
+    public int TrainLimit { get; init; }
+
+    /// <summary>Evaluate on the first N test images only (0 = all).</summary>
+    public int TestLimit { get; init; }
+}
