@@ -25,10 +25,7 @@ public static class Rans64
     /// <exception cref="ArgumentOutOfRangeException">A symbol is so far from its table that its escape does not fit 32 bits.</exception>
     public static int Encode(ReadOnlySpan<int> symbols, int elementsPerIndex, CdfTable table, IBufferWriter<byte> output)
     {
-        if (elementsPerIndex <= 0 || (symbols.Length + elementsPerIndex - 1) / elementsPerIndex > table.Count)
-        {
-            throw new ArgumentException($"{symbols.Length} symbols at {elementsPerIndex} per table need more than the {table.Count} tables.");
-        }
+        EntropyCoding.CheckTables(symbols.Length, elementsPerIndex, table);
         // Words are produced last-first; fill a pooled buffer from its end.
         var words = ArrayPool<uint>.Shared.Rent(Math.Max(64, symbols.Length / 2 + 16));
         int at = words.Length;
@@ -41,19 +38,9 @@ public static class Rans64
                 int index = i / elementsPerIndex;
                 var cdf = table.CdfArray(index);
                 int max = cdf.Length - 2;
-                long value = (long)symbols[i] - table.Offset(index);
-                if (value < 0 || value >= max)
+                var value = EntropyCoding.Split(symbols[i], table.Offset(index), max, i, out var raw, out var nibbles);
+                if (value == max)
                 {
-                    long raw = value < 0 ? -2 * value - 1 : 2 * (value - max);
-                    if (raw > uint.MaxValue)
-                    {
-                        throw new ArgumentOutOfRangeException(nameof(symbols), $"Symbol {symbols[i]} at {i} is too far from table {index} to escape.");
-                    }
-                    int nibbles = 0;
-                    while ((raw >> (BypassBits * nibbles)) != 0)
-                    {
-                        nibbles++;
-                    }
                     // Forward order is: symbol, count as 15s then a remainder, nibbles LSB first.
                     for (int j = nibbles - 1; j >= 0; j--)
                     {
@@ -64,7 +51,6 @@ public static class Rans64
                     {
                         PutBits(ref x, ref words, ref at, MaxBypass);
                     }
-                    value = max;
                 }
                 Put(ref x, ref words, ref at, (uint)cdf[value], (uint)(cdf[value + 1] - cdf[value]));
             }
@@ -93,9 +79,8 @@ public static class Rans64
     /// </summary>
     public static bool TryDecode(ReadOnlySpan<byte> stream, int elementsPerIndex, CdfTable table, Span<int> symbols, out string? error)
     {
-        if (elementsPerIndex <= 0 || (symbols.Length + elementsPerIndex - 1) / elementsPerIndex > table.Count)
+        if (!EntropyCoding.TablesCover(symbols.Length, elementsPerIndex, table, out error))
         {
-            error = $"{symbols.Length} symbols at {elementsPerIndex} per table need more than the {table.Count} tables";
             return false;
         }
         if (stream.Length < 8 || stream.Length % 4 != 0)
@@ -135,29 +120,14 @@ public static class Rans64
                     }
                     raw |= (ulong)nibble << (BypassBits * j);
                 }
-                long half = (long)(raw >> 1);
-                value = (raw & 1) != 0 ? -half - 1 : half + max;
+                value = EntropyCoding.Unescape(raw, max);
             }
-            long symbol = value + table.Offset(index);
-            if (symbol is < int.MinValue or > int.MaxValue)
+            if (!EntropyCoding.TryStore(value + table.Offset(index), symbols, i, out error))
             {
-                error = $"symbol {i} overflows 32 bits";
                 return false;
             }
-            symbols[i] = (int)symbol;
         }
-        if (x != L)
-        {
-            error = "final coder state is not the initial state: corrupt stream";
-            return false;
-        }
-        if (at != stream.Length)
-        {
-            error = $"{stream.Length - at} trailing bytes after the last symbol";
-            return false;
-        }
-        error = null;
-        return true;
+        return EntropyCoding.Finished(x == L, stream.Length - at, out error);
     }
 
     private static void Put(ref ulong x, ref uint[] words, ref int at, uint start, uint frequency)
