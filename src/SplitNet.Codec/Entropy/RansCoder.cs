@@ -1,0 +1,207 @@
+using System.Buffers;
+using System.Buffers.Binary;
+
+namespace SplitNet.Codec.Entropy;
+
+/// <summary>
+/// rANS over <see cref="CdfTable"/>s with CompressAI's 4-bit bypass escape coding, for one stream
+/// format. Symbol i uses table <c>i / elementsPerIndex</c> (a factorized prior over a (C, H, W)
+/// latent passes H·W). Layout: the final state (little-endian, <c>StateBytes</c>), then the
+/// words (little-endian) in the order the decoder reads them.
+/// </summary>
+internal static class RansCoder<TFormat> where TFormat : struct, IRansFormat
+{
+    private const int BypassBits = 4;
+    private const int MaxBypass = (1 << BypassBits) - 1;
+    // A 32-bit raw escape value needs at most 8 nibbles.
+    private const int MaxNibbles = 8;
+
+    private static int WordBytes => TFormat.WordBits / 8;
+
+    public static int Encode(ReadOnlySpan<int> symbols, int elementsPerIndex, CdfTable table, IBufferWriter<byte> output)
+    {
+        if (!TablesCover(symbols.Length, elementsPerIndex, table, out var error))
+        {
+            throw new ArgumentException(error);
+        }
+        // Words come out last-first: fill a pooled buffer from its end.
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(256, symbols.Length * 2 + 16));
+        int at = buffer.Length;
+        ulong x = TFormat.Lower;
+        try
+        {
+            // rANS is LIFO: code the last symbol first so the decoder reads in natural order.
+            for (int i = symbols.Length - 1; i >= 0; i--)
+            {
+                int index = i / elementsPerIndex;
+                var cdf = table.CdfArray(index);
+                int max = cdf.Length - 2;
+                long value = (long)symbols[i] - table.Offset(index);
+                if (value < 0 || value >= max)
+                {
+                    long raw = value < 0 ? -2 * value - 1 : 2 * (value - max);
+                    if (raw > uint.MaxValue)
+                    {
+                        throw new ArgumentOutOfRangeException(nameof(symbols), $"Symbol {symbols[i]} at {i} is too far from table {index} to escape.");
+                    }
+                    int nibbles = 0;
+                    while ((raw >> (BypassBits * nibbles)) != 0)
+                    {
+                        nibbles++;
+                    }
+                    // Forward order: symbol, count as 15s then a remainder, nibbles LSB first.
+                    for (int j = nibbles - 1; j >= 0; j--)
+                    {
+                        Put(ref x, ref buffer, ref at, (ulong)(raw >> (BypassBits * j)) & MaxBypass, 1, BypassBits);
+                    }
+                    Put(ref x, ref buffer, ref at, (ulong)(nibbles % MaxBypass), 1, BypassBits);
+                    for (int run = nibbles / MaxBypass; run > 0; run--)
+                    {
+                        Put(ref x, ref buffer, ref at, MaxBypass, 1, BypassBits);
+                    }
+                    value = max;
+                }
+                Put(ref x, ref buffer, ref at, (ulong)cdf[value], (ulong)(cdf[value + 1] - cdf[value]), QuantizedCdf.Precision);
+            }
+            int count = buffer.Length - at;
+            var span = output.GetSpan(TFormat.StateBytes + count);
+            for (int b = 0; b < TFormat.StateBytes; b++)
+            {
+                span[b] = (byte)(x >> (8 * b));
+            }
+            buffer.AsSpan(at, count).CopyTo(span[TFormat.StateBytes..]);
+            output.Advance(TFormat.StateBytes + count);
+            return TFormat.StateBytes + count;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    public static bool TryDecode(ReadOnlySpan<byte> stream, int elementsPerIndex, CdfTable table, Span<int> symbols, out string? error)
+    {
+        if (!TablesCover(symbols.Length, elementsPerIndex, table, out error))
+        {
+            return false;
+        }
+        if (stream.Length < TFormat.StateBytes || (stream.Length - TFormat.StateBytes) % WordBytes != 0)
+        {
+            error = $"a stream is a {TFormat.StateBytes}-byte state and whole {WordBytes}-byte words, not {stream.Length} bytes (not a multiple of {WordBytes})";
+            return false;
+        }
+        ulong x = 0;
+        for (int b = 0; b < TFormat.StateBytes; b++)
+        {
+            x |= (ulong)stream[b] << (8 * b);
+        }
+        int at = TFormat.StateBytes;
+        const ulong mask = QuantizedCdf.Total - 1;
+        for (int i = 0; i < symbols.Length; i++)
+        {
+            int index = i / elementsPerIndex;
+            var cdf = table.CdfArray(index);
+            int max = cdf.Length - 2;
+            ulong cf = x & mask;
+            int s = table.Lookup(index)[cf];
+            x = (ulong)(cdf[s + 1] - cdf[s]) * (x >> QuantizedCdf.Precision) + cf - (ulong)cdf[s];
+            if (!Refill(ref x, stream, ref at))
+            {
+                error = $"stream truncated at symbol {i}";
+                return false;
+            }
+            long value = s;
+            if (s == max)
+            {
+                if (!TryBypass(ref x, stream, ref at, out var nibbles) || nibbles >= MaxBypass || nibbles > MaxNibbles)
+                {
+                    error = $"bad escape length at symbol {i}";
+                    return false;
+                }
+                ulong raw = 0;
+                for (int j = 0; j < (int)nibbles; j++)
+                {
+                    if (!TryBypass(ref x, stream, ref at, out var nibble))
+                    {
+                        error = $"stream truncated in the escape of symbol {i}";
+                        return false;
+                    }
+                    raw |= nibble << (BypassBits * j);
+                }
+                long half = (long)(raw >> 1);
+                value = (raw & 1) != 0 ? -half - 1 : half + max;
+            }
+            long symbol = value + table.Offset(index);
+            if (symbol is < int.MinValue or > int.MaxValue)
+            {
+                error = $"symbol {i} overflows 32 bits";
+                return false;
+            }
+            symbols[i] = (int)symbol;
+        }
+        error = x != TFormat.Lower ? "final coder state is not the initial state: corrupt stream"
+            : at != stream.Length ? $"{stream.Length - at} trailing bytes after the last symbol"
+            : null;
+        return error is null;
+    }
+
+    private static bool TablesCover(int symbols, int elementsPerIndex, CdfTable table, out string? error)
+    {
+        error = elementsPerIndex <= 0 || (symbols + (long)elementsPerIndex - 1) / elementsPerIndex > table.Count
+            ? $"{symbols} symbols at {elementsPerIndex} per table need more than the {table.Count} tables"
+            : null;
+        return error is null;
+    }
+
+    // x ← ⌊x/f⌋·2^bits + (x mod f) + start, after moving out whole words while x would overflow.
+    private static void Put(ref ulong x, ref byte[] buffer, ref int at, ulong start, ulong frequency, int bits)
+    {
+        ulong limit = ((TFormat.Lower >> bits) << TFormat.WordBits) * frequency;
+        while (x >= limit)
+        {
+            if (at < WordBytes)
+            {
+                Grow(ref buffer, ref at);
+            }
+            at -= WordBytes;
+            for (int b = 0; b < WordBytes; b++)
+            {
+                buffer[at + b] = (byte)(x >> (8 * b));
+            }
+            x >>= TFormat.WordBits;
+        }
+        x = ((x / frequency) << bits) + (x % frequency) + start;
+    }
+
+    private static void Grow(ref byte[] buffer, ref int at)
+    {
+        var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+        int used = buffer.Length - at;
+        buffer.AsSpan(at, used).CopyTo(larger.AsSpan(larger.Length - used));
+        ArrayPool<byte>.Shared.Return(buffer);
+        buffer = larger;
+        at = larger.Length - used;
+    }
+
+    private static bool TryBypass(ref ulong x, ReadOnlySpan<byte> stream, ref int at, out ulong value)
+    {
+        value = x & MaxBypass;
+        x >>= BypassBits;
+        return Refill(ref x, stream, ref at);
+    }
+
+    private static bool Refill(ref ulong x, ReadOnlySpan<byte> stream, ref int at)
+    {
+        while (x < TFormat.Lower)
+        {
+            if (at + WordBytes > stream.Length)
+            {
+                return false;
+            }
+            ulong word = WordBytes == 4 ? BinaryPrimitives.ReadUInt32LittleEndian(stream[at..]) : stream[at];
+            x = (x << TFormat.WordBits) | word;
+            at += WordBytes;
+        }
+        return true;
+    }
+}
