@@ -82,7 +82,7 @@ internal static class TrainCommands
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => defaults.Seed };
         var trainLimit = new Option<int>("--train-limit") { Description = "Train on the first N images only (0 = all)." };
         var testLimit = new Option<int>("--test-limit") { Description = "Evaluate on the first N test images only (0 = all)." };
-        var output = new Option<string>("--out") { Description = "Folder for the trained student's weights and score.", Required = true };
+        var output = new Option<string>("--out") { Description = "Run folder: checkpoints every epoch (resumed if present), then the weights and score.", Required = true };
         var threads = CommonOptions.Threads();
         var json = CommonOptions.Json();
         var command = new Command("student", "Train an Entropic Student against the teacher at one rate level (β).")
@@ -110,14 +110,11 @@ internal static class TrainCommands
                 test = test.Take(result.GetValue(testLimit));
             }
             var (teacherNet, _) = TeacherBundle.Load(result.GetValue(teacher)!);
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            var student = new StudentTrainer(teacherNet, options, new StudentConfig(result.GetValue(channels)))
-                .Run(train, new ConsoleProgress(), cancellation);
-            var seconds = clock.Elapsed.TotalSeconds;
-            var score = StudentEvaluation.Evaluate(student, test);
             var outDirectory = result.GetValue(output)!;
-            Directory.CreateDirectory(outDirectory);
-            TorchSharp.PyBridge.PyBridgeModuleExtensions.save_safetensors(student, Path.Combine(outDirectory, "student.safetensors"));
+            var (student, state) = new StudentTrainer(outDirectory, teacherNet, options, new StudentConfig(result.GetValue(channels)))
+                .Run(train, new ConsoleProgress(), cancellation);
+            var seconds = state.Seconds;
+            var score = StudentEvaluation.Evaluate(student, test);
             BundleJson.Write(Path.Combine(outDirectory, "score.json"), new { options, config = student.Config, score, seconds });
             if (result.GetValue(json))
             {

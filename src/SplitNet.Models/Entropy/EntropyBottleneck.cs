@@ -185,6 +185,22 @@ public sealed class EntropyBottleneck : nn.Module<Tensor, (Tensor YHat, Tensor L
         return true;
     }
 
+    /// <summary>
+    /// Gives the table buffers the shapes they have in a checkpoint about to be loaded (tables are
+    /// sized by <see cref="Update"/>, so a fresh module cannot hold them otherwise).
+    /// </summary>
+    public void PrepareTables(long[] quantizedCdfShape)
+    {
+        _table = null;
+        if (quantizedCdfShape.Length != 2 || quantizedCdfShape[0] != _channels)
+        {
+            throw new InvalidDataException($"_quantized_cdf of shape [{string.Join(", ", quantizedCdfShape)}] does not fit {_channels} channels.");
+        }
+        _offset.set_(zeros(_channels, dtype: int32));
+        _cdf_length.set_(zeros(_channels, dtype: int32));
+        _quantized_cdf.set_(zeros(quantizedCdfShape, dtype: int32));
+    }
+
     /// <summary>Entropy-codes each image of <paramref name="y"/> (N, C, H, W) into one rANS stream.</summary>
     public byte[][] Compress(Tensor y)
     {

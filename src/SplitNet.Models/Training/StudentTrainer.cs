@@ -1,10 +1,12 @@
 using System.Diagnostics;
+using SplitNet.Models.Bundles;
 using SplitNet.Models.Data;
 using SplitNet.Models.Entropy;
 using SplitNet.Models.Student;
 using SplitNet.Models.Teacher;
 using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace SplitNet.Models.Training;
@@ -14,39 +16,61 @@ namespace SplitNet.Models.Training;
 /// Stage 1: Σ squared error at the split and after stage 3, + β·bits, (+ task KL), + the
 /// quantiles' aux loss; then <see cref="EntropyBottleneck.Update"/>. Stage 2: encoder and
 /// entropy model frozen, decoder and tail fine-tuned on the quantized latent with ½·CE + ½·KL.
+/// Every epoch is checkpointed in the run folder; a run started again there resumes.
 /// </summary>
-public sealed class StudentTrainer(TeacherNet teacher, StudentTrainingOptions options, StudentConfig config)
+public sealed class StudentTrainer(string runDirectory, TeacherNet teacher, StudentTrainingOptions options, StudentConfig config)
 {
-    /// <summary>Trains a student and returns it in eval mode with its tables built.</summary>
-    public EntropicStudent Run(LabeledImages train, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+    private string StatePath => Path.Combine(runDirectory, "state.json");
+    private string ModelPath => Path.Combine(runDirectory, "student.safetensors");
+    private string OptimizerPath => Path.Combine(runDirectory, "optimizer.bin");
+
+    /// <summary>Trains (or finishes training) a student and returns it in eval mode with its tables built.</summary>
+    public (EntropicStudent Student, StudentCheckpoint State) Run(LabeledImages train, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
     {
+        Directory.CreateDirectory(runDirectory);
         if (options.TrainLimit > 0)
         {
             train = train.Take(options.TrainLimit);
         }
         random.manual_seed(options.Seed);
         teacher.eval();
-        foreach (var p in teacher.parameters())
-        {
-            p.requires_grad = false;
-        }
+        SetTrainable(teacher, false);
         var student = new EntropicStudent(config, teacher.Config);
         student.Tail.load_state_dict(teacher.state_dict());
+        var state = new StudentCheckpoint { Options = options, Architecture = config };
+        if (File.Exists(StatePath))
+        {
+            state = BundleJson.Read<StudentCheckpoint>(StatePath);
+            if (state.Options != options || state.Architecture != config)
+            {
+                throw new InvalidOperationException($"{StatePath}: the run was started with other settings; use a new --out folder.");
+            }
+            if (SafetensorsHeader.ReadShapes(ModelPath).TryGetValue("entropy_bottleneck._quantized_cdf", out var tables) && tables.Length == 2)
+            {
+                student.Bottleneck.PrepareTables(tables);
+            }
+            student.load_safetensors(ModelPath, strict: true);
+        }
 
-        var stage1 = Parameters(student.Encoder, student.Decoder, student.Bottleneck);
-        SetTrainable(student.Tail, false);
-        RunStage(1, options.Stage1Epochs, optim.Adam(stage1, options.Stage1LearningRate), train, progress, cancellation,
-            (x, labels) => Stage1Loss(student, x));
-
-        student.Bottleneck.Update(force: true);
-        SetTrainable(student.Encoder, false);
-        SetTrainable(student.Bottleneck, false);
-        SetTrainable(student.Tail, true);
-        var stage2 = Parameters(student.Decoder, student.Tail);
-        RunStage(2, options.Stage2Epochs, optim.Adam(stage2, options.Stage2LearningRate), train, progress, cancellation,
-            (x, labels) => Stage2Loss(student, x, labels));
+        if (state.Stage == 1)
+        {
+            SetTrainable(student.Tail, false);
+            var optimizer = optim.Adam(Parameters(student.Encoder, student.Decoder, student.Bottleneck), options.Stage1LearningRate);
+            state = RunStage(state, options.Stage1Epochs, optimizer, student, train, progress, cancellation, (x, _) => Stage1Loss(student, x));
+            student.Bottleneck.Update(force: true);
+            state = Save(state with { Stage = 2, EpochsDone = 0 }, student, optimizer: null);
+        }
+        if (state.Stage == 2)
+        {
+            SetTrainable(student.Encoder, false);
+            SetTrainable(student.Bottleneck, false);
+            SetTrainable(student.Tail, true);
+            var optimizer = optim.Adam(Parameters(student.Decoder, student.Tail), options.Stage2LearningRate);
+            state = RunStage(state, options.Stage2Epochs, optimizer, student, train, progress, cancellation, (x, labels) => Stage2Loss(student, x, labels));
+            state = Save(state with { Stage = 3, EpochsDone = 0 }, student, optimizer: null);
+        }
         student.eval();
-        return student;
+        return (student, state);
     }
 
     private Tensor Stage1Loss(EntropicStudent student, Tensor x)
@@ -101,16 +125,21 @@ public sealed class StudentTrainer(TeacherNet teacher, StudentTrainingOptions op
         return (teacherLog.exp() * (teacherLog - nn.functional.log_softmax(studentLogits, 1))).sum(1).mean();
     }
 
-    private void RunStage(int stage, int epochs, optim.Optimizer optimizer, LabeledImages train, IProgress<TrainingProgress>? progress,
-        CancellationToken cancellation, Func<Tensor, Tensor, Tensor> loss)
+    private StudentCheckpoint RunStage(StudentCheckpoint state, int epochs, OptimizerHelper optimizer, EntropicStudent student,
+        LabeledImages train, IProgress<TrainingProgress>? progress, CancellationToken cancellation, Func<Tensor, Tensor, Tensor> loss)
     {
+        if (state.EpochsDone > 0)
+        {
+            optimizer.load_py(OptimizerPath);
+        }
         int steps = (train.Count + options.BatchSize - 1) / options.BatchSize;
         var order = Enumerable.Range(0, train.Count).ToArray();
         var labels = new byte[options.BatchSize];
-        for (int epoch = 1; epoch <= epochs; epoch++)
+        for (int epoch = state.EpochsDone + 1; epoch <= epochs; epoch++)
         {
             var clock = Stopwatch.StartNew();
-            var rng = new Random(HashCode.Combine(options.Seed, stage, epoch));
+            // Order and augmentation depend only on (seed, stage, epoch): a resumed run sees the same data.
+            var rng = new Random(HashCode.Combine(options.Seed, state.Stage, epoch));
             rng.Shuffle(order);
             double sum = 0;
             for (int step = 0; step < steps; step++)
@@ -129,9 +158,28 @@ public sealed class StudentTrainer(TeacherNet teacher, StudentTrainingOptions op
                 optimizer.step();
                 sum += value.item<float>();
                 progress?.Report(new TrainingProgress(epoch, epochs, step + 1, steps, sum / (step + 1),
-                    (start + count) / clock.Elapsed.TotalSeconds, Stage: stage));
+                    (start + count) / clock.Elapsed.TotalSeconds, Stage: state.Stage));
             }
+            var seconds = clock.Elapsed.TotalSeconds;
+            state = Save(state with
+            {
+                EpochsDone = epoch,
+                Seconds = state.Seconds + seconds,
+                History = [.. state.History, new StudentEpochRecord(state.Stage, epoch, sum / steps, seconds)],
+            }, student, optimizer);
         }
+        return state;
+    }
+
+    private StudentCheckpoint Save(StudentCheckpoint state, EntropicStudent student, OptimizerHelper? optimizer)
+    {
+        student.save_safetensors(ModelPath);
+        if (optimizer is not null)
+        {
+            optimizer.save_py(OptimizerPath);
+        }
+        BundleJson.Write(StatePath, state);
+        return state;
     }
 
     private static List<Parameter> Parameters(params nn.Module[] modules) =>

@@ -1,0 +1,22 @@
+using SplitNet.Models.Student;
+
+namespace SplitNet.Models.Training;
+
+/// <summary>Progress of a student run, saved as <c>state.json</c> after every epoch.</summary>
+public sealed record StudentCheckpoint
+{
+    public required StudentTrainingOptions Options { get; init; }
+    public required StudentConfig Architecture { get; init; }
+
+    /// <summary>The stage being run (1 or 2); 3 once both are done.</summary>
+    public int Stage { get; init; } = 1;
+
+    /// <summary>Epochs finished in <see cref="Stage"/>.</summary>
+    public int EpochsDone { get; init; }
+
+    public double Seconds { get; init; }
+    public List<StudentEpochRecord> History { get; init; } = [];
+}
+
+/// <summary>One finished epoch of one stage.</summary>
+public sealed record StudentEpochRecord(int Stage, int Epoch, double Loss, double Seconds);
