@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
+using SplitNet.Models.Analysis;
 using SplitNet.Models.Bundles;
+using SplitNet.Models.Student;
+using SplitNet.Models.Teacher;
 using SplitNet.Models.Data;
 using SplitNet.Models.Training;
 
@@ -9,7 +12,7 @@ namespace SplitNet.Cli.Commands;
 /// <summary><c>splitnet bench ...</c>: full-dataset measurements.</summary>
 internal static class BenchCommands
 {
-    public static Command Create() => new("bench", "Measure models on the full dataset.") { Teacher() };
+    public static Command Create() => new("bench", "Measure models: accuracy on the full dataset, compute cost.") { Teacher(), Cost() };
 
     private static Command Teacher()
     {
@@ -59,6 +62,41 @@ internal static class BenchCommands
             for (int c = 0; c < perClass.Length; c++)
             {
                 Console.WriteLine($"  {manifest.Labels[c],-12} {perClass[c]:P1}");
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Cost()
+    {
+        var channels = new Option<int>("--latent-channels") { DefaultValueFactory = _ => new StudentConfig().LatentChannels };
+        var json = CommonOptions.Json();
+        var command = new Command("cost", "Parameters and MACs per image of the teacher's parts and of the student's encoder and decoder.")
+        {
+            channels, json,
+        };
+        command.SetAction(result =>
+        {
+            using var teacher = new TeacherNet(TeacherConfig.Default);
+            using var student = new EntropicStudent(new StudentConfig(result.GetValue(channels)), TeacherConfig.Default);
+            var n = student.Config.LatentChannels;
+            var rows = new (string Part, ModelCost Cost)[]
+            {
+                ("teacher", ModelCost.Measure(teacher, 1, 1, 28, 28)),
+                ("teacher stem..stage2 (replaced by the encoder)", ModelCost.Measure(teacher, x => teacher.Run(x, TeacherStage.Stem, TeacherStage.Stage2), 1, 1, 28, 28)),
+                ("teacher stage3..head (the tail)", ModelCost.Measure(teacher, x => teacher.Run(x, TeacherStage.Stage3, TeacherStage.Head), 1, 64, 14, 14)),
+                ("student encoder g_a", ModelCost.Measure(student.Encoder, 1, 1, 28, 28)),
+                ("student decoder g_s", ModelCost.Measure(student.Decoder, 1, n, StudentConfig.LatentSize, StudentConfig.LatentSize)),
+            };
+            if (result.GetValue(json))
+            {
+                JsonOutput.Write(new { rows = rows.Select(r => new { part = r.Part, parameters = r.Cost.Parameters, macs = r.Cost.Macs }) });
+                return 0;
+            }
+            foreach (var (part, cost) in rows)
+            {
+                Console.WriteLine($"{part,-48} {cost.Parameters,10:N0} parameters {cost.Macs / 1e6,8:F2} M MACs");
             }
             return 0;
         });

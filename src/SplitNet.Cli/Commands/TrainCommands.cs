@@ -78,7 +78,10 @@ internal static class TrainCommands
         var stage2 = new Option<int>("--stage2-epochs") { DefaultValueFactory = _ => defaults.Stage2Epochs };
         var task = new Option<double>("--task-weight") { Description = "Weight of the logit KL in stage 1 (0: the paper's plain recipe)." };
         var straightThrough = new Option<bool>("--straight-through") { Description = "Decoder sees rounded latents with a straight-through gradient in stage 1." };
-        var channels = new Option<int>("--latent-channels") { DefaultValueFactory = _ => new StudentConfig().LatentChannels };
+        var architecture = new StudentConfig();
+        var channels = new Option<int>("--latent-channels") { DefaultValueFactory = _ => architecture.LatentChannels };
+        var encoderWidth = new Option<int>("--encoder-width") { DefaultValueFactory = _ => architecture.EncoderWidth };
+        var decoderWidth = new Option<int>("--decoder-width") { DefaultValueFactory = _ => architecture.DecoderWidth };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => defaults.Seed };
         var trainLimit = new Option<int>("--train-limit") { Description = "Train on the first N images only (0 = all)." };
         var testLimit = new Option<int>("--test-limit") { Description = "Evaluate on the first N test images only (0 = all)." };
@@ -87,7 +90,7 @@ internal static class TrainCommands
         var json = CommonOptions.Json();
         var command = new Command("student", "Train an Entropic Student against the teacher at one rate level (β).")
         {
-            data, teacher, beta, stage1, stage2, task, straightThrough, channels, seed, trainLimit, testLimit, output, threads, json,
+            data, teacher, beta, stage1, stage2, task, straightThrough, channels, encoderWidth, decoderWidth, seed, trainLimit, testLimit, output, threads, json,
         };
         command.SetAction((result, cancellation) =>
         {
@@ -111,7 +114,7 @@ internal static class TrainCommands
             }
             var (teacherNet, _) = TeacherBundle.Load(result.GetValue(teacher)!);
             var outDirectory = result.GetValue(output)!;
-            var (student, state) = new StudentTrainer(outDirectory, teacherNet, options, new StudentConfig(result.GetValue(channels)))
+            var (student, state) = new StudentTrainer(outDirectory, teacherNet, options, new StudentConfig(result.GetValue(channels), result.GetValue(encoderWidth), result.GetValue(decoderWidth)))
                 .Run(train, new ConsoleProgress(), cancellation);
             var seconds = state.Seconds;
             var score = StudentEvaluation.Evaluate(student, test);
