@@ -21,7 +21,7 @@ public sealed class TeacherBundleTests : IDisposable
         using var _ = model;
         var sample = FashionMnist.Load(Path.Combine(AppContext.BaseDirectory, "assets", "fashion-mnist-sample"), DatasetSplit.Test);
 
-        var accuracy = Evaluation.Accuracy(Evaluation.Predict(model, sample), sample.Labels);
+        var accuracy = TeacherEvaluation.Accuracy(TeacherEvaluation.Predict(model, sample), sample.Labels);
 
         Assert.NotNull(manifest.Training);
         Assert.Equal(10_000, manifest.Training.TestImages);

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
+using SplitNet.Codec;
+using SplitNet.Evaluation;
 using SplitNet.Models.Analysis;
 using SplitNet.Models.Bundles;
 using SplitNet.Models.Student;
@@ -12,7 +14,7 @@ namespace SplitNet.Cli.Commands;
 /// <summary><c>splitnet bench ...</c>: full-dataset measurements.</summary>
 internal static class BenchCommands
 {
-    public static Command Create() => new("bench", "Measure models: accuracy on the full dataset, compute cost.") { Teacher(), Cost() };
+    public static Command Create() => new("bench", "Measure models: accuracy on the full dataset, compute cost.") { Teacher(), Cost(), RateAccuracy() };
 
     private static Command Teacher()
     {
@@ -31,9 +33,9 @@ internal static class BenchCommands
             var (model, manifest) = TeacherBundle.Load(result.GetValue(teacher)!);
             var clock = Stopwatch.StartNew();
             var progress = new Progress<int>(done => Console.Error.Write($"\revaluated {done}/{test.Count}"));
-            var predictions = Evaluation.Predict(model, test, progress: Console.IsErrorRedirected ? null : progress);
+            var predictions = TeacherEvaluation.Predict(model, test, progress: Console.IsErrorRedirected ? null : progress);
             var seconds = clock.Elapsed.TotalSeconds;
-            var accuracy = Evaluation.Accuracy(predictions, test.Labels);
+            var accuracy = TeacherEvaluation.Accuracy(predictions, test.Labels);
             var perClass = new double[manifest.Labels.Count];
             var counts = new int[manifest.Labels.Count];
             for (int i = 0; i < test.Count; i++)
@@ -97,6 +99,69 @@ internal static class BenchCommands
             foreach (var (part, cost) in rows)
             {
                 Console.WriteLine($"{part,-48} {cost.Parameters,10:N0} parameters {cost.Macs / 1e6,8:F2} M MACs");
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command RateAccuracy()
+    {
+        var data = CommonOptions.Data(FashionMnist.DebianDirectory);
+        var teacher = CommonOptions.Teacher();
+        var students = new Option<string[]>("--student")
+        {
+            Description = "Finished student run folder (repeatable).",
+            AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => [],
+        };
+        var output = new Option<string>("--out") { Description = "Report folder.", DefaultValueFactory = _ => "tests/SplitNet.Benchmarks/reports" };
+        var limit = new Option<int>("--limit") { Description = "Use the first N test images only (0 = all)." };
+        var threads = CommonOptions.Threads();
+        var json = CommonOptions.Json();
+        var command = new Command("rate-accuracy", "Accuracy against bytes per image: entropic students, input codecs, naive splits and the teacher; writes Markdown, JSON and a PNG plot.")
+        {
+            data, teacher, students, output, limit, threads, json,
+        };
+        command.SetAction(result =>
+        {
+            TorchSharp.torch.set_num_threads(result.GetValue(threads));
+            var test = CommonOptions.LoadTest(result.GetValue(data)!);
+            if (result.GetValue(limit) > 0)
+            {
+                test = test.Take(result.GetValue(limit));
+            }
+            var (teacherNet, _) = TeacherBundle.Load(result.GetValue(teacher)!);
+            var bench = new RateAccuracyBenchmark(teacherNet, test);
+            var rows = new List<RateAccuracyRow>();
+            void Add(RateAccuracyRow row)
+            {
+                rows.Add(row);
+                Console.Error.WriteLine($"{row.Method,-24} {row.Setting,-10} {row.Accuracy,8:P2} {row.BytesPerImage,10:F1} B");
+            }
+            foreach (var directory in result.GetValue(students)!)
+            {
+                var (student, state) = StudentRun.Load(directory, teacherNet.Config);
+                var macs = ModelCost.Measure(student.Encoder, 1, 1, 28, 28).Macs;
+                var plain = state.Options.TaskWeight == 0 && !state.Options.StraightThrough;
+                Add(bench.Student(student, plain ? "entropic-student-plain" : "entropic-student", state.Options.Beta.ToString(System.Globalization.CultureInfo.InvariantCulture), macs));
+            }
+            Add(bench.Teacher());
+            Add(bench.NaiveSplit(TeacherStage.Stage2, CodecId.Affine8Lz4));
+            Add(bench.NaiveSplit(TeacherStage.Stage2, CodecId.RawFloat32));
+            foreach (var codec in InputCodec.Sweep())
+            {
+                Add(bench.InputCodec(codec));
+            }
+            var commandLine = "splitnet bench rate-accuracy " + string.Join(' ', result.Tokens.Select(t => t.Value));
+            RateAccuracyReport.Write(rows, test.Count, result.GetValue(output)!, commandLine);
+            if (result.GetValue(json))
+            {
+                Console.WriteLine(RateAccuracyReport.ToJson(rows, test.Count));
+            }
+            else
+            {
+                Console.WriteLine($"wrote rate-accuracy.md, .json and .png to {result.GetValue(output)}");
             }
             return 0;
         });

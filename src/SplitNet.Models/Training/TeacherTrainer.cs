@@ -90,7 +90,7 @@ public sealed class TeacherTrainer(string runDirectory, TeacherTrainingOptions o
                     (start + count) / clock.Elapsed.TotalSeconds));
             }
 
-            var accuracy = Evaluation.Accuracy(Evaluation.Predict(model, test), test.Labels);
+            var accuracy = TeacherEvaluation.Accuracy(TeacherEvaluation.Predict(model, test), test.Labels);
             var seconds = clock.Elapsed.TotalSeconds;
             state = state with
             {

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace SplitNet.Models.Training;
 
 /// <summary>Top-1 accuracy of a classifier over a labelled set.</summary>
-public static class Evaluation
+public static class TeacherEvaluation
 {
     /// <summary>Predicted class of every image, in order.</summary>
     public static int[] Predict(TeacherNet model, LabeledImages images, int batchSize = 500, IProgress<int>? progress = null)

@@ -1,0 +1,66 @@
+using SplitNet.Codec;
+using SplitNet.Models.Data;
+using SplitNet.Models.Student;
+using SplitNet.Models.Teacher;
+using SplitNet.Models.Training;
+using static TorchSharp.torch;
+
+namespace SplitNet.Evaluation;
+
+/// <summary>Measures every method of the rate–accuracy comparison on one labelled set.</summary>
+public sealed class RateAccuracyBenchmark(TeacherNet teacher, LabeledImages images)
+{
+    /// <summary>The teacher on uncompressed images (784 bytes of raw pixels).</summary>
+    public RateAccuracyRow Teacher() =>
+        new("teacher", "raw", TeacherEvaluation.Accuracy(TeacherEvaluation.Predict(teacher, images), images.Labels), images.PixelsPerImage);
+
+    /// <summary>Server-only baseline: code each image, decode it, run the whole teacher.</summary>
+    public RateAccuracyRow InputCodec(InputCodec codec)
+    {
+        var decoded = new byte[images.Pixels.Length];
+        long bytes = 0;
+        for (int i = 0; i < images.Count; i++)
+        {
+            bytes += codec.RoundTrip(images.Image(i), images.Height, images.Width, decoded.AsSpan(i * images.PixelsPerImage, images.PixelsPerImage));
+        }
+        var received = new LabeledImages(decoded, images.Labels, images.Height, images.Width);
+        var accuracy = TeacherEvaluation.Accuracy(TeacherEvaluation.Predict(teacher, received), images.Labels);
+        return new RateAccuracyRow(codec.Method, codec.Setting, accuracy, (double)bytes / images.Count);
+    }
+
+    /// <summary>The teacher cut after <paramref name="split"/>, its feature sent with a naive codec (body bytes, no header).</summary>
+    public RateAccuracyRow NaiveSplit(TeacherStage split, CodecId codec, int batchSize = 250)
+    {
+        var shape = new TensorShape(teacher.Config.FeatureShape(split));
+        int perImage = (int)shape.ElementCount;
+        long bytes = 0;
+        var predictions = new int[images.Count];
+        teacher.eval();
+        using var mode = inference_mode();
+        for (int start = 0; start < images.Count; start += batchSize)
+        {
+            int count = Math.Min(batchSize, images.Count - start);
+            using var scope = NewDisposeScope();
+            var features = teacher.Run(ImageTensors.Batch(images, start, count), TeacherStage.Stem, split).contiguous().data<float>().ToArray();
+            var received = new float[features.Length];
+            for (int i = 0; i < count; i++)
+            {
+                var payload = FeatureCodec.Encode(codec, "naive", (byte)split, shape, features.AsSpan(i * perImage, perImage));
+                PayloadHeader.TryRead(payload, out var header, out var headerLength, out _);
+                FeatureCodec.TryDecodeBody(payload, header, headerLength, received.AsSpan(i * perImage, perImage), out _);
+                bytes += payload.Length - headerLength;
+            }
+            var logits = teacher.Run(tensor(received, [count, .. shape.Dimensions.ToArray().Select(d => (long)d)]), split + 1, TeacherStage.Head);
+            logits.argmax(1).to(ScalarType.Int32).data<int>().ToArray().CopyTo(predictions, start);
+        }
+        var name = codec == CodecId.RawFloat32 ? "split-float32" : "split-affine8-lz4";
+        return new RateAccuracyRow(name, split.ToString().ToLowerInvariant(), TeacherEvaluation.Accuracy(predictions, images.Labels), (double)bytes / images.Count);
+    }
+
+    /// <summary>An Entropic Student at one rate level.</summary>
+    public RateAccuracyRow Student(EntropicStudent student, string method, string setting, long encoderMacs)
+    {
+        var score = StudentEvaluation.Evaluate(student, images);
+        return new RateAccuracyRow(method, setting, score.Accuracy, score.CodedBytes, score.IdealBytes, encoderMacs);
+    }
+}

@@ -1,0 +1,63 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using ScottPlot;
+
+namespace SplitNet.Evaluation;
+
+/// <summary>Writes the rate–accuracy rows as Markdown, JSON and a PNG plot (log bytes axis).</summary>
+public static class RateAccuracyReport
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
+
+    public static string ToJson(IReadOnlyList<RateAccuracyRow> rows, int images) =>
+        JsonSerializer.Serialize(new { images, rows }, Json);
+
+    public static void Write(IReadOnlyList<RateAccuracyRow> rows, int images, string directory, string command)
+    {
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, "rate-accuracy.json"), ToJson(rows, images) + "\n");
+        File.WriteAllText(Path.Combine(directory, "rate-accuracy.md"), Markdown(rows, images, command));
+        Plot(rows, Path.Combine(directory, "rate-accuracy.png"));
+    }
+
+    private static string Markdown(IReadOnlyList<RateAccuracyRow> rows, int images, string command)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"# Rate–accuracy on {images:N0} Fashion-MNIST test images");
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Produced by `{command}`. Bytes are the coded payload per image (no protocol framing).");
+        text.AppendLine();
+        text.AppendLine("| method | setting | accuracy | bytes/image | ideal bytes | overhead | device MACs |");
+        text.AppendLine("|---|---|---:|---:|---:|---:|---:|");
+        foreach (var r in rows)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {r.Method} | {r.Setting} | {r.Accuracy:P2} | {r.BytesPerImage:F1} | {(r.IdealBytesPerImage is { } i ? i.ToString("F1", CultureInfo.InvariantCulture) : "")} | {(r.Overhead is { } o ? o.ToString("F3", CultureInfo.InvariantCulture) : "")} | {(r.EncoderMacs is { } m ? (m / 1e6).ToString("F2", CultureInfo.InvariantCulture) + " M" : "")} |");
+        }
+        return text.ToString();
+    }
+
+    private static void Plot(IReadOnlyList<RateAccuracyRow> rows, string path)
+    {
+        var plot = new Plot();
+        foreach (var group in rows.GroupBy(r => r.Method))
+        {
+            var points = group.OrderBy(r => r.BytesPerImage).ToArray();
+            var series = plot.Add.Scatter(points.Select(r => Math.Log10(r.BytesPerImage)).ToArray(), points.Select(r => 100 * r.Accuracy).ToArray());
+            series.LegendText = group.Key;
+            series.MarkerSize = 7;
+        }
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+            IntegerTicksOnly = true,
+            LabelFormatter = x => Math.Pow(10, x).ToString("N0", CultureInfo.InvariantCulture),
+        };
+        plot.XLabel("bytes per image (log scale)");
+        plot.YLabel("top-1 accuracy (%)");
+        plot.Title("Fashion-MNIST: accuracy against bytes sent");
+        plot.ShowLegend(Alignment.LowerRight);
+        plot.SavePng(path, 900, 600);
+    }
+}
