@@ -55,6 +55,12 @@ public sealed class EntropicStudent : Module<Tensor, Tensor>
     /// <summary>The teacher copy whose stage 3 and head form the tail.</summary>
     public TeacherNet Tail => tail;
 
+    /// <summary>What the edge runs and ships: <c>g_a</c> and the entropy model (tables, medians).</summary>
+    public torch.nn.Module EdgePart() => new ModuleView(("g_a", g_a), ("entropy_bottleneck", entropy_bottleneck));
+
+    /// <summary>What the server runs and ships: the entropy model, <c>g_s</c> and the tail.</summary>
+    public torch.nn.Module ServerPart() => new ModuleView(("entropy_bottleneck", entropy_bottleneck), ("g_s", g_s), ("tail", tail));
+
     /// <summary>Inference: encode, quantize around the medians, decode, classify.</summary>
     public override Tensor forward(Tensor x)
     {

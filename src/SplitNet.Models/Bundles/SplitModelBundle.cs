@@ -1,0 +1,97 @@
+using SplitNet.Models.Student;
+using TorchSharp;
+using TorchSharp.PyBridge;
+
+namespace SplitNet.Models.Bundles;
+
+/// <summary>Which side of a split model a bundle is for.</summary>
+public enum BundleSide
+{
+    Edge,
+    Server,
+}
+
+/// <summary>
+/// Writes and reads the edge and server bundles of an entropic split model. Loading checks each
+/// weight file's SHA-256 and that the tables rebuilt from it hash to the manifest's value, so a
+/// bundle can never code with tables other than the ones it declares.
+/// </summary>
+public static class SplitModelBundle
+{
+    public const string ManifestFile = "manifest.json";
+
+    /// <summary>Writes both bundles; <paramref name="levels"/> are (student, β, score) lowest rate first.</summary>
+    public static SplitModelManifest Save(
+        IReadOnlyList<(EntropicStudent Student, double Beta, RateLevelScore? Score)> levels,
+        SplitModelManifest template,
+        string edgeDirectory,
+        string serverDirectory)
+    {
+        Directory.CreateDirectory(edgeDirectory);
+        Directory.CreateDirectory(serverDirectory);
+        var entries = new List<RateLevelManifest>();
+        for (int level = 0; level < levels.Count; level++)
+        {
+            var (student, beta, score) = levels[level];
+            string edge = $"level{level}.edge.safetensors", server = $"level{level}.server.safetensors";
+            student.EdgePart().save_safetensors(Path.Combine(edgeDirectory, edge));
+            student.ServerPart().save_safetensors(Path.Combine(serverDirectory, server));
+            entries.Add(new RateLevelManifest(level, beta, student.Bottleneck.Table.Hash,
+                edge, TeacherBundle.Sha256(Path.Combine(edgeDirectory, edge)),
+                server, TeacherBundle.Sha256(Path.Combine(serverDirectory, server)), score));
+        }
+        var manifest = template with { Levels = entries };
+        BundleJson.Write(Path.Combine(edgeDirectory, ManifestFile), manifest);
+        BundleJson.Write(Path.Combine(serverDirectory, ManifestFile), manifest);
+        return manifest;
+    }
+
+    /// <summary>Loads one side of a bundle: a student per level with that side's weights and the level's tables.</summary>
+    public static (SplitModelManifest Manifest, EntropicStudent[] Levels) Load(string directory, BundleSide side)
+    {
+        var manifestPath = Path.Combine(directory, ManifestFile);
+        if (!File.Exists(manifestPath))
+        {
+            throw new FileNotFoundException($"{manifestPath}: split-model manifest not found.", manifestPath);
+        }
+        var manifest = BundleJson.Read<SplitModelManifest>(manifestPath);
+        if (manifest.Format != SplitModelManifest.CurrentFormat)
+        {
+            throw new InvalidDataException($"{manifestPath}: format '{manifest.Format}' is not {SplitModelManifest.CurrentFormat}.");
+        }
+        if (manifest.Levels.Count == 0)
+        {
+            throw new InvalidDataException($"{manifestPath}: no rate levels.");
+        }
+        var students = new EntropicStudent[manifest.Levels.Count];
+        for (int i = 0; i < students.Length; i++)
+        {
+            var level = manifest.Levels[i];
+            if (level.Level != i)
+            {
+                throw new InvalidDataException($"{manifestPath}: levels must be numbered 0..{students.Length - 1} in order.");
+            }
+            var (file, hash) = side == BundleSide.Edge ? (level.EdgeWeights, level.EdgeSha256) : (level.ServerWeights, level.ServerSha256);
+            var path = Path.Combine(directory, file);
+            var actual = TeacherBundle.Sha256(path);
+            if (!string.Equals(actual, hash, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidDataException($"{path}: SHA-256 {actual} does not match {hash} in {manifestPath}.");
+            }
+            var student = new EntropicStudent(manifest.Architecture, manifest.Teacher);
+            if (!SafetensorsHeader.ReadShapes(path).TryGetValue("entropy_bottleneck._quantized_cdf", out var tables))
+            {
+                throw new InvalidDataException($"{path}: no entropy_bottleneck._quantized_cdf tables.");
+            }
+            student.Bottleneck.PrepareTables(tables);
+            (side == BundleSide.Edge ? student.EdgePart() : student.ServerPart()).load_safetensors(path, strict: true);
+            if (student.Bottleneck.Table.Hash != level.TablesSha256)
+            {
+                throw new InvalidDataException($"{path}: CDF tables hash to {student.Bottleneck.Table.Hash}, not {level.TablesSha256} as {manifestPath} declares.");
+            }
+            student.eval();
+            students[i] = student;
+        }
+        return (manifest, students);
+    }
+}
