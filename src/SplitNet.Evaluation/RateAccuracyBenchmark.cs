@@ -61,6 +61,6 @@ public sealed class RateAccuracyBenchmark(TeacherNet teacher, LabeledImages imag
     public RateAccuracyRow Student(EntropicStudent student, string method, string setting, long encoderMacs)
     {
         var score = StudentEvaluation.Evaluate(student, images);
-        return new RateAccuracyRow(method, setting, score.Accuracy, score.CodedBytes, score.IdealBytes, encoderMacs);
+        return new RateAccuracyRow(method, setting, score.Accuracy, score.CodedBytes, score.IdealBytes, score.CompactBytes, encoderMacs);
     }
 }

@@ -28,12 +28,12 @@ public static class RateAccuracyReport
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"Produced by `{command}`. Bytes are the coded payload per image (no protocol framing).");
         text.AppendLine();
-        text.AppendLine("| method | setting | accuracy | bytes/image | ideal bytes | overhead | device MACs |");
-        text.AppendLine("|---|---|---:|---:|---:|---:|---:|");
+        text.AppendLine("| method | setting | accuracy | bytes/image | ideal bytes | overhead | compact stream bytes | device MACs |");
+        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|");
         foreach (var r in rows)
         {
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {r.Method} | {r.Setting} | {r.Accuracy:P2} | {r.BytesPerImage:F1} | {(r.IdealBytesPerImage is { } i ? i.ToString("F1", CultureInfo.InvariantCulture) : "")} | {(r.Overhead is { } o ? o.ToString("F3", CultureInfo.InvariantCulture) : "")} | {(r.EncoderMacs is { } m ? (m / 1e6).ToString("F2", CultureInfo.InvariantCulture) + " M" : "")} |");
+                $"| {r.Method} | {r.Setting} | {r.Accuracy:P2} | {r.BytesPerImage:F1} | {(r.IdealBytesPerImage is { } i ? i.ToString("F1", CultureInfo.InvariantCulture) : "")} | {(r.Overhead is { } o ? o.ToString("F3", CultureInfo.InvariantCulture) : "")} | {(r.CompactBytesPerImage is { } c ? c.ToString("F1", CultureInfo.InvariantCulture) : "")} | {(r.EncoderMacs is { } m ? (m / 1e6).ToString("F2", CultureInfo.InvariantCulture) + " M" : "")} |");
         }
         return text.ToString();
     }

@@ -6,6 +6,7 @@ namespace SplitNet.Evaluation;
 /// <param name="Accuracy">Top-1 accuracy on the evaluated images.</param>
 /// <param name="BytesPerImage">Mean bytes sent per image (coded payload without protocol framing).</param>
 /// <param name="IdealBytesPerImage">Entropic rows: mean Σ −log₂ p under the same integer tables.</param>
+/// <param name="CompactBytesPerImage">Entropic rows: mean bytes of the compact stream.</param>
 /// <param name="EncoderMacs">MACs per image on the device, where it runs a model part.</param>
 public sealed record RateAccuracyRow(
     string Method,
@@ -13,6 +14,7 @@ public sealed record RateAccuracyRow(
     double Accuracy,
     double BytesPerImage,
     double? IdealBytesPerImage = null,
+    double? CompactBytesPerImage = null,
     long? EncoderMacs = null)
 {
     /// <summary>Coded over ideal size, for entropic rows.</summary>

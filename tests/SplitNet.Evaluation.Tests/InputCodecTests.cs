@@ -46,7 +46,7 @@ public sealed class InputCodecTests
         {
             RateAccuracyRow[] rows =
             [
-                new("entropic-student", "4", 0.91, 30.5, 27.2, 3_960_000),
+                new("entropic-student", "4", 0.91, 30.5, 27.2, 26.0, 3_960_000),
                 new("png", "level 9", 0.93, 508),
             ];
             RateAccuracyReport.Write(rows, 100, directory, "splitnet bench rate-accuracy --limit 100");

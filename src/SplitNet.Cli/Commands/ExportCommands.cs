@@ -1,12 +1,15 @@
 using System.CommandLine;
+using SplitNet.Codec.Entropy;
+using SplitNet.Models.Bundles;
 using SplitNet.Models.Data;
+using SplitNet.Models.Training;
 
 namespace SplitNet.Cli.Commands;
 
 /// <summary><c>splitnet export ...</c>: produce the small artifacts shipped in the repository.</summary>
 internal static class ExportCommands
 {
-    public static Command Create() => new("export", "Produce shipped artifacts.") { Sample() };
+    public static Command Create() => new("export", "Produce shipped artifacts.") { Sample(), SplitModel() };
 
     private static Command Sample()
     {
@@ -26,6 +29,70 @@ internal static class ExportCommands
             var sample = test.Select(indices[..result.GetValue(count)]);
             FashionMnist.Save(sample, result.GetValue(output)!, FashionMnist.Prefix(DatasetSplit.Test));
             Console.WriteLine($"wrote {sample.Count} images to {result.GetValue(output)}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command SplitModel()
+    {
+        var students = new Option<string[]>("--student")
+        {
+            Description = "Finished student run folder, one per rate level (repeatable).",
+            AllowMultipleArgumentsPerToken = true,
+            Required = true,
+        };
+        var teacher = CommonOptions.Teacher();
+        var modelId = new Option<string>("--model-id") { DefaultValueFactory = _ => "fmnist-entropic" };
+        var stream = new Option<string>("--stream") { Description = "Latent stream: compressai or compact.", DefaultValueFactory = _ => "compressai" };
+        stream.AcceptOnlyFromAmong("compressai", "compact");
+        var edge = new Option<string>("--edge-out") { Required = true, Description = "Folder for the edge bundle." };
+        var server = new Option<string>("--server-out") { Required = true, Description = "Folder for the server bundle." };
+        var data = CommonOptions.Data(FashionMnist.DebianDirectory);
+        var json = CommonOptions.Json();
+        var command = new Command("split-model", "Bundle trained students as rate levels: an edge bundle and a server bundle, each scored on the test set.")
+        {
+            students, teacher, modelId, stream, edge, server, data, json,
+        };
+        command.SetAction(result =>
+        {
+            var (teacherNet, teacherManifest) = TeacherBundle.Load(result.GetValue(teacher)!);
+            var test = CommonOptions.LoadTest(result.GetValue(data)!);
+            var format = result.GetValue(stream) == "compact" ? LatentStream.Compact : LatentStream.CompressAI;
+            var levels = result.GetValue(students)!
+                .Select(directory => StudentRun.Load(directory, teacherNet.Config))
+                .OrderByDescending(run => run.State.Options.Beta)
+                .ToList();
+            if (levels.Select(l => l.State.Architecture).Distinct().Count() != 1)
+            {
+                throw new InvalidOperationException("All rate levels of a split model must share one student architecture.");
+            }
+            var scored = levels.Select(run =>
+            {
+                var score = StudentEvaluation.Evaluate(run.Student, test);
+                var bytes = format == LatentStream.Compact ? score.CompactBytes : score.CodedBytes;
+                Console.Error.WriteLine($"β={run.State.Options.Beta}: {score.Accuracy:P2} at {bytes:F1} bytes/image");
+                return (run.Student, run.State.Options.Beta, (RateLevelScore?)new RateLevelScore(score.Accuracy, bytes, score.IdealBytes, score.Images));
+            }).ToList();
+            var manifest = SplitModelBundle.Save(scored, new SplitModelManifest
+            {
+                ModelId = result.GetValue(modelId)!,
+                TeacherModelId = teacherManifest.ModelId,
+                Teacher = teacherNet.Config,
+                Architecture = levels[0].State.Architecture,
+                Stream = format,
+                Labels = teacherManifest.Labels,
+                Normalization = teacherManifest.Normalization,
+                Levels = [],
+            }, result.GetValue(edge)!, result.GetValue(server)!);
+            if (result.GetValue(json))
+            {
+                JsonOutput.Write(new { model_id = manifest.ModelId, levels = manifest.Levels });
+            }
+            else
+            {
+                Console.WriteLine($"wrote {manifest.Levels.Count} rate levels of {manifest.ModelId} to {result.GetValue(edge)} and {result.GetValue(server)}");
+            }
             return 0;
         });
         return command;

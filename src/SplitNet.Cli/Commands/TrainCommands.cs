@@ -121,11 +121,11 @@ internal static class TrainCommands
             BundleJson.Write(Path.Combine(outDirectory, "score.json"), new { options, config = student.Config, score, seconds });
             if (result.GetValue(json))
             {
-                JsonOutput.Write(new { beta = options.Beta, accuracy = score.Accuracy, bytes_per_image = score.CodedBytes, ideal_bytes_per_image = score.IdealBytes, images = score.Images, seconds });
+                JsonOutput.Write(new { beta = options.Beta, accuracy = score.Accuracy, bytes_per_image = score.CodedBytes, compact_bytes_per_image = score.CompactBytes, ideal_bytes_per_image = score.IdealBytes, images = score.Images, seconds });
             }
             else
             {
-                Console.WriteLine($"β={options.Beta}: {score.Accuracy:P2} on {score.Images} test images at {score.CodedBytes:F1} coded bytes/image (ideal {score.IdealBytes:F1}); {seconds / 60:F1} min");
+                Console.WriteLine($"β={options.Beta}: {score.Accuracy:P2} on {score.Images} test images at {score.CodedBytes:F1} coded bytes/image ({score.CompactBytes:F1} compact, ideal {score.IdealBytes:F1}); {seconds / 60:F1} min");
             }
             return Task.FromResult(0);
         });

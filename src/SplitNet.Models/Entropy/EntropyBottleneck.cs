@@ -202,7 +202,7 @@ public sealed class EntropyBottleneck : nn.Module<Tensor, (Tensor YHat, Tensor L
     }
 
     /// <summary>Entropy-codes each image of <paramref name="y"/> (N, C, H, W) into one rANS stream.</summary>
-    public byte[][] Compress(Tensor y)
+    public byte[][] Compress(Tensor y, LatentStream format = LatentStream.CompressAI)
     {
         var table = Table;
         using var mode = no_grad();
@@ -214,7 +214,7 @@ public sealed class EntropyBottleneck : nn.Module<Tensor, (Tensor YHat, Tensor L
         for (int i = 0; i < n; i++)
         {
             var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-            Rans64.Encode(all.AsSpan((int)(i * perImage), (int)perImage), (int)spatial, table, buffer);
+            LatentCoder.Encode(format, all.AsSpan((int)(i * perImage), (int)perImage), (int)spatial, table, buffer);
             strings[i] = buffer.WrittenSpan.ToArray();
         }
         return strings;
@@ -222,7 +222,7 @@ public sealed class EntropyBottleneck : nn.Module<Tensor, (Tensor YHat, Tensor L
 
     /// <summary>Decodes streams from <see cref="Compress"/> into ŷ of shape (N, C, H, W).</summary>
     /// <exception cref="InvalidDataException">A stream is corrupt.</exception>
-    public Tensor Decompress(IReadOnlyList<byte[]> strings, int height, int width)
+    public Tensor Decompress(IReadOnlyList<byte[]> strings, int height, int width, LatentStream format = LatentStream.CompressAI)
     {
         var table = Table;
         int perImage = _channels * height * width;
@@ -230,7 +230,7 @@ public sealed class EntropyBottleneck : nn.Module<Tensor, (Tensor YHat, Tensor L
         var decoded = new int[perImage];
         for (int i = 0; i < strings.Count; i++)
         {
-            if (!Rans64.TryDecode(strings[i], height * width, table, decoded, out var error))
+            if (!LatentCoder.TryDecode(format, strings[i], height * width, table, decoded, out var error))
             {
                 throw new InvalidDataException($"latent stream {i}: {error}");
             }

@@ -58,8 +58,11 @@ public sealed class EntropicStudent : Module<Tensor, Tensor>
     /// <summary>What the edge runs and ships: <c>g_a</c> and the entropy model (tables, medians).</summary>
     public torch.nn.Module EdgePart() => new ModuleView(("g_a", g_a), ("entropy_bottleneck", entropy_bottleneck));
 
-    /// <summary>What the server runs and ships: the entropy model, <c>g_s</c> and the tail.</summary>
-    public torch.nn.Module ServerPart() => new ModuleView(("entropy_bottleneck", entropy_bottleneck), ("g_s", g_s), ("tail", tail));
+    /// <summary>What the server runs and ships: the entropy model, <c>g_s</c> and the tail (stage 3 and head).</summary>
+    public torch.nn.Module ServerPart() => new ModuleView(
+        ("entropy_bottleneck", entropy_bottleneck),
+        ("g_s", g_s),
+        ("tail", new ModuleView(("stage3", tail.Stage(TeacherStage.Stage3)), ("head", tail.Stage(TeacherStage.Head)))));
 
     /// <summary>Inference: encode, quantize around the medians, decode, classify.</summary>
     public override Tensor forward(Tensor x)

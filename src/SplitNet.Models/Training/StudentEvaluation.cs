@@ -1,3 +1,4 @@
+using SplitNet.Codec.Entropy;
 using SplitNet.Models.Data;
 using SplitNet.Models.Entropy;
 using SplitNet.Models.Student;
@@ -7,9 +8,10 @@ namespace SplitNet.Models.Training;
 
 /// <summary>Accuracy and real coded size of a student on a labelled set.</summary>
 /// <param name="Accuracy">Top-1 accuracy through encode → quantize → decode → tail.</param>
-/// <param name="CodedBytes">Mean rANS stream bytes per image.</param>
+/// <param name="CodedBytes">Mean bytes per image of the CompressAI-compatible stream.</param>
+/// <param name="CompactBytes">Mean bytes per image of the compact stream.</param>
 /// <param name="IdealBytes">Mean Σ −log₂ p per image under the same integer tables.</param>
-public sealed record StudentScore(double Accuracy, double CodedBytes, double IdealBytes, int Images);
+public sealed record StudentScore(double Accuracy, double CodedBytes, double CompactBytes, double IdealBytes, int Images);
 
 public static class StudentEvaluation
 {
@@ -18,7 +20,7 @@ public static class StudentEvaluation
         student.eval();
         var table = student.Bottleneck.Table;
         int correct = 0;
-        long coded = 0;
+        long coded = 0, compact = 0;
         double idealBits = 0;
         int spatial = StudentConfig.LatentSize * StudentConfig.LatentSize;
         using var mode = inference_mode();
@@ -27,10 +29,8 @@ public static class StudentEvaluation
             int count = Math.Min(batchSize, images.Count - start);
             using var scope = NewDisposeScope();
             var y = student.Encoder.call(ImageTensors.Batch(images, start, count));
-            foreach (var stream in student.Bottleneck.Compress(y))
-            {
-                coded += stream.Length;
-            }
+            coded += student.Bottleneck.Compress(y, LatentStream.CompressAI).Sum(s => (long)s.Length);
+            compact += student.Bottleneck.Compress(y, LatentStream.Compact).Sum(s => (long)s.Length);
             var symbols = student.Bottleneck.Quantize(y, QuantizationMode.Symbols).contiguous().data<int>().ToArray();
             int perImage = symbols.Length / count;
             for (int i = 0; i < symbols.Length; i++)
@@ -44,6 +44,6 @@ public static class StudentEvaluation
                 correct += predictions[i] == images.Labels[start + i] ? 1 : 0;
             }
         }
-        return new StudentScore((double)correct / images.Count, (double)coded / images.Count, idealBits / 8 / images.Count, images.Count);
+        return new StudentScore((double)correct / images.Count, (double)coded / images.Count, (double)compact / images.Count, idealBits / 8 / images.Count, images.Count);
     }
 }
