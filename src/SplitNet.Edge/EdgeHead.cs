@@ -1,4 +1,5 @@
 using SplitNet.Codec;
+using SplitNet.Contracts.V1;
 using SplitNet.Models.Bundles;
 using SplitNet.Models.Data;
 using SplitNet.Models.Teacher;
@@ -10,8 +11,11 @@ namespace SplitNet.Edge;
 /// The shallow part of a split model: runs the teacher's stages up to <see cref="Split"/> on one
 /// image and codes the feature into a payload. Not thread-safe: use it from one thread.
 /// </summary>
-public sealed class EdgeHead(TeacherNet network, TeacherManifest manifest, TeacherStage split, CodecId codec)
+public sealed class EdgeHead(TeacherNet network, TeacherManifest manifest, TeacherStage split, CodecId codec) : IFrameEncoder
 {
+    /// <summary>Feature payloads describe themselves: nothing to declare.</summary>
+    public StreamOpen? Open => null;
+
     public TeacherStage Split { get; } = split;
     public CodecId Codec { get; } = codec;
     public string ModelId => manifest.ModelId;
@@ -29,4 +33,6 @@ public sealed class EdgeHead(TeacherNet network, TeacherManifest manifest, Teach
     /// <summary>Runs the head on one image and returns the coded payload.</summary>
     public byte[] Encode(ReadOnlySpan<byte> pixels) =>
         FeatureCodec.Encode(Codec, ModelId, (byte)Split, FeatureShape, Features(pixels));
+
+    EncodedFrame IFrameEncoder.Encode(ReadOnlySpan<byte> pixels) => new(Encode(pixels), 0);
 }

@@ -14,10 +14,10 @@ namespace SplitNet.Edge;
 /// </summary>
 public static class EdgeRunner
 {
-    private sealed record Encoded(int Index, byte[] Payload, long Started);
+    private sealed record Encoded(int Index, EncodedFrame Frame, long Started);
 
     public static async Task<EdgeReport> RunAsync(
-        EdgeHead head,
+        IFrameEncoder head,
         SplitInference.SplitInferenceClient client,
         LabeledImages images,
         EdgeRunOptions options,
@@ -33,13 +33,14 @@ public static class EdgeRunner
         var clock = Stopwatch.StartNew();
         encoder.Start();
 
-        await using var session = new StreamingSession(client, options.Window, cancellation);
+        await using var session = new StreamingSession(client, options.Window, head.Open, cancellation);
         var answers = new List<Task>(images.Count);
         await foreach (var frame in encoded.Reader.ReadAllAsync(cancellation).ConfigureAwait(false))
         {
             var label = images.Labels[frame.Index];
-            var messageSize = new InferRequest { FrameId = (ulong)frame.Index, Payload = UnsafeByteOperations.UnsafeWrap(frame.Payload), TopK = (uint)options.TopK }.CalculateSize();
-            var answer = await session.SendAsync((ulong)frame.Index, frame.Payload, cancellation).ConfigureAwait(false);
+            var payload = frame.Frame.Payload;
+            var messageSize = new InferRequest { FrameId = (ulong)frame.Index, Payload = UnsafeByteOperations.UnsafeWrap(payload), RateLevel = frame.Frame.RateLevel }.CalculateSize();
+            var answer = await session.SendAsync((ulong)frame.Index, payload, frame.Frame.RateLevel, cancellation).ConfigureAwait(false);
             answers.Add(answer.ContinueWith(task =>
             {
                 var latency = Stopwatch.GetElapsedTime(frame.Started);
@@ -50,7 +51,7 @@ public static class EdgeRunner
                 lock (gate)
                 {
                     latencies.RecordValue(Math.Max(1, (long)latency.TotalMicroseconds));
-                    payloadBytes += frame.Payload.Length;
+                    payloadBytes += payload.Length;
                     messageBytes += messageSize;
                     if (!result.Succeeded)
                     {
@@ -61,7 +62,7 @@ public static class EdgeRunner
                         correct++;
                     }
                 }
-                onFrame?.Invoke(new FrameOutcome(frame.Index, label, result, frame.Payload.Length, messageSize, latency));
+                onFrame?.Invoke(new FrameOutcome(frame.Index, label, result, payload.Length, messageSize, latency));
             }, TaskScheduler.Default));
         }
         await session.CompleteAsync().ConfigureAwait(false);
@@ -90,16 +91,16 @@ public static class EdgeRunner
             micros.GetMaxValue() / 1000.0,
             micros.GetMean() / 1000.0);
 
-    private static void Encode(EdgeHead head, LabeledImages images, ChannelWriter<Encoded> output, CancellationToken cancellation)
+    private static void Encode(IFrameEncoder head, LabeledImages images, ChannelWriter<Encoded> output, CancellationToken cancellation)
     {
         try
         {
             for (int i = 0; i < images.Count && !cancellation.IsCancellationRequested; i++)
             {
                 var started = Stopwatch.GetTimestamp();
-                var payload = head.Encode(images.Image(i));
+                var frame = head.Encode(images.Image(i));
                 // A dedicated thread may block: waiting here is the backpressure on the camera.
-                output.WriteAsync(new Encoded(i, payload, started), cancellation).AsTask().GetAwaiter().GetResult();
+                output.WriteAsync(new Encoded(i, frame, started), cancellation).AsTask().GetAwaiter().GetResult();
             }
             output.TryComplete();
         }

@@ -19,10 +19,18 @@ public sealed class StreamingSession : IAsyncDisposable
     private readonly Task _receiving;
     private long _unmatched;
 
-    public StreamingSession(SplitInference.SplitInferenceClient client, int window, CancellationToken cancellation = default)
+    private readonly StreamOpen? _open;
+    private bool _opened;
+
+    /// <param name="client">The server to stream to.</param>
+    /// <param name="window">Most frames unanswered at any time.</param>
+    /// <param name="open">Identity of a latent stream, sent before the first frame; null for feature payloads.</param>
+    /// <param name="cancellation">Ends the call.</param>
+    public StreamingSession(SplitInference.SplitInferenceClient client, int window, StreamOpen? open = null, CancellationToken cancellation = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
         _credits = new SemaphoreSlim(window, window);
+        _open = open;
         _call = client.InferStream(cancellationToken: cancellation);
         _receiving = ReceiveAsync();
     }
@@ -37,7 +45,7 @@ public sealed class StreamingSession : IAsyncDisposable
     /// Sends one frame once the window has room. The returned task completes with the answer;
     /// the first task completes when the frame is on its way.
     /// </summary>
-    public async Task<Task<InferResponse>> SendAsync(ulong frameId, ReadOnlyMemory<byte> payload, CancellationToken cancellation = default)
+    public async Task<Task<InferResponse>> SendAsync(ulong frameId, ReadOnlyMemory<byte> payload, uint rateLevel = 0, CancellationToken cancellation = default)
     {
         await _credits.WaitAsync(cancellation).ConfigureAwait(false);
         var answer = new TaskCompletionSource<InferResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -49,10 +57,16 @@ public sealed class StreamingSession : IAsyncDisposable
         await _sendLock.WaitAsync(cancellation).ConfigureAwait(false);
         try
         {
+            if (_open is not null && !_opened)
+            {
+                await _call.RequestStream.WriteAsync(new InferRequest { Open = _open }, cancellation).ConfigureAwait(false);
+                _opened = true;
+            }
             await _call.RequestStream.WriteAsync(new InferRequest
             {
                 FrameId = frameId,
                 Payload = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(payload),
+                RateLevel = rateLevel,
             }, cancellation).ConfigureAwait(false);
         }
         catch

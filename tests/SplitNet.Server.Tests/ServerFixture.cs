@@ -3,7 +3,9 @@ using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using SplitNet.Contracts.V1;
+using SplitNet.Codec.Entropy;
 using SplitNet.Models.Bundles;
+using SplitNet.Models.Student;
 using SplitNet.Models.Data;
 using SplitNet.Models.Teacher;
 
@@ -26,12 +28,37 @@ public sealed class ServerFixture : IAsyncLifetime
     public LabeledImages Sample { get; } =
         FashionMnist.Load(Path.Combine(AppContext.BaseDirectory, "assets", "fashion-mnist-sample"), DatasetSplit.Test);
 
+    /// <summary>An untrained two-level entropic split model, bundled for edge and server.</summary>
+    public string SplitEdgeDirectory { get; } = Path.Combine(Path.GetTempPath(), $"splitnet-edge-{Guid.NewGuid():N}");
+    public string SplitServerDirectory { get; } = Path.Combine(Path.GetTempPath(), $"splitnet-server-{Guid.NewGuid():N}");
+    public EntropicStudent[] SplitLevels { get; private set; } = [];
+
     public async Task InitializeAsync()
     {
         (Teacher, Manifest) = TeacherBundle.Load(TeacherDirectory);
+        SplitLevels = [.. new[] { 21, 22 }.Select(seed =>
+        {
+            TorchSharp.torch.random.manual_seed(seed);
+            var student = new EntropicStudent(new StudentConfig(4, 8, 8), Teacher.Config);
+            student.Tail.load_state_dict(Teacher.state_dict());
+            student.eval();
+            student.Bottleneck.Update();
+            return student;
+        })];
+        SplitModelBundle.Save([(SplitLevels[0], 8.0, null), (SplitLevels[1], 2.0, null)], new SplitModelManifest
+        {
+            ModelId = "test-entropic",
+            TeacherModelId = Manifest.ModelId,
+            Teacher = Teacher.Config,
+            Architecture = SplitLevels[0].Config,
+            Stream = LatentStream.Compact,
+            Labels = Manifest.Labels,
+            Normalization = Manifest.Normalization,
+            Levels = [],
+        }, SplitEdgeDirectory, SplitServerDirectory);
         _app = SplitNetServerHost.Build([], IPAddress.Loopback, 0, options =>
         {
-            options.Models = [TeacherDirectory];
+            options.Models = [TeacherDirectory, SplitServerDirectory];
             options.MaxReceiveMessageBytes = MaxReceiveMessageBytes;
             options.MaxFrameBytes = MaxFrameBytes;
         }, LogLevel.Warning);
@@ -49,6 +76,12 @@ public sealed class ServerFixture : IAsyncLifetime
             await _app.DisposeAsync();
         }
         Teacher.Dispose();
+        foreach (var level in SplitLevels)
+        {
+            level.Dispose();
+        }
+        Directory.Delete(SplitEdgeDirectory, recursive: true);
+        Directory.Delete(SplitServerDirectory, recursive: true);
     }
 }
 

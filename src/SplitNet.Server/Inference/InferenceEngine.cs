@@ -1,8 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using SplitNet.Models.Teacher;
-using static TorchSharp.torch;
 
 namespace SplitNet.Server.Inference;
 
@@ -38,22 +36,6 @@ internal sealed class InferenceEngine : IDisposable
     /// <summary>Queues a job; false when the queue is full (the caller answers RESOURCE_EXHAUSTED).</summary>
     public bool TryEnqueue(InferenceJob job) => _queue.Writer.TryWrite(job);
 
-    /// <summary>Runs the deep layers for one input on the calling thread; used for warm-up and by workers.</summary>
-    public static float[] Execute(TeacherNet network, TeacherStage split, float[] features, int[] shape)
-    {
-        using var _ = inference_mode();
-        using var scope = NewDisposeScope();
-        var batchShape = new long[shape.Length + 1];
-        batchShape[0] = 1;
-        for (int i = 0; i < shape.Length; i++)
-        {
-            batchShape[i + 1] = shape[i];
-        }
-        var x = tensor(features, batchShape);
-        var logits = network.Run(x, split + 1, TeacherStage.Head);
-        return nn.functional.softmax(logits, 1).data<float>().ToArray();
-    }
-
     private void Work()
     {
         var reader = _queue.Reader;
@@ -68,11 +50,11 @@ internal sealed class InferenceEngine : IDisposable
                 }
                 try
                 {
-                    job.Completion.TrySetResult(Execute(job.Model.Network, job.Split, job.Features, job.Shape));
+                    job.Completion.TrySetResult(job.Target.Probabilities(job.Input));
                 }
                 catch (Exception e)
                 {
-                    ServerLog.InferenceFailed(_logger, job.Model.Id, e);
+                    ServerLog.InferenceFailed(_logger, job.Target.ModelId, e);
                     job.Completion.TrySetException(e);
                 }
             }

@@ -1,15 +1,11 @@
-using SplitNet.Models.Teacher;
-using SplitNet.Server.Models;
-
 namespace SplitNet.Server.Inference;
 
-/// <summary>Decoded features waiting for a worker, and where the answer goes.</summary>
-internal sealed class InferenceJob(ServedModel model, TeacherStage split, float[] features, int[] shape, CancellationToken cancellation)
+/// <summary>A decoded input waiting for a worker, and where the answer goes.</summary>
+internal sealed class InferenceJob(IInferenceTarget target, float[] input, IReadOnlyList<string> labels, CancellationToken cancellation)
 {
-    public ServedModel Model { get; } = model;
-    public TeacherStage Split { get; } = split;
-    public float[] Features { get; } = features;
-    public int[] Shape { get; } = shape;
+    public IInferenceTarget Target { get; } = target;
+    public float[] Input { get; } = input;
+    public IReadOnlyList<string> Labels { get; } = labels;
     public CancellationToken Cancellation { get; } = cancellation;
 
     /// <summary>Completes with the class probabilities.</summary>

@@ -1,38 +1,83 @@
 using System.Collections.Frozen;
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SplitNet.Models.Bundles;
 
 namespace SplitNet.Server.Models;
 
-/// <summary>The models this server answers for, loaded once at start.</summary>
+/// <summary>
+/// The models this server answers for, loaded once at start: teacher bundles (feature payloads
+/// at any split point) and split-model server bundles (entropy-coded latents per rate level).
+/// </summary>
 internal sealed class ModelRegistry : IDisposable
 {
-    private readonly FrozenDictionary<string, ServedModel> _models;
+    private readonly FrozenDictionary<string, ServedTeacher> _teachers;
+    private readonly FrozenDictionary<string, ServedSplitModel> _splitModels;
 
     public ModelRegistry(IOptions<SplitNetServerOptions> options, ILogger<ModelRegistry> logger)
     {
-        var models = new Dictionary<string, ServedModel>(StringComparer.Ordinal);
+        var teachers = new Dictionary<string, ServedTeacher>(StringComparer.Ordinal);
+        var splitModels = new Dictionary<string, ServedSplitModel>(StringComparer.Ordinal);
         foreach (var directory in options.Value.Models)
         {
-            var (network, manifest) = TeacherBundle.Load(directory);
-            if (!models.TryAdd(manifest.ModelId, new ServedModel(network, manifest)))
+            string id;
+            int version;
+            if (Format(directory) == SplitModelManifest.CurrentFormat)
             {
-                network.Dispose();
-                throw new InvalidOperationException($"{directory}: model id '{manifest.ModelId}' is already served from another folder.");
+                var (manifest, students) = SplitModelBundle.Load(directory, BundleSide.Server);
+                (id, version) = (manifest.ModelId, manifest.Version);
+                if (teachers.ContainsKey(id) || !splitModels.TryAdd(id, new ServedSplitModel(manifest, students)))
+                {
+                    throw new InvalidOperationException($"{directory}: model id '{id}' is already served from another folder.");
+                }
             }
-            ServerLog.ModelLoaded(logger, manifest.ModelId, manifest.Version, directory);
+            else
+            {
+                var (network, manifest) = TeacherBundle.Load(directory);
+                (id, version) = (manifest.ModelId, manifest.Version);
+                if (splitModels.ContainsKey(id) || !teachers.TryAdd(id, new ServedTeacher(network, manifest)))
+                {
+                    throw new InvalidOperationException($"{directory}: model id '{id}' is already served from another folder.");
+                }
+            }
+            ServerLog.ModelLoaded(logger, id, version, directory);
         }
-        _models = models.ToFrozenDictionary(StringComparer.Ordinal);
+        _teachers = teachers.ToFrozenDictionary(StringComparer.Ordinal);
+        _splitModels = splitModels.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
-    public IEnumerable<ServedModel> All => _models.Values;
+    public IEnumerable<ServedTeacher> Teachers => _teachers.Values;
+    public IEnumerable<ServedSplitModel> SplitModels => _splitModels.Values;
 
-    public bool TryGet(string id, out ServedModel model) => _models.TryGetValue(id, out model!);
+    public bool TryGetTeacher(string id, out ServedTeacher model) => _teachers.TryGetValue(id, out model!);
+    public bool TryGetSplitModel(string id, out ServedSplitModel model) => _splitModels.TryGetValue(id, out model!);
+
+    private static string? Format(string directory)
+    {
+        var path = Path.Combine(directory, TeacherBundle.ManifestFile);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{path}: model manifest not found.", path);
+        }
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllText(path));
+            return document.RootElement.TryGetProperty("format", out var format) ? format.GetString() : null;
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: malformed JSON ({e.Message})", e);
+        }
+    }
 
     public void Dispose()
     {
-        foreach (var model in _models.Values)
+        foreach (var model in _teachers.Values)
+        {
+            model.Dispose();
+        }
+        foreach (var model in _splitModels.Values)
         {
             model.Dispose();
         }

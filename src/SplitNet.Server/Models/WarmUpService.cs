@@ -2,22 +2,29 @@ using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SplitNet.Models.Teacher;
-using SplitNet.Server.Inference;
 
 namespace SplitNet.Server.Models;
 
-/// <summary>Loads every model and runs one forward per split point before the server takes traffic.</summary>
+/// <summary>Loads every model and runs one forward per split point and rate level before the server takes traffic.</summary>
 internal sealed class WarmUpService(ModelRegistry registry, ILogger<WarmUpService> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        foreach (var model in registry.All)
+        foreach (var model in registry.Teachers)
         {
             var clock = Stopwatch.StartNew();
-            for (var split = TeacherStage.Stem; split < TeacherStage.Head; split++)
+            for (byte split = 0; split < (byte)TeacherStage.Head; split++)
             {
-                var shape = model.FeatureShape((byte)split)!;
-                InferenceEngine.Execute(model.Network, split, new float[shape.ElementCount], shape.Dimensions.ToArray());
+                model.Tail(split).Probabilities(new float[model.FeatureShape(split)!.ElementCount]);
+            }
+            ServerLog.WarmedUp(logger, model.Id, clock.Elapsed.TotalMilliseconds);
+        }
+        foreach (var model in registry.SplitModels)
+        {
+            var clock = Stopwatch.StartNew();
+            foreach (var level in model.Levels)
+            {
+                level.Tail.Probabilities(new float[model.LatentSize]);
             }
             ServerLog.WarmedUp(logger, model.Id, clock.Elapsed.TotalMilliseconds);
         }

@@ -1,0 +1,40 @@
+using SplitNet.Codec.Entropy;
+using SplitNet.Models.Bundles;
+using SplitNet.Models.Student;
+
+namespace SplitNet.Server.Models;
+
+/// <summary>An entropic split model served for latent frames: one decoder and tail per rate level.</summary>
+internal sealed class ServedSplitModel : IDisposable
+{
+    private readonly EntropicStudent[] _students;
+
+    public ServedSplitModel(SplitModelManifest manifest, EntropicStudent[] students)
+    {
+        Manifest = manifest;
+        _students = students;
+        Levels = [.. students.Select((s, i) => new ServedLevel(
+            i,
+            s.Bottleneck.Table,
+            s.Bottleneck.Medians().data<float>().ToArray(),
+            new StudentTail(manifest.ModelId, s)))];
+    }
+
+    public SplitModelManifest Manifest { get; }
+    public string Id => Manifest.ModelId;
+    public IReadOnlyList<ServedLevel> Levels { get; }
+
+    /// <summary>Symbols per image: channels × latent height × width.</summary>
+    public int LatentSize => Manifest.Architecture.LatentChannels * StudentConfig.LatentSize * StudentConfig.LatentSize;
+
+    public void Dispose()
+    {
+        foreach (var student in _students)
+        {
+            student.Dispose();
+        }
+    }
+}
+
+/// <summary>What decoding a latent at one rate level needs: its tables, medians and tail.</summary>
+internal sealed record ServedLevel(int Level, CdfTable Table, float[] Medians, StudentTail Tail);
