@@ -17,7 +17,7 @@ internal static class DemoCommand
         {
             var settings = edge.Read(result);
             await using var server = SplitNetServerHost.Build([], IPAddress.Loopback, 0,
-                options => options.Models = [settings.Teacher], LogLevel.Warning);
+                options => options.Models = settings.Entropic is null ? [settings.Teacher] : [settings.Teacher, settings.ServerBundle], LogLevel.Warning);
             await server.StartAsync(cancellation);
             var url = server.Urls.First();
             if (!settings.Json)

@@ -39,7 +39,20 @@ internal static class EdgeCommand
             images = images.Take(settings.Count);
         }
         var (network, manifest) = TeacherBundle.Load(settings.Teacher);
-        var head = new EdgeHead(network, manifest, settings.Split, settings.Codec);
+        IFrameEncoder head;
+        string description;
+        if (settings.Entropic is null)
+        {
+            head = new EdgeHead(network, manifest, settings.Split, settings.Codec);
+            description = $"split after {settings.Split.ToString().ToLowerInvariant()}, codec {CodecName(settings.Codec)}";
+        }
+        else
+        {
+            var (splitManifest, levels) = SplitModelBundle.Load(settings.EdgeBundle, BundleSide.Edge);
+            head = new LatentEdgeHead(splitManifest, levels, settings.Rate);
+            var level = splitManifest.Levels[(int)settings.Rate];
+            description = $"entropic student, rate level {settings.Rate} of {levels.Length} (β={level.Beta}), {splitManifest.Stream} stream";
+        }
         using var channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions { MaxReceiveMessageSize = 1 << 20 });
         var client = new SplitInference.SplitInferenceClient(channel);
         int shown = 0;
@@ -53,19 +66,18 @@ internal static class EdgeCommand
                     : $"frame {outcome.Index,5}  failed: {r.Response.Error?.Message}");
             }
         }, cancellation);
-        Print(settings, manifest, report);
+        Print(settings, head.ModelId, description, manifest, report);
         return report;
     }
 
-    private static void Print(EdgeSettings settings, TeacherManifest manifest, EdgeReport report)
+    private static void Print(EdgeSettings settings, string modelId, string description, TeacherManifest manifest, EdgeReport report)
     {
         if (settings.Json)
         {
             JsonOutput.Write(new
             {
-                model = manifest.ModelId,
-                split = settings.Split.ToString().ToLowerInvariant(),
-                codec = CodecName(settings.Codec),
+                model = modelId,
+                mode = description,
                 frames = report.Frames,
                 failed = report.Failed,
                 accuracy = report.Accuracy,
@@ -79,7 +91,7 @@ internal static class EdgeCommand
             return;
         }
         Console.WriteLine();
-        Console.WriteLine($"model {manifest.ModelId}, split after {settings.Split.ToString().ToLowerInvariant()}, codec {CodecName(settings.Codec)}, window {settings.Window}");
+        Console.WriteLine($"model {modelId}: {description}, window {settings.Window}");
         Console.WriteLine($"frames          {report.Frames} ({report.Failed} failed)");
         Console.WriteLine($"accuracy        {report.Accuracy:P2}" + (manifest.Training is { } t ? $"  (teacher: {t.TestAccuracy:P2} on {t.TestImages} test images)" : ""));
         Console.WriteLine($"bytes/frame     {report.BytesPerFrame:F0} payload, {report.MessageBytesPerFrame:F0} protobuf message");

@@ -5,13 +5,22 @@ using SplitNet.Models.Teacher;
 namespace SplitNet.Cli.Commands;
 
 /// <summary>What the edge runs on and how: shared by <c>edge</c> and <c>demo</c>.</summary>
-internal sealed record EdgeSettings(string Data, string Teacher, TeacherStage Split, CodecId Codec, int Count, int Window, int Show, int Threads, bool Json);
+internal sealed record EdgeSettings(string Data, string Teacher, string? Entropic, uint Rate, TeacherStage Split, CodecId Codec, int Count, int Window, int Show, int Threads, bool Json)
+{
+    public string EdgeBundle => Path.Combine(Entropic!, "edge");
+    public string ServerBundle => Path.Combine(Entropic!, "server");
+}
 
 /// <summary>The options behind <see cref="EdgeSettings"/>.</summary>
 internal sealed class EdgeOptions
 {
     private readonly Option<string> _data = CommonOptions.Data(CommonOptions.SampleDirectory);
     private readonly Option<string> _teacher = CommonOptions.Teacher();
+    private readonly Option<string?> _entropic = new("--entropic")
+    {
+        Description = "Entropic split model: a folder with edge/ and server/ bundles (default: the teacher's feature split).",
+    };
+    private readonly Option<uint> _rate = new("--rate") { Description = "Rate level of the entropic model (0 = lowest rate)." };
     private readonly Option<string> _split = new("--split")
     {
         Description = "Stage after which the model is cut.",
@@ -36,7 +45,7 @@ internal sealed class EdgeOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _data, _teacher, _split, _codec, _count, _window, _show, _threads, _json })
+        foreach (var option in new Option[] { _data, _teacher, _entropic, _rate, _split, _codec, _count, _window, _show, _threads, _json })
         {
             command.Options.Add(option);
         }
@@ -45,6 +54,8 @@ internal sealed class EdgeOptions
     public EdgeSettings Read(ParseResult result) => new(
         result.GetValue(_data)!,
         result.GetValue(_teacher)!,
+        result.GetValue(_entropic),
+        result.GetValue(_rate),
         Enum.Parse<TeacherStage>(result.GetValue(_split)!, ignoreCase: true),
         result.GetValue(_codec) == "float32" ? CodecId.RawFloat32 : CodecId.Affine8Lz4,
         result.GetValue(_count),
