@@ -1,3 +1,4 @@
+using SplitNet.Codec.Entropy;
 using SplitNet.Models.Entropy;
 using SplitNet.Models.Layers;
 using TorchSharp;
@@ -157,5 +158,81 @@ public sealed class EntropyBottleneckTests
             _ = likelihoods.sum().item<float>() + yHat.sum().item<float>();
         }
         Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
+}
+
+[Collection(nameof(TorchCollection))]
+public sealed class UpdateRecomputationTests
+{
+    /// <summary>The CDF cascade of one channel evaluated in double precision from the raw parameters.</summary>
+    private static double Logit(IReadOnlyDictionary<string, Tensor> state, int channel, double y)
+    {
+        double[] x = [y];
+        for (int k = 0; k < 5; k++)
+        {
+            var matrix = state[$"_matrix{k}"][channel];
+            var bias = state[$"_bias{k}"][channel];
+            int outputs = (int)matrix.shape[0], inputs = (int)matrix.shape[1];
+            var next = new double[outputs];
+            for (int o = 0; o < outputs; o++)
+            {
+                double sum = bias[o, 0].item<float>();
+                for (int i = 0; i < inputs; i++)
+                {
+                    sum += Math.Log(1 + Math.Exp(matrix[o, i].item<float>())) * x[i];
+                }
+                if (k < 4)
+                {
+                    sum += Math.Tanh(state[$"_factor{k}"][channel][o, 0].item<float>()) * Math.Tanh(sum);
+                }
+                next[o] = sum;
+            }
+            x = next;
+        }
+        return x[0];
+    }
+
+    private static double Sigmoid(double v) => 1 / (1 + Math.Exp(-v));
+
+    [Fact]
+    public void Update_Tables_EqualARecomputationFromTheParameters()
+    {
+        random.manual_seed(11);
+        using var bottleneck = new EntropyBottleneck(3);
+        var optimizer = optim.Adam(bottleneck.parameters(), 0.05);
+        for (int step = 0; step < 150; step++)
+        {
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            var (_, likelihoods) = bottleneck.call(randn(8, 3, 4, 4) * 2.5);
+            (-likelihoods.log2().sum() / 8 + bottleneck.AuxLoss()).backward();
+            optimizer.step();
+        }
+        bottleneck.Update();
+        var state = bottleneck.state_dict();
+        var table = bottleneck.Table;
+        int maxLength = Enumerable.Range(0, 3).Max(c => table.Cdf(c).Length - 2);
+
+        for (int c = 0; c < 3; c++)
+        {
+            double q0 = state["quantiles"][c, 0, 0].item<float>(), median = state["quantiles"][c, 0, 1].item<float>(), q2 = state["quantiles"][c, 0, 2].item<float>();
+            int minima = (int)Math.Max(0, Math.Ceiling(median - q0)), maxima = (int)Math.Max(0, Math.Ceiling(q2 - median));
+            double start = (float)(median - minima);
+            var pmf = new float[minima + maxima + 2];
+            for (int k = 0; k < pmf.Length - 1; k++)
+            {
+                pmf[k] = (float)Math.Abs(Sigmoid(Logit(state, c, start + k + 0.5)) - Sigmoid(Logit(state, c, start + k - 0.5)));
+            }
+            pmf[^1] = (float)(Sigmoid(Logit(state, c, start - 0.5)) + Sigmoid(-Logit(state, c, start + maxLength - 1 + 0.5)));
+            var expected = QuantizedCdf.FromPmf(pmf);
+
+            Assert.Equal(-minima, table.Offset(c));
+            Assert.Equal(expected.Length, table.Cdf(c).Length);
+            // float32 (libtorch) against double evaluation: a count or two of 65,536 may differ.
+            for (int i = 0; i < expected.Length; i++)
+            {
+                Assert.InRange(table.Cdf(c)[i], expected[i] - 2, expected[i] + 2);
+            }
+        }
     }
 }

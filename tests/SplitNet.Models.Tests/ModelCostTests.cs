@@ -43,3 +43,29 @@ public sealed class ModelCostTests
         Assert.True(encoder.Parameters > 0);
     }
 }
+
+[Collection(nameof(TorchCollection))]
+public sealed class StudentLeakTests
+{
+    [Fact]
+    public void StudentForward_FiftyTimes_LeavesNoLiveTensors()
+    {
+        random.manual_seed(12);
+        using var student = new EntropicStudent(new StudentConfig(4, 8, 8), new TeacherConfig([8, 16, 32], 1, 10));
+        student.eval();
+        student.Bottleneck.Update();
+        using var mode = inference_mode();
+        using var x = randn(1, 1, 28, 28);
+        using (NewDisposeScope())
+        {
+            student.call(x);
+        }
+        var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        for (int i = 0; i < 50; i++)
+        {
+            using var scope = NewDisposeScope();
+            _ = student.call(x).argmax(1).item<long>();
+        }
+        Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
+}
