@@ -143,7 +143,7 @@ internal static class BenchCommands
             {
                 var (student, state) = StudentRun.Load(directory, teacherNet.Config);
                 var macs = ModelCost.Measure(student.Encoder, 1, 1, 28, 28).Macs;
-                var plain = state.Options.TaskWeight == 0 && !state.Options.StraightThrough;
+                var plain = state.Options.TaskWeight == 0 && !state.Options.StraightThrough && state.Options.FeatureWeight == 1;
                 Add(bench.Student(student, plain ? "entropic-student-plain" : "entropic-student", state.Options.Beta.ToString(System.Globalization.CultureInfo.InvariantCulture), macs));
             }
             Add(bench.Teacher());

@@ -77,6 +77,7 @@ internal static class TrainCommands
         var stage1 = new Option<int>("--stage1-epochs") { DefaultValueFactory = _ => defaults.Stage1Epochs };
         var stage2 = new Option<int>("--stage2-epochs") { DefaultValueFactory = _ => defaults.Stage2Epochs };
         var task = new Option<double>("--task-weight") { Description = "Weight of the logit KL in stage 1 (0: the paper's plain recipe)." };
+        var feature = new Option<double>("--feature-weight") { Description = "Weight of the squared feature error in stage 1.", DefaultValueFactory = _ => defaults.FeatureWeight };
         var straightThrough = new Option<bool>("--straight-through") { Description = "Decoder sees rounded latents with a straight-through gradient in stage 1." };
         var architecture = new StudentConfig();
         var channels = new Option<int>("--latent-channels") { DefaultValueFactory = _ => architecture.LatentChannels };
@@ -90,7 +91,7 @@ internal static class TrainCommands
         var json = CommonOptions.Json();
         var command = new Command("student", "Train an Entropic Student against the teacher at one rate level (β).")
         {
-            data, teacher, beta, stage1, stage2, task, straightThrough, channels, encoderWidth, decoderWidth, seed, trainLimit, testLimit, output, threads, json,
+            data, teacher, beta, stage1, stage2, task, feature, straightThrough, channels, encoderWidth, decoderWidth, seed, trainLimit, testLimit, output, threads, json,
         };
         command.SetAction((result, cancellation) =>
         {
@@ -101,6 +102,7 @@ internal static class TrainCommands
                 Stage1Epochs = result.GetValue(stage1),
                 Stage2Epochs = result.GetValue(stage2),
                 TaskWeight = result.GetValue(task),
+                FeatureWeight = result.GetValue(feature),
                 StraightThrough = result.GetValue(straightThrough),
                 Seed = result.GetValue(seed),
                 TrainLimit = result.GetValue(trainLimit),

@@ -95,7 +95,7 @@ public sealed class StudentTrainer(string runDirectory, TeacherNet teacher, Stud
         long n = x.shape[0];
         var distortion = ((s2 - h2).square().sum() + (s3 - h3).square().sum()) / n;
         var bits = -likelihoods.log2().sum() / n;
-        var loss = distortion + options.Beta * bits + bottleneck.AuxLoss();
+        var loss = options.FeatureWeight * distortion + options.Beta * bits + bottleneck.AuxLoss();
         if (options.TaskWeight > 0)
         {
             var studentLogits = student.Tail.Stage(TeacherStage.Head).call(s3);

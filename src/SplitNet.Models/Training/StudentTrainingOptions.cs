@@ -20,6 +20,9 @@ public sealed record StudentTrainingOptions
     /// <summary>Adam learning rate of stage 2. Default 2e-4.</summary>
     public double Stage2LearningRate { get; init; } = 2e-4;
 
+    /// <summary>Weight of the squared feature error (at the split and after stage 3) in stage 1. Default 1 (the paper).</summary>
+    public double FeatureWeight { get; init; } = 1;
+
     /// <summary>
     /// Weight of KL(teacher ‖ student) on the logits in stage 1 (the task in the bottleneck's
     /// loss). 0 is the paper's plain recipe. Default 0.
