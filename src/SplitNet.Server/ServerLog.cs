@@ -21,6 +21,6 @@ internal static partial class ServerLog
     [LoggerMessage(5, LogLevel.Information, "Inference engine started with {Workers} worker(s) and a queue of {Capacity}")]
     public static partial void EngineStarted(ILogger logger, int workers, int capacity);
 
-    [LoggerMessage(6, LogLevel.Information, "Warm-up of {ModelId} done in {Milliseconds:F0} ms")]
-    public static partial void WarmedUp(ILogger logger, string modelId, double milliseconds);
+    [LoggerMessage(6, LogLevel.Information, "Inference workers warmed up on every model in {Milliseconds:F0} ms")]
+    public static partial void WarmedUp(ILogger logger, double milliseconds);
 }

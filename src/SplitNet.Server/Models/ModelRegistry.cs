@@ -3,6 +3,8 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SplitNet.Models.Bundles;
+using SplitNet.Models.Teacher;
+using SplitNet.Server.Inference;
 
 namespace SplitNet.Server.Models;
 
@@ -49,6 +51,25 @@ internal sealed class ModelRegistry : IDisposable
 
     public IEnumerable<ServedTeacher> Teachers => _teachers.Values;
     public IEnumerable<ServedSplitModel> SplitModels => _splitModels.Values;
+
+    /// <summary>One zero input for every split point of every teacher and every rate level of every split model.</summary>
+    public IEnumerable<(IInferenceTarget Target, float[] Input)> WarmUpInputs()
+    {
+        foreach (var model in _teachers.Values)
+        {
+            for (byte split = 0; split < (byte)TeacherStage.Head; split++)
+            {
+                yield return (model.Tail(split), new float[model.FeatureShape(split)!.ElementCount]);
+            }
+        }
+        foreach (var model in _splitModels.Values)
+        {
+            foreach (var level in model.Levels)
+            {
+                yield return (level.Tail, new float[model.LatentSize]);
+            }
+        }
+    }
 
     public bool TryGetTeacher(string id, out ServedTeacher model) => _teachers.TryGetValue(id, out model!);
     public bool TryGetSplitModel(string id, out ServedSplitModel model) => _splitModels.TryGetValue(id, out model!);
