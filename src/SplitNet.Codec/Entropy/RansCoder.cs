@@ -31,37 +31,23 @@ internal static class RansCoder<TFormat> where TFormat : struct, IRansFormat
         try
         {
             // rANS is LIFO: code the last symbol first so the decoder reads in natural order.
-            for (int i = symbols.Length - 1; i >= 0; i--)
+            int last = (symbols.Length + elementsPerIndex - 1) / elementsPerIndex - 1;
+            for (int index = last; index >= 0; index--)
             {
-                int index = i / elementsPerIndex;
                 var cdf = table.CdfArray(index);
                 int max = cdf.Length - 2;
-                long value = (long)symbols[i] - table.Offset(index);
-                if (value < 0 || value >= max)
+                int offset = table.Offset(index);
+                int start = index * elementsPerIndex;
+                for (int i = Math.Min(symbols.Length, start + elementsPerIndex) - 1; i >= start; i--)
                 {
-                    long raw = value < 0 ? -2 * value - 1 : 2 * (value - max);
-                    if (raw > uint.MaxValue)
+                    long value = (long)symbols[i] - offset;
+                    if (value < 0 || value >= max)
                     {
-                        throw new ArgumentOutOfRangeException(nameof(symbols), $"Symbol {symbols[i]} at {i} is too far from table {index} to escape.");
+                        PutEscape(ref x, ref buffer, ref at, value < 0 ? -2 * value - 1 : 2 * (value - max), i);
+                        value = max;
                     }
-                    int nibbles = 0;
-                    while ((raw >> (BypassBits * nibbles)) != 0)
-                    {
-                        nibbles++;
-                    }
-                    // Forward order: symbol, count as 15s then a remainder, nibbles LSB first.
-                    for (int j = nibbles - 1; j >= 0; j--)
-                    {
-                        Put(ref x, ref buffer, ref at, (ulong)(raw >> (BypassBits * j)) & MaxBypass, 1, BypassBits);
-                    }
-                    Put(ref x, ref buffer, ref at, (ulong)(nibbles % MaxBypass), 1, BypassBits);
-                    for (int run = nibbles / MaxBypass; run > 0; run--)
-                    {
-                        Put(ref x, ref buffer, ref at, MaxBypass, 1, BypassBits);
-                    }
-                    value = max;
+                    Put(ref x, ref buffer, ref at, (ulong)cdf[value], (ulong)(cdf[value + 1] - cdf[value]), QuantizedCdf.Precision);
                 }
-                Put(ref x, ref buffer, ref at, (ulong)cdf[value], (ulong)(cdf[value + 1] - cdf[value]), QuantizedCdf.Precision);
             }
             int count = buffer.Length - at;
             var span = output.GetSpan(TFormat.StateBytes + count);
@@ -97,22 +83,29 @@ internal static class RansCoder<TFormat> where TFormat : struct, IRansFormat
         }
         int at = TFormat.StateBytes;
         const ulong mask = QuantizedCdf.Total - 1;
-        for (int i = 0; i < symbols.Length; i++)
+        // One table per run of elementsPerIndex symbols: fetch it once per run, not per symbol.
+        for (int start = 0, index = 0; start < symbols.Length; start += elementsPerIndex, index++)
         {
-            int index = i / elementsPerIndex;
             var cdf = table.CdfArray(index);
+            var lookup = table.Lookup(index);
             int max = cdf.Length - 2;
-            ulong cf = x & mask;
-            int s = table.Lookup(index)[cf];
-            x = (ulong)(cdf[s + 1] - cdf[s]) * (x >> QuantizedCdf.Precision) + cf - (ulong)cdf[s];
-            if (!Refill(ref x, stream, ref at))
+            int offset = table.Offset(index);
+            int end = Math.Min(symbols.Length, start + elementsPerIndex);
+            for (int i = start; i < end; i++)
             {
-                error = $"stream truncated at symbol {i}";
-                return false;
-            }
-            long value = s;
-            if (s == max)
-            {
+                ulong cf = x & mask;
+                int s = lookup[cf];
+                x = (ulong)(cdf[s + 1] - cdf[s]) * (x >> QuantizedCdf.Precision) + cf - (ulong)cdf[s];
+                if (!Refill(ref x, stream, ref at))
+                {
+                    error = $"stream truncated at symbol {i}";
+                    return false;
+                }
+                if (s != max)
+                {
+                    symbols[i] = s + offset;
+                    continue;
+                }
                 if (!TryBypass(ref x, stream, ref at, out var nibbles) || nibbles >= MaxBypass || nibbles > MaxNibbles)
                 {
                     error = $"bad escape length at symbol {i}";
@@ -129,15 +122,14 @@ internal static class RansCoder<TFormat> where TFormat : struct, IRansFormat
                     raw |= nibble << (BypassBits * j);
                 }
                 long half = (long)(raw >> 1);
-                value = (raw & 1) != 0 ? -half - 1 : half + max;
+                long symbol = ((raw & 1) != 0 ? -half - 1 : half + max) + offset;
+                if (symbol is < int.MinValue or > int.MaxValue)
+                {
+                    error = $"symbol {i} overflows 32 bits";
+                    return false;
+                }
+                symbols[i] = (int)symbol;
             }
-            long symbol = value + table.Offset(index);
-            if (symbol is < int.MinValue or > int.MaxValue)
-            {
-                error = $"symbol {i} overflows 32 bits";
-                return false;
-            }
-            symbols[i] = (int)symbol;
         }
         error = x != TFormat.Lower ? "final coder state is not the initial state: corrupt stream"
             : at != stream.Length ? $"{stream.Length - at} trailing bytes after the last symbol"
@@ -151,6 +143,30 @@ internal static class RansCoder<TFormat> where TFormat : struct, IRansFormat
             ? $"{symbols} symbols at {elementsPerIndex} per table need more than the {table.Count} tables"
             : null;
         return error is null;
+    }
+
+    // The bypass part of an escape, in reverse of its forward order: the nibble count as 15s then
+    // a remainder below 15, then the nibbles of raw, least significant first.
+    private static void PutEscape(ref ulong x, ref byte[] buffer, ref int at, long raw, int position)
+    {
+        if (raw > uint.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException("symbols", $"Symbol at {position} is too far from its table to escape.");
+        }
+        int nibbles = 0;
+        while ((raw >> (BypassBits * nibbles)) != 0)
+        {
+            nibbles++;
+        }
+        for (int j = nibbles - 1; j >= 0; j--)
+        {
+            Put(ref x, ref buffer, ref at, (ulong)(raw >> (BypassBits * j)) & MaxBypass, 1, BypassBits);
+        }
+        Put(ref x, ref buffer, ref at, (ulong)(nibbles % MaxBypass), 1, BypassBits);
+        for (int run = nibbles / MaxBypass; run > 0; run--)
+        {
+            Put(ref x, ref buffer, ref at, MaxBypass, 1, BypassBits);
+        }
     }
 
     // x ← ⌊x/f⌋·2^bits + (x mod f) + start, after moving out whole words while x would overflow.
