@@ -37,8 +37,8 @@ public static class SplitModelBundle
             student.EdgePart().save_safetensors(Path.Combine(edgeDirectory, edge));
             student.ServerPart().save_safetensors(Path.Combine(serverDirectory, server));
             entries.Add(new RateLevelManifest(level, beta, student.Bottleneck.Table.Hash,
-                edge, TeacherBundle.Sha256(Path.Combine(edgeDirectory, edge)),
-                server, TeacherBundle.Sha256(Path.Combine(serverDirectory, server)), score));
+                edge, BundleJson.Sha256(Path.Combine(edgeDirectory, edge)),
+                server, BundleJson.Sha256(Path.Combine(serverDirectory, server)), score));
         }
         var manifest = template with { Levels = entries };
         BundleJson.Write(Path.Combine(edgeDirectory, ManifestFile), manifest);
@@ -49,16 +49,7 @@ public static class SplitModelBundle
     /// <summary>Loads one side of a bundle: a student per level with that side's weights and the level's tables.</summary>
     public static (SplitModelManifest Manifest, EntropicStudent[] Levels) Load(string directory, BundleSide side)
     {
-        var manifestPath = Path.Combine(directory, ManifestFile);
-        if (!File.Exists(manifestPath))
-        {
-            throw new FileNotFoundException($"{manifestPath}: split-model manifest not found.", manifestPath);
-        }
-        var manifest = BundleJson.Read<SplitModelManifest>(manifestPath);
-        if (manifest.Format != SplitModelManifest.CurrentFormat)
-        {
-            throw new InvalidDataException($"{manifestPath}: format '{manifest.Format}' is not {SplitModelManifest.CurrentFormat}.");
-        }
+        var manifest = BundleJson.ReadManifest<SplitModelManifest>(directory, SplitModelManifest.CurrentFormat, m => m.Format, out var manifestPath);
         if (manifest.Levels.Count == 0)
         {
             throw new InvalidDataException($"{manifestPath}: no rate levels.");
@@ -73,11 +64,7 @@ public static class SplitModelBundle
             }
             var (file, hash) = side == BundleSide.Edge ? (level.EdgeWeights, level.EdgeSha256) : (level.ServerWeights, level.ServerSha256);
             var path = Path.Combine(directory, file);
-            var actual = TeacherBundle.Sha256(path);
-            if (!string.Equals(actual, hash, StringComparison.OrdinalIgnoreCase))
-            {
-                throw new InvalidDataException($"{path}: SHA-256 {actual} does not match {hash} in {manifestPath}.");
-            }
+            BundleJson.VerifySha256(path, hash, manifestPath);
             var student = new EntropicStudent(manifest.Architecture, manifest.Teacher);
             if (!SafetensorsHeader.ReadShapes(path).TryGetValue("entropy_bottleneck._quantized_cdf", out var tables))
             {

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using SplitNet.Models.Data;
 using SplitNet.Models.Teacher;
 using TorchSharp.PyBridge;
@@ -13,22 +12,9 @@ public static class TeacherBundle
     /// <summary>Loads the bundle in <paramref name="directory"/>, checking the weights' hash.</summary>
     public static (TeacherNet Model, TeacherManifest Manifest) Load(string directory)
     {
-        var manifestPath = Path.Combine(directory, ManifestFile);
-        if (!File.Exists(manifestPath))
-        {
-            throw new FileNotFoundException($"{manifestPath}: teacher manifest not found.", manifestPath);
-        }
-        var manifest = BundleJson.Read<TeacherManifest>(manifestPath);
-        if (manifest.Format != TeacherManifest.CurrentFormat)
-        {
-            throw new InvalidDataException($"{manifestPath}: format '{manifest.Format}' is not {TeacherManifest.CurrentFormat}.");
-        }
+        var manifest = BundleJson.ReadManifest<TeacherManifest>(directory, TeacherManifest.CurrentFormat, m => m.Format, out var manifestPath);
         var weightsPath = Path.Combine(directory, manifest.Weights);
-        var hash = Sha256(weightsPath);
-        if (!string.Equals(hash, manifest.WeightsSha256, StringComparison.OrdinalIgnoreCase))
-        {
-            throw new InvalidDataException($"{weightsPath}: SHA-256 {hash} does not match {manifest.WeightsSha256} in {manifestPath}.");
-        }
+        BundleJson.VerifySha256(weightsPath, manifest.WeightsSha256, manifestPath);
         var model = new TeacherNet(manifest.Architecture);
         model.load_safetensors(weightsPath, strict: true);
         model.eval();
@@ -47,16 +33,11 @@ public static class TeacherBundle
             Architecture = model.Config,
             Labels = FashionMnist.Labels,
             Normalization = [FashionMnist.Mean, FashionMnist.Std],
-            WeightsSha256 = Sha256(weightsPath),
+            WeightsSha256 = BundleJson.Sha256(weightsPath),
             Training = training,
         };
         BundleJson.Write(Path.Combine(directory, ManifestFile), manifest);
         return manifest;
     }
 
-    public static string Sha256(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
-    }
 }
