@@ -12,8 +12,10 @@ public sealed class CdfTable
 {
     private readonly int[][] _cdfs;
     private readonly int[] _offsets;
-    // For each table, the symbol whose interval holds each of the 2^16 cumulative frequencies:
-    // one load per decoded symbol instead of CompressAI's linear search.
+    // For each table and each of 2^LookupBits buckets of cumulative frequency, the symbol whose
+    // interval holds the bucket's first value: decoding starts there and steps forward at most a
+    // few symbols, instead of CompressAI's linear search from 0. 2 KB per table stays in cache.
+    internal const int LookupBits = 10;
     private readonly ushort[][] _lookup;
 
     /// <summary>Builds a table from CDFs (each starting at 0 and ending at 2^16) and offsets.</summary>
@@ -34,14 +36,22 @@ public sealed class CdfTable
             {
                 throw new ArgumentException($"CDF {c} must run from 0 to {QuantizedCdf.Total} over 3 to {QuantizedCdf.Total} entries.");
             }
-            var lookup = new ushort[QuantizedCdf.Total];
+            var lookup = new ushort[1 << LookupBits];
             for (int s = 0; s < cdf.Length - 1; s++)
             {
                 if (cdf[s + 1] <= cdf[s])
                 {
                     throw new ArgumentException($"CDF {c} is not strictly increasing at symbol {s}.");
                 }
-                lookup.AsSpan(cdf[s], cdf[s + 1] - cdf[s]).Fill((ushort)s);
+            }
+            const int shift = QuantizedCdf.Precision - LookupBits;
+            for (int bucket = 0, s = 0; bucket < lookup.Length; bucket++)
+            {
+                while (cdf[s + 1] <= bucket << shift)
+                {
+                    s++;
+                }
+                lookup[bucket] = (ushort)s;
             }
             _cdfs[c] = [.. cdf];
             _lookup[c] = lookup;

@@ -94,7 +94,11 @@ internal static class RansCoder<TFormat> where TFormat : struct, IRansFormat
             for (int i = start; i < end; i++)
             {
                 ulong cf = x & mask;
-                int s = lookup[cf];
+                int s = lookup[cf >> (QuantizedCdf.Precision - CdfTable.LookupBits)];
+                while ((ulong)cdf[s + 1] <= cf)
+                {
+                    s++;
+                }
                 x = (ulong)(cdf[s + 1] - cdf[s]) * (x >> QuantizedCdf.Precision) + cf - (ulong)cdf[s];
                 if (!Refill(ref x, stream, ref at))
                 {
