@@ -11,6 +11,9 @@ internal static class CommonOptions
 
     public static string DefaultTeacher => Path.Combine(AssetsDirectory, "models", "teacher");
 
+    /// <summary>The shipped entropic split model (edge/ and server/ bundles), when there is one.</summary>
+    public static string DefaultEntropic => Path.Combine(AssetsDirectory, "models", "entropic");
+
     public static string SampleDirectory => Path.Combine(AssetsDirectory, "fashion-mnist-sample");
 
     public static Option<bool> Json() => new("--json")

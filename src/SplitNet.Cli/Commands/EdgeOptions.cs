@@ -18,7 +18,12 @@ internal sealed class EdgeOptions
     private readonly Option<string> _teacher = CommonOptions.Teacher();
     private readonly Option<string?> _entropic = new("--entropic")
     {
-        Description = "Entropic split model: a folder with edge/ and server/ bundles (default: the teacher's feature split).",
+        Description = "Entropic split model: a folder with edge/ and server/ bundles (default: the shipped one, if any).",
+        DefaultValueFactory = _ => Directory.Exists(CommonOptions.DefaultEntropic) ? CommonOptions.DefaultEntropic : null,
+    };
+    private readonly Option<bool> _featureSplit = new("--feature-split")
+    {
+        Description = "Send the teacher's feature at --split with --codec instead of an entropic latent.",
     };
     private readonly Option<uint> _rate = new("--rate") { Description = "Rate level of the entropic model (0 = lowest rate)." };
     private readonly Option<string> _split = new("--split")
@@ -45,7 +50,7 @@ internal sealed class EdgeOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _data, _teacher, _entropic, _rate, _split, _codec, _count, _window, _show, _threads, _json })
+        foreach (var option in new Option[] { _data, _teacher, _entropic, _featureSplit, _rate, _split, _codec, _count, _window, _show, _threads, _json })
         {
             command.Options.Add(option);
         }
@@ -54,7 +59,7 @@ internal sealed class EdgeOptions
     public EdgeSettings Read(ParseResult result) => new(
         result.GetValue(_data)!,
         result.GetValue(_teacher)!,
-        result.GetValue(_entropic),
+        result.GetValue(_featureSplit) ? null : result.GetValue(_entropic),
         result.GetValue(_rate),
         Enum.Parse<TeacherStage>(result.GetValue(_split)!, ignoreCase: true),
         result.GetValue(_codec) == "float32" ? CodecId.RawFloat32 : CodecId.Affine8Lz4,
