@@ -153,7 +153,7 @@ internal static class BenchCommands
             {
                 Add(bench.InputCodec(codec));
             }
-            var commandLine = "splitnet bench rate-accuracy " + string.Join(' ', result.Tokens.Select(t => t.Value));
+            var commandLine = "splitnet " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
             RateAccuracyReport.Write(rows, test.Count, result.GetValue(output)!, commandLine);
             if (result.GetValue(json))
             {
