@@ -20,7 +20,7 @@ internal sealed class ConsoleProgress : IProgress<TrainingProgress>
             _lastDecile = -1;
             return;
         }
-        var line = $"{(value.Stage > 0 ? $"stage {value.Stage} " : "")}epoch {value.Epoch}/{value.Epochs}  step {value.Step}/{value.Steps}  loss {value.Loss:F4}  {value.ImagesPerSecond:F0} img/s";
+        var line = $"{(value.Stage > 0 ? $"stage {value.Stage} " : "")}epoch {value.Epoch}/{value.Epochs}  step {value.Step}/{value.Steps}  loss {value.Loss:F4}  {value.ImagesPerSecond:F0} img/s{(value.Detail.Length > 0 ? "  " + value.Detail : "")}";
         if (_interactive)
         {
             Console.Error.Write($"\r{line}   ");

@@ -18,5 +18,8 @@ public sealed record StudentCheckpoint
     public List<StudentEpochRecord> History { get; init; } = [];
 }
 
-/// <summary>One finished epoch of one stage.</summary>
-public sealed record StudentEpochRecord(int Stage, int Epoch, double Loss, double Seconds);
+/// <summary>One finished epoch of one stage; stage 1 also records its unweighted loss terms.</summary>
+public sealed record StudentEpochRecord(int Stage, int Epoch, double Loss, double Seconds, StudentLossTerms? Terms = null);
+
+/// <summary>Per-image means: squared feature error, bits of the latent, KL(teacher ‖ student) on the logits.</summary>
+public sealed record StudentLossTerms(double SquaredError, double Bits, double Kl);

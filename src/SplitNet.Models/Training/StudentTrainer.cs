@@ -20,6 +20,8 @@ namespace SplitNet.Models.Training;
 /// </summary>
 public sealed class StudentTrainer(string runDirectory, TeacherNet teacher, StudentTrainingOptions options, StudentConfig config)
 {
+    private readonly Stage1Terms _terms = new();
+
     private string StatePath => Path.Combine(runDirectory, "state.json");
     private string ModelPath => Path.Combine(runDirectory, "student.safetensors");
     private string OptimizerPath => Path.Combine(runDirectory, "optimizer.bin");
@@ -95,13 +97,11 @@ public sealed class StudentTrainer(string runDirectory, TeacherNet teacher, Stud
         long n = x.shape[0];
         var distortion = ((s2 - h2).square().sum() + (s3 - h3).square().sum()) / n;
         var bits = -likelihoods.log2().sum() / n;
+        var kl = Kl(student.Tail.Stage(TeacherStage.Head).call(s3), teacherLogits);
+        // Unweighted terms per image, so the weights can be calibrated from the history.
+        _terms.Add(distortion.item<float>(), bits.item<float>(), kl.item<float>());
         var loss = options.FeatureWeight * distortion + options.Beta * bits + bottleneck.AuxLoss();
-        if (options.TaskWeight > 0)
-        {
-            var studentLogits = student.Tail.Stage(TeacherStage.Head).call(s3);
-            loss = loss + options.TaskWeight * Kl(studentLogits, teacherLogits);
-        }
-        return loss;
+        return options.TaskWeight > 0 ? loss + options.TaskWeight * kl : loss;
     }
 
     private Tensor Stage2Loss(EntropicStudent student, Tensor x, Tensor labels)
@@ -142,6 +142,7 @@ public sealed class StudentTrainer(string runDirectory, TeacherNet teacher, Stud
             var rng = new Random(HashCode.Combine(options.Seed, state.Stage, epoch));
             rng.Shuffle(order);
             double sum = 0;
+            _terms.Reset();
             for (int step = 0; step < steps; step++)
             {
                 cancellation.ThrowIfCancellationRequested();
@@ -158,14 +159,14 @@ public sealed class StudentTrainer(string runDirectory, TeacherNet teacher, Stud
                 optimizer.step();
                 sum += value.item<float>();
                 progress?.Report(new TrainingProgress(epoch, epochs, step + 1, steps, sum / (step + 1),
-                    (start + count) / clock.Elapsed.TotalSeconds, Stage: state.Stage));
+                    (start + count) / clock.Elapsed.TotalSeconds, Stage: state.Stage, Detail: _terms.ToString()));
             }
             var seconds = clock.Elapsed.TotalSeconds;
             state = Save(state with
             {
                 EpochsDone = epoch,
                 Seconds = state.Seconds + seconds,
-                History = [.. state.History, new StudentEpochRecord(state.Stage, epoch, sum / steps, seconds)],
+                History = [.. state.History, new StudentEpochRecord(state.Stage, epoch, sum / steps, seconds, _terms.Mean())],
             }, student, optimizer);
         }
         return state;
@@ -191,5 +192,26 @@ public sealed class StudentTrainer(string runDirectory, TeacherNet teacher, Stud
         {
             p.requires_grad = trainable;
         }
+    }
+
+    /// <summary>Running means of stage 1's unweighted loss terms over an epoch.</summary>
+    private sealed class Stage1Terms
+    {
+        private double _distortion, _bits, _kl;
+        private int _count;
+
+        public void Add(double distortion, double bits, double kl)
+        {
+            _distortion += distortion;
+            _bits += bits;
+            _kl += kl;
+            _count++;
+        }
+
+        public void Reset() => (_distortion, _bits, _kl, _count) = (0, 0, 0, 0);
+
+        public StudentLossTerms? Mean() => _count == 0 ? null : new(_distortion / _count, _bits / _count, _kl / _count);
+
+        public override string ToString() => _count == 0 ? "" : $"sse {_distortion / _count:F0}  bits {_bits / _count:F1}  kl {_kl / _count:F3}";
     }
 }

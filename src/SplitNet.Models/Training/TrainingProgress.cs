@@ -9,6 +9,7 @@ namespace SplitNet.Models.Training;
 /// <param name="ImagesPerSecond">Training throughput so far in this epoch.</param>
 /// <param name="TestAccuracy">Set once the epoch's evaluation is done.</param>
 /// <param name="Stage">Training stage, for multi-stage recipes (0 when there is one).</param>
+/// <param name="Detail">Extra running figures to show, such as the separate loss terms.</param>
 public sealed record TrainingProgress(
     int Epoch,
     int Epochs,
@@ -17,4 +18,5 @@ public sealed record TrainingProgress(
     double Loss,
     double ImagesPerSecond,
     double? TestAccuracy = null,
-    int Stage = 0);
+    int Stage = 0,
+    string Detail = "");
