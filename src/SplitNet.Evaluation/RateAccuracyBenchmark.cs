@@ -58,9 +58,13 @@ public sealed class RateAccuracyBenchmark(TeacherNet teacher, LabeledImages imag
     }
 
     /// <summary>An Entropic Student at one rate level.</summary>
-    public RateAccuracyRow Student(EntropicStudent student, string method, string setting, long encoderMacs)
+    public RateAccuracyRow Student(EntropicStudent student, string method, string setting, long encoderMacs) =>
+        Student(student, student, method, setting, encoderMacs);
+
+    /// <summary>One rate level of a split-model bundle: the edge side codes, the server side classifies.</summary>
+    public RateAccuracyRow Student(EntropicStudent edge, EntropicStudent server, string method, string setting, long encoderMacs)
     {
-        var score = StudentEvaluation.Evaluate(student, images);
+        var score = StudentEvaluation.Evaluate(edge, server, images);
         return new RateAccuracyRow(method, setting, score.Accuracy, score.CodedBytes, score.IdealBytes, score.CompactBytes, encoderMacs);
     }
 }

@@ -73,15 +73,16 @@ internal static class BenchCommands
     private static Command Cost()
     {
         var channels = new Option<int>("--latent-channels") { DefaultValueFactory = _ => new StudentConfig().LatentChannels };
+        var encoder = CommonOptions.Encoder();
         var json = CommonOptions.Json();
         var command = new Command("cost", "Parameters and MACs per image of the teacher's parts and of the student's encoder and decoder.")
         {
-            channels, json,
+            channels, encoder, json,
         };
         command.SetAction(result =>
         {
             using var teacher = new TeacherNet(TeacherConfig.Default);
-            using var student = new EntropicStudent(new StudentConfig(result.GetValue(channels)), TeacherConfig.Default);
+            using var student = new EntropicStudent(new StudentConfig(result.GetValue(channels), Encoder: result.GetValue(encoder)), TeacherConfig.Default);
             var n = student.Config.LatentChannels;
             var rows = new (string Part, ModelCost Cost)[]
             {
@@ -115,13 +116,19 @@ internal static class BenchCommands
             AllowMultipleArgumentsPerToken = true,
             DefaultValueFactory = _ => [],
         };
+        var models = new Option<string[]>("--model")
+        {
+            Description = "Split-model folder with edge/ and server/ bundles, every rate level a row (repeatable; default: the shipped model).",
+            AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => Directory.Exists(CommonOptions.DefaultEntropic) ? [CommonOptions.DefaultEntropic] : [],
+        };
         var output = new Option<string>("--out") { Description = "Report folder.", DefaultValueFactory = _ => "tests/SplitNet.Benchmarks/reports" };
         var limit = new Option<int>("--limit") { Description = "Use the first N test images only (0 = all)." };
         var threads = CommonOptions.Threads();
         var json = CommonOptions.Json();
         var command = new Command("rate-accuracy", "Accuracy against bytes per image: entropic students, input codecs, naive splits and the teacher; writes Markdown, JSON and a PNG plot.")
         {
-            data, teacher, students, output, limit, threads, json,
+            data, teacher, models, students, output, limit, threads, json,
         };
         command.SetAction(result =>
         {
@@ -138,6 +145,17 @@ internal static class BenchCommands
             {
                 rows.Add(row);
                 Console.Error.WriteLine($"{row.Method,-24} {row.Setting,-10} {row.Accuracy,8:P2} {row.BytesPerImage,10:F1} B");
+            }
+            foreach (var directory in result.GetValue(models)!)
+            {
+                var (manifest, edges) = SplitModelBundle.Load(Path.Combine(directory, "edge"), BundleSide.Edge);
+                var (_, servers) = SplitModelBundle.Load(Path.Combine(directory, "server"), BundleSide.Server);
+                for (int level = 0; level < edges.Length; level++)
+                {
+                    var macs = ModelCost.Measure(edges[level].Encoder, 1, 1, 28, 28).Macs;
+                    var beta = manifest.Levels[level].Beta.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    Add(bench.Student(edges[level], servers[level], manifest.ModelId, beta, macs));
+                }
             }
             foreach (var directory in result.GetValue(students)!)
             {

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using SplitNet.Models.Data;
+using SplitNet.Models.Student;
 
 namespace SplitNet.Cli.Commands;
 
@@ -38,6 +40,25 @@ internal static class CommonOptions
         Description = "Intra-op threads for TorchSharp.",
         DefaultValueFactory = _ => Environment.ProcessorCount,
     };
+
+    public static Option<StudentEncoder> Encoder() => new("--encoder")
+    {
+        HelpName = "compact|teacher-stem",
+        Description = "Student encoder g_a: compact (the paper's, trained from scratch) or teacher-stem (the teacher's frozen stem and stage 1, then two strided convolutions).",
+        DefaultValueFactory = _ => new StudentConfig().Encoder,
+        CustomParser = result => result.Tokens.Single().Value switch
+        {
+            "compact" => StudentEncoder.Compact,
+            "teacher-stem" => StudentEncoder.TeacherStem,
+            var other => Fail(result, $"--encoder: '{other}' is not compact or teacher-stem."),
+        },
+    };
+
+    private static StudentEncoder Fail(ArgumentResult result, string message)
+    {
+        result.AddError(message);
+        return default;
+    }
 
     /// <summary>The test split from <paramref name="directory"/>, or the shipped sample if it is the sample folder.</summary>
     public static LabeledImages LoadTest(string directory) => FashionMnist.Load(directory, DatasetSplit.Test);

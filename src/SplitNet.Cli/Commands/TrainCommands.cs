@@ -83,6 +83,7 @@ internal static class TrainCommands
         var channels = new Option<int>("--latent-channels") { DefaultValueFactory = _ => architecture.LatentChannels };
         var encoderWidth = new Option<int>("--encoder-width") { DefaultValueFactory = _ => architecture.EncoderWidth };
         var decoderWidth = new Option<int>("--decoder-width") { DefaultValueFactory = _ => architecture.DecoderWidth };
+        var encoder = CommonOptions.Encoder();
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => defaults.Seed };
         var trainLimit = new Option<int>("--train-limit") { Description = "Train on the first N images only (0 = all)." };
         var testLimit = new Option<int>("--test-limit") { Description = "Evaluate on the first N test images only (0 = all)." };
@@ -91,7 +92,7 @@ internal static class TrainCommands
         var json = CommonOptions.Json();
         var command = new Command("student", "Train an Entropic Student against the teacher at one rate level (β).")
         {
-            data, teacher, beta, stage1, stage2, task, feature, straightThrough, channels, encoderWidth, decoderWidth, seed, trainLimit, testLimit, output, threads, json,
+            data, teacher, beta, stage1, stage2, task, feature, straightThrough, channels, encoderWidth, decoderWidth, encoder, seed, trainLimit, testLimit, output, threads, json,
         };
         command.SetAction((result, cancellation) =>
         {
@@ -116,7 +117,7 @@ internal static class TrainCommands
             }
             var (teacherNet, _) = TeacherBundle.Load(result.GetValue(teacher)!);
             var outDirectory = result.GetValue(output)!;
-            var (student, state) = new StudentTrainer(outDirectory, teacherNet, options, new StudentConfig(result.GetValue(channels), result.GetValue(encoderWidth), result.GetValue(decoderWidth)))
+            var (student, state) = new StudentTrainer(outDirectory, teacherNet, options, new StudentConfig(result.GetValue(channels), result.GetValue(encoderWidth), result.GetValue(decoderWidth), result.GetValue(encoder)))
                 .Run(train, new ConsoleProgress(), cancellation);
             var seconds = state.Seconds;
             var score = StudentEvaluation.Evaluate(student, test);

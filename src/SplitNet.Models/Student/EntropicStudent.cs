@@ -14,6 +14,8 @@ namespace SplitNet.Models.Student;
 /// factorized prior; a decoder rebuilds the teacher's stage-2 feature for the teacher's tail.
 /// </summary>
 /// <remarks>
+/// With <see cref="StudentEncoder.TeacherStem"/>, <c>g_a</c> starts with the teacher's stem and
+/// stage 1 instead of the first conv5x5/GDN1 pair.
 /// <code>
 /// x ─► g_a ─► y ─► Q ─► ŷ ─► EB (rANS) ···► ŷ ─► g_s ─► h (64x14x14) ─► stage3 ─► head ─► logits
 ///      conv5x5/2 GDN1 conv5x5/2 GDN1 conv3x3      conv3x3 IGDN1 up×2 conv3x3 IGDN1 conv3x3
@@ -29,12 +31,26 @@ public sealed class EntropicStudent : Module<Tensor, Tensor>
     {
         Config = config;
         int n = config.LatentChannels, e = config.EncoderWidth, d = config.DecoderWidth;
-        g_a = Sequential(
-            Conv2d(1, e, 5, stride: 2, padding: 2, bias: false),
-            new Gdn1(e),
-            Conv2d(e, e, 5, stride: 2, padding: 2, bias: false),
-            new Gdn1(e),
-            Conv2d(e, n, 3, padding: 1, bias: false));
+        if (config.Encoder == StudentEncoder.TeacherStem)
+        {
+            var w = teacher.Widths[0];
+            TeacherLayers = [TeacherNet.Build(teacher, TeacherStage.Stem), TeacherNet.Build(teacher, TeacherStage.Stage1)];
+            g_a = Sequential(
+                TeacherLayers[0],
+                TeacherLayers[1],
+                Conv2d(w, e, 3, stride: 2, padding: 1, bias: false),
+                new Gdn1(e),
+                Conv2d(e, n, 3, stride: 2, padding: 1, bias: false));
+        }
+        else
+        {
+            g_a = Sequential(
+                Conv2d(1, e, 5, stride: 2, padding: 2, bias: false),
+                new Gdn1(e),
+                Conv2d(e, e, 5, stride: 2, padding: 2, bias: false),
+                new Gdn1(e),
+                Conv2d(e, n, 3, padding: 1, bias: false));
+        }
         entropy_bottleneck = new EntropyBottleneck(n);
         g_s = Sequential(
             Conv2d(n, d, 3, padding: 1, bias: false),
@@ -48,6 +64,9 @@ public sealed class EntropicStudent : Module<Tensor, Tensor>
     }
 
     public StudentConfig Config { get; }
+
+    /// <summary>The teacher's stem and stage 1 inside <c>g_a</c> (<see cref="StudentEncoder.TeacherStem"/>), else empty; never trained.</summary>
+    public IReadOnlyList<Sequential> TeacherLayers { get; } = [];
     public Sequential Encoder => g_a;
     public Sequential Decoder => g_s;
     public EntropyBottleneck Bottleneck => entropy_bottleneck;
@@ -63,6 +82,27 @@ public sealed class EntropicStudent : Module<Tensor, Tensor>
         ("entropy_bottleneck", entropy_bottleneck),
         ("g_s", g_s),
         ("tail", new ModuleView(("stage3", tail.Stage(TeacherStage.Stage3)), ("head", tail.Stage(TeacherStage.Head)))));
+
+    /// <summary>Copies the teacher's weights into the tail and into <see cref="TeacherLayers"/>.</summary>
+    public void LoadTeacher(TeacherNet teacher)
+    {
+        tail.load_state_dict(teacher.state_dict());
+        for (int i = 0; i < TeacherLayers.Count; i++)
+        {
+            TeacherLayers[i].load_state_dict(teacher.Stage((TeacherStage)i).state_dict());
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>The teacher's layers in <c>g_a</c> stay in eval mode: their batch norms keep the teacher's statistics.</remarks>
+    public override void train(bool train = true)
+    {
+        base.train(train);
+        foreach (var layer in TeacherLayers)
+        {
+            layer.eval();
+        }
+    }
 
     /// <summary>Inference: encode, quantize around the medians, decode, classify.</summary>
     public override Tensor forward(Tensor x)

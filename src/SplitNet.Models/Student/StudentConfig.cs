@@ -4,8 +4,22 @@ namespace SplitNet.Models.Student;
 /// <param name="LatentChannels">N: channels of the coded latent (7x7 grid).</param>
 /// <param name="EncoderWidth">Channels of the encoder's hidden layers.</param>
 /// <param name="DecoderWidth">Channels of the decoder's hidden layers.</param>
-public sealed record StudentConfig(int LatentChannels = 16, int EncoderWidth = 48, int DecoderWidth = 64)
+/// <param name="Encoder">Layout of <c>g_a</c>.</param>
+public sealed record StudentConfig(int LatentChannels = 16, int EncoderWidth = 48, int DecoderWidth = 64, StudentEncoder Encoder = StudentEncoder.Compact)
 {
     /// <summary>Latent grid: 28 → 14 → 7 through two stride-2 convolutions.</summary>
     public const int LatentSize = 7;
+}
+
+/// <summary>Layout of the student's encoder <c>g_a</c>.</summary>
+public enum StudentEncoder
+{
+    /// <summary>The paper's: conv5x5/2 → GDN1 → conv5x5/2 → GDN1 → conv3x3 → N, trained from scratch.</summary>
+    Compact,
+
+    /// <summary>
+    /// The teacher's own stem and stage 1 (copied and frozen), then conv3x3/2 → GDN1 → conv3x3/2 → N:
+    /// the edge keeps the teacher's first features and learns only the compressing layers.
+    /// </summary>
+    TeacherStem,
 }

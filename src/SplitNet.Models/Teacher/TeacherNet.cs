@@ -23,18 +23,11 @@ public sealed class TeacherNet : Module<Tensor, Tensor>
     public TeacherNet(TeacherConfig config) : base(nameof(TeacherNet))
     {
         Config = config;
-        var w = config.Widths;
-        stem = Sequential(
-            Conv2d(1, w[0], 3, padding: 1, bias: false),
-            BatchNorm2d(w[0]),
-            ReLU());
-        stage1 = Stage(w[0], w[0], config.BlocksPerStage, stride: 1);
-        stage2 = Stage(w[0], w[1], config.BlocksPerStage, stride: 2);
-        stage3 = Stage(w[1], w[2], config.BlocksPerStage, stride: 2);
-        head = Sequential(
-            AdaptiveAvgPool2d(1),
-            Flatten(),
-            Linear(w[2], config.Classes));
+        stem = Build(config, TeacherStage.Stem);
+        stage1 = Build(config, TeacherStage.Stage1);
+        stage2 = Build(config, TeacherStage.Stage2);
+        stage3 = Build(config, TeacherStage.Stage3);
+        head = Build(config, TeacherStage.Head);
         RegisterComponents();
     }
 
@@ -69,7 +62,22 @@ public sealed class TeacherNet : Module<Tensor, Tensor>
         _ => throw new ArgumentOutOfRangeException(nameof(stage)),
     };
 
-    private static Sequential Stage(int inChannels, int outChannels, int blocks, int stride)
+    /// <summary>A fresh, untrained module of one named stage (the layout every teacher copy shares).</summary>
+    public static Sequential Build(TeacherConfig config, TeacherStage stage)
+    {
+        var w = config.Widths;
+        return stage switch
+        {
+            TeacherStage.Stem => Sequential(Conv2d(1, w[0], 3, padding: 1, bias: false), BatchNorm2d(w[0]), ReLU()),
+            TeacherStage.Stage1 => Blocks(w[0], w[0], config.BlocksPerStage, stride: 1),
+            TeacherStage.Stage2 => Blocks(w[0], w[1], config.BlocksPerStage, stride: 2),
+            TeacherStage.Stage3 => Blocks(w[1], w[2], config.BlocksPerStage, stride: 2),
+            TeacherStage.Head => Sequential(AdaptiveAvgPool2d(1), Flatten(), Linear(w[2], config.Classes)),
+            _ => throw new ArgumentOutOfRangeException(nameof(stage)),
+        };
+    }
+
+    private static Sequential Blocks(int inChannels, int outChannels, int blocks, int stride)
     {
         var modules = new List<Module<Tensor, Tensor>> { new BasicBlock(inChannels, outChannels, stride) };
         for (int i = 1; i < blocks; i++)

@@ -15,10 +15,18 @@ public sealed record StudentScore(double Accuracy, double CodedBytes, double Com
 
 public static class StudentEvaluation
 {
-    public static StudentScore Evaluate(EntropicStudent student, LabeledImages images, int batchSize = 250)
+    public static StudentScore Evaluate(EntropicStudent student, LabeledImages images, int batchSize = 250) =>
+        Evaluate(student, student, images, batchSize);
+
+    /// <summary>
+    /// Scores a split as deployed: <paramref name="edge"/>'s encoder and tables code the latent,
+    /// <paramref name="server"/>'s decoder and tail classify it (the two sides of one bundle level).
+    /// </summary>
+    public static StudentScore Evaluate(EntropicStudent edge, EntropicStudent server, LabeledImages images, int batchSize = 250)
     {
-        student.eval();
-        var table = student.Bottleneck.Table;
+        edge.eval();
+        server.eval();
+        var table = edge.Bottleneck.Table;
         int correct = 0;
         long coded = 0, compact = 0;
         double idealBits = 0;
@@ -28,17 +36,17 @@ public static class StudentEvaluation
         {
             int count = Math.Min(batchSize, images.Count - start);
             using var scope = NewDisposeScope();
-            var y = student.Encoder.call(ImageTensors.Batch(images, start, count));
-            coded += student.Bottleneck.Compress(y, LatentStream.CompressAI).Sum(s => (long)s.Length);
-            compact += student.Bottleneck.Compress(y, LatentStream.Compact).Sum(s => (long)s.Length);
-            var symbols = student.Bottleneck.Quantize(y, QuantizationMode.Symbols).contiguous().data<int>().ToArray();
+            var y = edge.Encoder.call(ImageTensors.Batch(images, start, count));
+            coded += edge.Bottleneck.Compress(y, LatentStream.CompressAI).Sum(s => (long)s.Length);
+            compact += edge.Bottleneck.Compress(y, LatentStream.Compact).Sum(s => (long)s.Length);
+            var symbols = edge.Bottleneck.Quantize(y, QuantizationMode.Symbols).contiguous().data<int>().ToArray();
             int perImage = symbols.Length / count;
             for (int i = 0; i < symbols.Length; i++)
             {
                 idealBits += table.InformationBits(symbols[i], i % perImage / spatial);
             }
-            var yHat = student.Bottleneck.Quantize(y, QuantizationMode.Dequantize);
-            var predictions = student.Classify(yHat).argmax(1).to(ScalarType.Int32).data<int>().ToArray();
+            var yHat = edge.Bottleneck.Quantize(y, QuantizationMode.Dequantize);
+            var predictions = server.Classify(yHat).argmax(1).to(ScalarType.Int32).data<int>().ToArray();
             for (int i = 0; i < count; i++)
             {
                 correct += predictions[i] == images.Labels[start + i] ? 1 : 0;

@@ -38,7 +38,11 @@ public sealed class StudentTrainer(string runDirectory, TeacherNet teacher, Stud
         teacher.eval();
         SetTrainable(teacher, false);
         var student = new EntropicStudent(config, teacher.Config);
-        student.Tail.load_state_dict(teacher.state_dict());
+        student.LoadTeacher(teacher);
+        foreach (var layer in student.TeacherLayers)
+        {
+            SetTrainable(layer, false);
+        }
         var state = new StudentCheckpoint { Options = options, Architecture = config };
         if (File.Exists(StatePath))
         {

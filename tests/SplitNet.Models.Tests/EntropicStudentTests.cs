@@ -1,0 +1,76 @@
+using SplitNet.Models.Student;
+using SplitNet.Models.Teacher;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SplitNet.Models.Tests;
+
+[Collection(nameof(TorchCollection))]
+public sealed class EntropicStudentTests
+{
+    private static readonly TeacherConfig Teacher = new([8, 16, 32], 1, 10);
+
+    private static TeacherNet TrainedTeacher()
+    {
+        random.manual_seed(3);
+        var teacher = new TeacherNet(Teacher);
+        // Non-trivial batch-norm statistics, so copying them (or not) shows in the output.
+        teacher.train();
+        using (no_grad())
+        {
+            for (int i = 0; i < 5; i++)
+            {
+                teacher.call(randn(16, 1, 28, 28) * 2 + 0.5).Dispose();
+            }
+        }
+        teacher.eval();
+        return teacher;
+    }
+
+    [Fact]
+    public void TeacherStem_AfterLoadTeacher_StartsWithTheTeachersStage1Feature()
+    {
+        using var teacher = TrainedTeacher();
+        using var student = new EntropicStudent(new StudentConfig(4, 8, 8, StudentEncoder.TeacherStem), Teacher);
+        student.LoadTeacher(teacher);
+        student.eval();
+        using var mode = inference_mode();
+        using var scope = NewDisposeScope();
+        var x = randn(2, 1, 28, 28);
+
+        var expected = teacher.Run(x, TeacherStage.Stem, TeacherStage.Stage1);
+        var actual = student.TeacherLayers[1].call(student.TeacherLayers[0].call(x));
+
+        Assert.Equal(2, student.TeacherLayers.Count);
+        Assert.True(allclose(actual, expected, rtol: 1e-5, atol: 1e-6), "g_a's teacher layers differ from the teacher's stem and stage 1");
+        Assert.Equal([2L, 4, 7, 7], student.Encoder.call(x).shape);
+    }
+
+    [Fact]
+    public void TeacherStem_InTrainMode_KeepsTheTeachersBatchNormStatistics()
+    {
+        using var teacher = TrainedTeacher();
+        using var student = new EntropicStudent(new StudentConfig(4, 8, 8, StudentEncoder.TeacherStem), Teacher);
+        student.LoadTeacher(teacher);
+        var norm = student.TeacherLayers[0].modules().OfType<BatchNorm2d>().Single();
+        using var before = norm.running_mean!.clone();
+
+        student.train();
+        using (no_grad())
+        {
+            student.Encoder.call(randn(8, 1, 28, 28) * 5 + 3).Dispose();
+        }
+
+        Assert.False(norm.training);
+        Assert.True(student.Decoder.training);
+        Assert.True(before.allclose(norm.running_mean!, rtol: 0, atol: 0), "training mode updated the copied teacher's batch-norm statistics");
+    }
+
+    [Fact]
+    public void Compact_HasNoTeacherLayers()
+    {
+        using var student = new EntropicStudent(new StudentConfig(4, 8, 8), Teacher);
+        Assert.Empty(student.TeacherLayers);
+    }
+}
