@@ -45,6 +45,7 @@ public sealed class EntropicStudentTests
         Assert.Equal(2, student.TeacherLayers.Count);
         Assert.True(allclose(actual, expected, rtol: 1e-5, atol: 1e-6), "g_a's teacher layers differ from the teacher's stem and stage 1");
         Assert.Equal([2L, 4, 7, 7], student.Encoder.call(x).shape);
+        Assert.True(allclose(student.EncodeStage1Feature(expected), student.Encoder.call(x), rtol: 1e-5, atol: 1e-6), "g_a on the stage-1 feature differs from g_a on the image");
     }
 
     [Fact]
@@ -72,5 +73,7 @@ public sealed class EntropicStudentTests
     {
         using var student = new EntropicStudent(new StudentConfig(4, 8, 8), Teacher);
         Assert.Empty(student.TeacherLayers);
+        using var x = zeros(1, 32, 28, 28);
+        Assert.Throws<InvalidOperationException>(() => student.EncodeStage1Feature(x));
     }
 }

@@ -84,6 +84,7 @@ internal static class TrainCommands
         var encoderWidth = new Option<int>("--encoder-width") { DefaultValueFactory = _ => architecture.EncoderWidth };
         var decoderWidth = new Option<int>("--decoder-width") { DefaultValueFactory = _ => architecture.DecoderWidth };
         var encoder = CommonOptions.Encoder();
+        var initFrom = new Option<string?>("--init-from") { Description = "Finished student run whose encoder, entropy model and decoder start this one (e.g. a neighbouring β)." };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => defaults.Seed };
         var trainLimit = new Option<int>("--train-limit") { Description = "Train on the first N images only (0 = all)." };
         var testLimit = new Option<int>("--test-limit") { Description = "Evaluate on the first N test images only (0 = all)." };
@@ -92,7 +93,7 @@ internal static class TrainCommands
         var json = CommonOptions.Json();
         var command = new Command("student", "Train an Entropic Student against the teacher at one rate level (β).")
         {
-            data, teacher, beta, stage1, stage2, task, feature, straightThrough, channels, encoderWidth, decoderWidth, encoder, seed, trainLimit, testLimit, output, threads, json,
+            data, teacher, beta, stage1, stage2, task, feature, straightThrough, channels, encoderWidth, decoderWidth, encoder, initFrom, seed, trainLimit, testLimit, output, threads, json,
         };
         command.SetAction((result, cancellation) =>
         {
@@ -105,6 +106,7 @@ internal static class TrainCommands
                 TaskWeight = result.GetValue(task),
                 FeatureWeight = result.GetValue(feature),
                 StraightThrough = result.GetValue(straightThrough),
+                InitFrom = result.GetValue(initFrom) is { } init ? Path.GetFullPath(init) : null,
                 Seed = result.GetValue(seed),
                 TrainLimit = result.GetValue(trainLimit),
             };

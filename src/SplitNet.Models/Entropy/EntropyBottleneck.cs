@@ -185,6 +185,9 @@ public sealed class EntropyBottleneck : nn.Module<Tensor, (Tensor YHat, Tensor L
         return true;
     }
 
+    /// <summary>Shape of the <c>_quantized_cdf</c> buffer, for <see cref="PrepareTables"/> on another instance.</summary>
+    public long[] QuantizedCdfShape => _quantized_cdf.shape;
+
     /// <summary>
     /// Gives the table buffers the shapes they have in a checkpoint about to be loaded (tables are
     /// sized by <see cref="Update"/>, so a fresh module cannot hold them otherwise).

@@ -26,6 +26,7 @@ public sealed class EntropicStudent : Module<Tensor, Tensor>
     private readonly Sequential g_a, g_s;
     private readonly EntropyBottleneck entropy_bottleneck;
     private readonly TeacherNet tail;
+    private readonly Module<Tensor, Tensor>[] _afterTeacherLayers = [];
 
     public EntropicStudent(StudentConfig config, TeacherConfig teacher) : base(nameof(EntropicStudent))
     {
@@ -35,12 +36,8 @@ public sealed class EntropicStudent : Module<Tensor, Tensor>
         {
             var w = teacher.Widths[0];
             TeacherLayers = [TeacherNet.Build(teacher, TeacherStage.Stem), TeacherNet.Build(teacher, TeacherStage.Stage1)];
-            g_a = Sequential(
-                TeacherLayers[0],
-                TeacherLayers[1],
-                Conv2d(w, e, 3, stride: 2, padding: 1, bias: false),
-                new Gdn1(e),
-                Conv2d(e, n, 3, stride: 2, padding: 1, bias: false));
+            _afterTeacherLayers = [Conv2d(w, e, 3, stride: 2, padding: 1, bias: false), new Gdn1(e), Conv2d(e, n, 3, stride: 2, padding: 1, bias: false)];
+            g_a = Sequential([TeacherLayers[0], TeacherLayers[1], .. _afterTeacherLayers]);
         }
         else
         {
@@ -82,6 +79,25 @@ public sealed class EntropicStudent : Module<Tensor, Tensor>
         ("entropy_bottleneck", entropy_bottleneck),
         ("g_s", g_s),
         ("tail", new ModuleView(("stage3", tail.Stage(TeacherStage.Stage3)), ("head", tail.Stage(TeacherStage.Head)))));
+
+    /// <summary>
+    /// The rest of <c>g_a</c> on the teacher's stage-1 feature, so training can share that feature
+    /// with the teacher's own forward (<see cref="StudentEncoder.TeacherStem"/> only).
+    /// </summary>
+    public Tensor EncodeStage1Feature(Tensor h1)
+    {
+        if (TeacherLayers.Count == 0)
+        {
+            throw new InvalidOperationException("Only a teacher-stem encoder starts from the teacher's stage-1 feature.");
+        }
+        using var scope = NewDisposeScope();
+        var y = h1;
+        foreach (var layer in _afterTeacherLayers)
+        {
+            y = layer.call(y);
+        }
+        return y.MoveToOuterDisposeScope();
+    }
 
     /// <summary>Copies the teacher's weights into the tail and into <see cref="TeacherLayers"/>.</summary>
     public void LoadTeacher(TeacherNet teacher)

@@ -44,6 +44,18 @@ public sealed class StudentTrainer(string runDirectory, TeacherNet teacher, Stud
             SetTrainable(layer, false);
         }
         var state = new StudentCheckpoint { Options = options, Architecture = config };
+        if (!File.Exists(StatePath) && options.InitFrom is { } init)
+        {
+            using var start = StudentRun.Load(init, teacher.Config).Student;
+            if (start.Config != config)
+            {
+                throw new InvalidOperationException($"{init}: its student architecture {start.Config} differs from this run's {config}.");
+            }
+            student.Bottleneck.PrepareTables(start.Bottleneck.QuantizedCdfShape);
+            student.load_state_dict(start.state_dict());
+            // Stage 2 may have tuned the other run's tail; stage 1 distils against the teacher's own.
+            student.LoadTeacher(teacher);
+        }
         if (File.Exists(StatePath))
         {
             state = BundleJson.Read<StudentCheckpoint>(StatePath);
@@ -83,15 +95,25 @@ public sealed class StudentTrainer(string runDirectory, TeacherNet teacher, Stud
     {
         student.train();
         student.Tail.eval();
+        Tensor? h1 = null;
         Tensor h2, h3, teacherLogits;
         using (no_grad())
         {
-            h2 = teacher.Run(x, TeacherStage.Stem, TeacherStage.Stage2);
+            if (student.TeacherLayers.Count > 0)
+            {
+                h1 = teacher.Run(x, TeacherStage.Stem, TeacherStage.Stage1);
+                h2 = teacher.Stage(TeacherStage.Stage2).call(h1);
+            }
+            else
+            {
+                h2 = teacher.Run(x, TeacherStage.Stem, TeacherStage.Stage2);
+            }
             h3 = teacher.Stage(TeacherStage.Stage3).call(h2);
             teacherLogits = teacher.Stage(TeacherStage.Head).call(h3);
         }
         var bottleneck = student.Bottleneck;
-        var y = student.Encoder.call(x);
+        // g_a's teacher layers are frozen copies of the teacher's: their output is h1.
+        var y = h1 is null ? student.Encoder.call(x) : student.EncodeStage1Feature(h1);
         var (yNoisy, likelihoods) = bottleneck.Forward(y, QuantizationMode.Noise);
         var yDecoder = options.StraightThrough
             ? y + (bottleneck.Quantize(y, QuantizationMode.Dequantize) - y).detach()

@@ -35,6 +35,12 @@ public sealed record StudentTrainingOptions
     /// </summary>
     public bool StraightThrough { get; init; }
 
+    /// <summary>
+    /// A finished run whose encoder, entropy model and decoder start this one (a neighbouring rate
+    /// level, so a new β needs a few epochs instead of a whole run). Null: from scratch.
+    /// </summary>
+    public string? InitFrom { get; init; }
+
     public int Seed { get; init; } = 1;
 
     /// <summary>Train on the first N images only (0 = all).</summary>
