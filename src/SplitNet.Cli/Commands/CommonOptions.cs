@@ -43,14 +43,15 @@ internal static class CommonOptions
 
     public static Option<StudentEncoder> Encoder() => new("--encoder")
     {
-        HelpName = "compact|teacher-stem",
-        Description = "Student encoder g_a: compact (the paper's, trained from scratch) or teacher-stem (the teacher's frozen stem and stage 1, then two strided convolutions).",
+        HelpName = "compact|teacher-stem|teacher-block",
+        Description = "Student encoder g_a: compact (the paper's, trained from scratch), teacher-stem (the teacher's frozen stem and stage 1, then two strided convolutions) or teacher-block (also stage 2's first block, then one strided convolution).",
         DefaultValueFactory = _ => new StudentConfig().Encoder,
         CustomParser = result => result.Tokens.Single().Value switch
         {
             "compact" => StudentEncoder.Compact,
             "teacher-stem" => StudentEncoder.TeacherStem,
-            var other => Fail(result, $"--encoder: '{other}' is not compact or teacher-stem."),
+            "teacher-block" => StudentEncoder.TeacherBlock,
+            var other => Fail(result, $"--encoder: '{other}' is not compact, teacher-stem or teacher-block."),
         },
     };
 

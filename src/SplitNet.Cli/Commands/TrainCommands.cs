@@ -84,6 +84,7 @@ internal static class TrainCommands
         var encoderWidth = new Option<int>("--encoder-width") { DefaultValueFactory = _ => architecture.EncoderWidth };
         var decoderWidth = new Option<int>("--decoder-width") { DefaultValueFactory = _ => architecture.DecoderWidth };
         var encoder = CommonOptions.Encoder();
+        var stage1Tail = new Option<bool>("--stage1-tail") { Description = "Train the tail (stage 3, head) with the decoder in stage 1 (the paper keeps it frozen)." };
         var initFrom = new Option<string?>("--init-from") { Description = "Finished student run whose encoder, entropy model and decoder start this one (e.g. a neighbouring β)." };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => defaults.Seed };
         var trainLimit = new Option<int>("--train-limit") { Description = "Train on the first N images only (0 = all)." };
@@ -93,7 +94,7 @@ internal static class TrainCommands
         var json = CommonOptions.Json();
         var command = new Command("student", "Train an Entropic Student against the teacher at one rate level (β).")
         {
-            data, teacher, beta, stage1, stage2, task, feature, straightThrough, channels, encoderWidth, decoderWidth, encoder, initFrom, seed, trainLimit, testLimit, output, threads, json,
+            data, teacher, beta, stage1, stage2, task, feature, straightThrough, stage1Tail, channels, encoderWidth, decoderWidth, encoder, initFrom, seed, trainLimit, testLimit, output, threads, json,
         };
         command.SetAction((result, cancellation) =>
         {
@@ -106,6 +107,7 @@ internal static class TrainCommands
                 TaskWeight = result.GetValue(task),
                 FeatureWeight = result.GetValue(feature),
                 StraightThrough = result.GetValue(straightThrough),
+                Stage1Tail = result.GetValue(stage1Tail),
                 InitFrom = result.GetValue(initFrom) is { } init ? Path.GetFullPath(init) : null,
                 Seed = result.GetValue(seed),
                 TrainLimit = result.GetValue(trainLimit),

@@ -26,18 +26,24 @@ public sealed class EntropicStudent : Module<Tensor, Tensor>
     private readonly Sequential g_a, g_s;
     private readonly EntropyBottleneck entropy_bottleneck;
     private readonly TeacherNet tail;
-    private readonly Module<Tensor, Tensor>[] _afterTeacherLayers = [];
+    private readonly Module<Tensor, Tensor>[] _afterStage1 = [];
 
     public EntropicStudent(StudentConfig config, TeacherConfig teacher) : base(nameof(EntropicStudent))
     {
         Config = config;
         int n = config.LatentChannels, e = config.EncoderWidth, d = config.DecoderWidth;
-        if (config.Encoder == StudentEncoder.TeacherStem)
+        if (config.Encoder != StudentEncoder.Compact)
         {
-            var w = teacher.Widths[0];
-            TeacherLayers = [TeacherNet.Build(teacher, TeacherStage.Stem), TeacherNet.Build(teacher, TeacherStage.Stage1)];
-            _afterTeacherLayers = [Conv2d(w, e, 3, stride: 2, padding: 1, bias: false), new Gdn1(e), Conv2d(e, n, 3, stride: 2, padding: 1, bias: false)];
-            g_a = Sequential([TeacherLayers[0], TeacherLayers[1], .. _afterTeacherLayers]);
+            int w1 = teacher.Widths[0], w2 = teacher.Widths[1];
+            TeacherLayers = config.Encoder == StudentEncoder.TeacherStem
+                ? [TeacherNet.Build(teacher, TeacherStage.Stem), TeacherNet.Build(teacher, TeacherStage.Stage1)]
+                : [TeacherNet.Build(teacher, TeacherStage.Stem), TeacherNet.Build(teacher, TeacherStage.Stage1), Sequential(new BasicBlock(w1, w2, 2))];
+            Module<Tensor, Tensor> first = config.Encoder == StudentEncoder.TeacherStem
+                ? Conv2d(w1, e, 3, stride: 2, padding: 1, bias: false)
+                : Conv2d(w2, e, 3, stride: 2, padding: 1, bias: false);
+            Module<Tensor, Tensor> last = Conv2d(e, n, 3, stride: config.Encoder == StudentEncoder.TeacherStem ? 2 : 1, padding: 1, bias: false);
+            _afterStage1 = [.. TeacherLayers.Skip(2), first, new Gdn1(e), last];
+            g_a = Sequential([TeacherLayers[0], TeacherLayers[1], .. _afterStage1]);
         }
         else
         {
@@ -62,7 +68,7 @@ public sealed class EntropicStudent : Module<Tensor, Tensor>
 
     public StudentConfig Config { get; }
 
-    /// <summary>The teacher's stem and stage 1 inside <c>g_a</c> (<see cref="StudentEncoder.TeacherStem"/>), else empty; never trained.</summary>
+    /// <summary>The teacher's layers at the start of <c>g_a</c> (stem, stage 1, maybe stage 2's first block), else empty; never trained.</summary>
     public IReadOnlyList<Sequential> TeacherLayers { get; } = [];
     public Sequential Encoder => g_a;
     public Sequential Decoder => g_s;
@@ -82,7 +88,7 @@ public sealed class EntropicStudent : Module<Tensor, Tensor>
 
     /// <summary>
     /// The rest of <c>g_a</c> on the teacher's stage-1 feature, so training can share that feature
-    /// with the teacher's own forward (<see cref="StudentEncoder.TeacherStem"/> only).
+    /// with the teacher's own forward (teacher-layer encoders only).
     /// </summary>
     public Tensor EncodeStage1Feature(Tensor h1)
     {
@@ -92,7 +98,7 @@ public sealed class EntropicStudent : Module<Tensor, Tensor>
         }
         using var scope = NewDisposeScope();
         var y = h1;
-        foreach (var layer in _afterTeacherLayers)
+        foreach (var layer in _afterStage1)
         {
             y = layer.call(y);
         }
@@ -105,7 +111,13 @@ public sealed class EntropicStudent : Module<Tensor, Tensor>
         tail.load_state_dict(teacher.state_dict());
         for (int i = 0; i < TeacherLayers.Count; i++)
         {
-            TeacherLayers[i].load_state_dict(teacher.Stage((TeacherStage)i).state_dict());
+            var weights = teacher.Stage((TeacherStage)i).state_dict();
+            if (i == (int)TeacherStage.Stage2)
+            {
+                // Only the first block of the teacher's stage 2.
+                weights = weights.Where(w => w.Key.StartsWith("0.", StringComparison.Ordinal)).ToDictionary();
+            }
+            TeacherLayers[i].load_state_dict(weights);
         }
     }
 

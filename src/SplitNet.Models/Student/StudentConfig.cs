@@ -22,4 +22,10 @@ public enum StudentEncoder
     /// the edge keeps the teacher's first features and learns only the compressing layers.
     /// </summary>
     TeacherStem,
+
+    /// <summary>
+    /// As <see cref="TeacherStem"/> but also the first block of the teacher's stage 2 (frozen), then
+    /// conv3x3/2 → GDN1 → conv3x3 → N: a deeper, more semantic feature to compress.
+    /// </summary>
+    TeacherBlock,
 }

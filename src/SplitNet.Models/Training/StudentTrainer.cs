@@ -73,7 +73,16 @@ public sealed class StudentTrainer(string runDirectory, TeacherNet teacher, Stud
         if (state.Stage == 1)
         {
             SetTrainable(student.Tail, false);
-            var optimizer = optim.Adam(Parameters(student.Encoder, student.Decoder, student.Bottleneck), options.Stage1LearningRate);
+            var trained = new List<nn.Module> { student.Encoder, student.Decoder, student.Bottleneck };
+            if (options.Stage1Tail)
+            {
+                foreach (var stage in TailStages(student))
+                {
+                    SetTrainable(stage, true);
+                    trained.Add(stage);
+                }
+            }
+            var optimizer = optim.Adam(Parameters([.. trained]), options.Stage1LearningRate);
             state = RunStage(state, options.Stage1Epochs, optimizer, student, train, progress, cancellation, (x, _) => Stage1Loss(student, x));
             student.Bottleneck.Update(force: true);
             state = Save(state with { Stage = 2, EpochsDone = 0 }, student, optimizer: null);
@@ -83,7 +92,7 @@ public sealed class StudentTrainer(string runDirectory, TeacherNet teacher, Stud
             SetTrainable(student.Encoder, false);
             SetTrainable(student.Bottleneck, false);
             SetTrainable(student.Tail, true);
-            var optimizer = optim.Adam(Parameters(student.Decoder, student.Tail), options.Stage2LearningRate);
+            var optimizer = optim.Adam(Parameters([student.Decoder, .. TailStages(student)]), options.Stage2LearningRate);
             state = RunStage(state, options.Stage2Epochs, optimizer, student, train, progress, cancellation, (x, labels) => Stage2Loss(student, x, labels));
             state = Save(state with { Stage = 3, EpochsDone = 0 }, student, optimizer: null);
         }
@@ -208,6 +217,9 @@ public sealed class StudentTrainer(string runDirectory, TeacherNet teacher, Stud
         BundleJson.Write(StatePath, state);
         return state;
     }
+
+    private static nn.Module[] TailStages(EntropicStudent student) =>
+        [student.Tail.Stage(TeacherStage.Stage3), student.Tail.Stage(TeacherStage.Head)];
 
     private static List<Parameter> Parameters(params nn.Module[] modules) =>
         modules.SelectMany(m => m.parameters()).Where(p => p.requires_grad).ToList();

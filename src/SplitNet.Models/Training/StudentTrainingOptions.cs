@@ -36,6 +36,12 @@ public sealed record StudentTrainingOptions
     public bool StraightThrough { get; init; }
 
     /// <summary>
+    /// Train the tail (stage 3 and head, starting from the teacher's) with the decoder in stage 1,
+    /// so both adapt to the bottleneck. False is the paper's plain recipe (tail frozen). Default false.
+    /// </summary>
+    public bool Stage1Tail { get; init; }
+
+    /// <summary>
     /// A finished run whose encoder, entropy model and decoder start this one (a neighbouring rate
     /// level, so a new β needs a few epochs instead of a whole run). Null: from scratch.
     /// </summary>
