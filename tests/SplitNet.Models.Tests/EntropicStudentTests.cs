@@ -28,24 +28,27 @@ public sealed class EntropicStudentTests
         return teacher;
     }
 
-    [Fact]
-    public void TeacherStem_AfterLoadTeacher_StartsWithTheTeachersStage1Feature()
+    [Theory]
+    [InlineData(StudentEncoder.TeacherStem, TeacherStage.Stage1)]
+    [InlineData(StudentEncoder.TeacherBlock, TeacherStage.Stage2)] // this teacher's stage 2 is one block
+    public void TeacherLayers_AfterLoadTeacher_ComputeTheTeachersFeature(StudentEncoder encoder, TeacherStage last)
     {
         using var teacher = TrainedTeacher();
-        using var student = new EntropicStudent(new StudentConfig(4, 8, 8, StudentEncoder.TeacherStem), Teacher);
+        using var student = new EntropicStudent(new StudentConfig(4, 8, 8, encoder), Teacher);
         student.LoadTeacher(teacher);
         student.eval();
         using var mode = inference_mode();
         using var scope = NewDisposeScope();
         var x = randn(2, 1, 28, 28);
 
-        var expected = teacher.Run(x, TeacherStage.Stem, TeacherStage.Stage1);
-        var actual = student.TeacherLayers[1].call(student.TeacherLayers[0].call(x));
+        var expected = teacher.Run(x, TeacherStage.Stem, last);
+        var actual = student.TeacherLayers.Aggregate(x, (h, layer) => layer.call(h));
+        var h1 = teacher.Run(x, TeacherStage.Stem, TeacherStage.Stage1);
 
-        Assert.Equal(2, student.TeacherLayers.Count);
-        Assert.True(allclose(actual, expected, rtol: 1e-5, atol: 1e-6), "g_a's teacher layers differ from the teacher's stem and stage 1");
+        Assert.Equal((int)last + 1, student.TeacherLayers.Count);
+        Assert.True(allclose(actual, expected, rtol: 1e-5, atol: 1e-6), "g_a's teacher layers differ from the teacher's");
         Assert.Equal([2L, 4, 7, 7], student.Encoder.call(x).shape);
-        Assert.True(allclose(student.EncodeStage1Feature(expected), student.Encoder.call(x), rtol: 1e-5, atol: 1e-6), "g_a on the stage-1 feature differs from g_a on the image");
+        Assert.True(allclose(student.EncodeStage1Feature(h1), student.Encoder.call(x), rtol: 1e-5, atol: 1e-6), "g_a on the stage-1 feature differs from g_a on the image");
     }
 
     [Fact]
