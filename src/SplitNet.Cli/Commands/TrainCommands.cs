@@ -85,6 +85,7 @@ internal static class TrainCommands
         var decoderWidth = new Option<int>("--decoder-width") { DefaultValueFactory = _ => architecture.DecoderWidth };
         var encoder = CommonOptions.Encoder();
         var stage1Tail = new Option<bool>("--stage1-tail") { Description = "Train the tail (stage 3, head) with the decoder in stage 1 (the paper keeps it frozen)." };
+        var cosine = new Option<bool>("--cosine") { Description = "Cosine-anneal each stage's learning rate to a twentieth (the paper keeps it constant)." };
         var initFrom = new Option<string?>("--init-from") { Description = "Finished student run whose encoder, entropy model and decoder start this one (e.g. a neighbouring β)." };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => defaults.Seed };
         var trainLimit = new Option<int>("--train-limit") { Description = "Train on the first N images only (0 = all)." };
@@ -94,7 +95,7 @@ internal static class TrainCommands
         var json = CommonOptions.Json();
         var command = new Command("student", "Train an Entropic Student against the teacher at one rate level (β).")
         {
-            data, teacher, beta, stage1, stage2, task, feature, straightThrough, stage1Tail, channels, encoderWidth, decoderWidth, encoder, initFrom, seed, trainLimit, testLimit, output, threads, json,
+            data, teacher, beta, stage1, stage2, task, feature, straightThrough, stage1Tail, channels, encoderWidth, decoderWidth, encoder, cosine, initFrom, seed, trainLimit, testLimit, output, threads, json,
         };
         command.SetAction((result, cancellation) =>
         {
@@ -108,6 +109,7 @@ internal static class TrainCommands
                 FeatureWeight = result.GetValue(feature),
                 StraightThrough = result.GetValue(straightThrough),
                 Stage1Tail = result.GetValue(stage1Tail),
+                CosineDecay = result.GetValue(cosine),
                 InitFrom = result.GetValue(initFrom) is { } init ? Path.GetFullPath(init) : null,
                 Seed = result.GetValue(seed),
                 TrainLimit = result.GetValue(trainLimit),

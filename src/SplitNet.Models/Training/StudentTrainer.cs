@@ -53,8 +53,11 @@ public sealed class StudentTrainer(string runDirectory, TeacherNet teacher, Stud
             }
             student.Bottleneck.PrepareTables(start.Bottleneck.QuantizedCdfShape);
             student.load_state_dict(start.state_dict());
-            // Stage 2 may have tuned the other run's tail; stage 1 distils against the teacher's own.
-            student.LoadTeacher(teacher);
+            if (!options.Stage1Tail)
+            {
+                // Stage 2 tuned the other run's tail; a frozen-tail stage 1 distils through the teacher's own.
+                student.LoadTeacher(teacher);
+            }
         }
         if (File.Exists(StatePath))
         {
@@ -168,6 +171,13 @@ public sealed class StudentTrainer(string runDirectory, TeacherNet teacher, Stud
             optimizer.load_py(OptimizerPath);
         }
         int steps = (train.Count + options.BatchSize - 1) / options.BatchSize;
+        var schedule = options.CosineDecay
+            ? optim.lr_scheduler.CosineAnnealingLR(optimizer, epochs * steps, optimizer.ParamGroups.First().LearningRate / 20)
+            : null;
+        for (int i = 0; i < state.EpochsDone * steps; i++)
+        {
+            schedule?.step();
+        }
         var order = Enumerable.Range(0, train.Count).ToArray();
         var labels = new byte[options.BatchSize];
         for (int epoch = state.EpochsDone + 1; epoch <= epochs; epoch++)
@@ -192,6 +202,7 @@ public sealed class StudentTrainer(string runDirectory, TeacherNet teacher, Stud
                 var value = loss(ImageTensors.Augmented(train, batch, 2, rng), ImageTensors.Labels(labels.AsSpan(0, count)));
                 value.backward();
                 optimizer.step();
+                schedule?.step();
                 sum += value.item<float>();
                 progress?.Report(new TrainingProgress(epoch, epochs, step + 1, steps, sum / (step + 1),
                     (start + count) / clock.Elapsed.TotalSeconds, Stage: state.Stage, Detail: _terms.ToString()));

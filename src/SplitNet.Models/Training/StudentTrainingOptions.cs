@@ -42,6 +42,12 @@ public sealed record StudentTrainingOptions
     public bool Stage1Tail { get; init; }
 
     /// <summary>
+    /// Cosine-anneal each stage's learning rate to a twentieth of its start over the stage's steps.
+    /// False is the paper's plain recipe (constant rate). Default false.
+    /// </summary>
+    public bool CosineDecay { get; init; }
+
+    /// <summary>
     /// A finished run whose encoder, entropy model and decoder start this one (a neighbouring rate
     /// level, so a new β needs a few epochs instead of a whole run). Null: from scratch.
     /// </summary>
