@@ -11,7 +11,7 @@ public static class RateAccuracyReport
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
 
     public static string ToJson(IReadOnlyList<RateAccuracyRow> rows, int images) =>
-        JsonSerializer.Serialize(new { images, rows }, Json);
+        JsonSerializer.Serialize(new { images, rows, targets = RateAccuracyTargets.Compute(rows) }, Json);
 
     public static void Write(IReadOnlyList<RateAccuracyRow> rows, int images, string directory, string command)
     {
@@ -28,6 +28,14 @@ public static class RateAccuracyReport
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"Produced by `{command}`. Bytes are the coded payload per image (no protocol framing).");
         text.AppendLine();
+        if (RateAccuracyTargets.Compute(rows) is { } targets)
+        {
+            foreach (var line in targets.MarkdownLines())
+            {
+                text.AppendLine(line);
+            }
+            text.AppendLine();
+        }
         text.AppendLine("| method | setting | accuracy | bytes/image | ideal bytes | overhead | compact stream bytes | device MACs |");
         text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|");
         foreach (var r in rows)

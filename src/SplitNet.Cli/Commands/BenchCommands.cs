@@ -161,8 +161,8 @@ internal static class BenchCommands
             {
                 var (student, state) = StudentRun.Load(directory, teacherNet.Config);
                 var macs = ModelCost.Measure(student.Encoder, 1, 1, 28, 28).Macs;
-                var plain = state.Options.TaskWeight == 0 && !state.Options.StraightThrough && state.Options.FeatureWeight == 1;
-                Add(bench.Student(student, plain ? "entropic-student-plain" : "entropic-student", state.Options.Beta.ToString(System.Globalization.CultureInfo.InvariantCulture), macs));
+                var recipe = StudentRecipe.Describe(state.Options, state.Architecture);
+                Add(bench.Student(student, $"student ({recipe})", state.Options.Beta.ToString(System.Globalization.CultureInfo.InvariantCulture), macs));
             }
             Add(bench.Teacher());
             Add(bench.NaiveSplit(TeacherStage.Stage2, CodecId.Affine8Lz4));

@@ -50,9 +50,10 @@ internal static class EdgeCommand
         else
         {
             var (splitManifest, levels) = SplitModelBundle.Load(settings.EdgeBundle, BundleSide.Edge);
-            head = new LatentEdgeHead(splitManifest, levels, settings.Rate);
-            var level = splitManifest.Levels[(int)settings.Rate];
-            description = $"entropic student, rate level {settings.Rate} of {levels.Length} (β={level.Beta}), {splitManifest.Stream} stream";
+            var rate = settings.Rate ?? (uint)splitManifest.DefaultLevel;
+            head = new LatentEdgeHead(splitManifest, levels, rate);
+            var level = splitManifest.Levels[(int)rate];
+            description = $"entropic student, rate level {rate} of {levels.Length} (β={level.Beta}), {splitManifest.Stream} stream";
         }
         using var channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions { MaxReceiveMessageSize = 1 << 20 });
         var client = new SplitInference.SplitInferenceClient(channel);

@@ -5,7 +5,7 @@ using SplitNet.Models.Teacher;
 namespace SplitNet.Cli.Commands;
 
 /// <summary>What the edge runs on and how: shared by <c>edge</c> and <c>demo</c>.</summary>
-internal sealed record EdgeSettings(string Data, string Teacher, string? Entropic, uint Rate, TeacherStage Split, CodecId Codec, int Count, int Window, int Show, int Threads, bool Json)
+internal sealed record EdgeSettings(string Data, string Teacher, string? Entropic, uint? Rate, TeacherStage Split, CodecId Codec, int Count, int Window, int Show, int Threads, bool Json)
 {
     public string EdgeBundle => Path.Combine(Entropic!, "edge");
     public string ServerBundle => Path.Combine(Entropic!, "server");
@@ -25,7 +25,7 @@ internal sealed class EdgeOptions
     {
         Description = "Send the teacher's feature at --split with --codec instead of an entropic latent.",
     };
-    private readonly Option<uint> _rate = new("--rate") { Description = "Rate level of the entropic model (0 = lowest rate)." };
+    private readonly Option<uint?> _rate = new("--rate") { Description = "Rate level of the entropic model (0 = lowest rate; default: the model's default level)." };
     private readonly Option<string> _split = new("--split")
     {
         Description = "Stage after which the model is cut.",

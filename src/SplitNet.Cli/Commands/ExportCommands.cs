@@ -48,11 +48,12 @@ internal static class ExportCommands
         stream.AcceptOnlyFromAmong("compressai", "compact");
         var edge = new Option<string>("--edge-out") { Required = true, Description = "Folder for the edge bundle." };
         var server = new Option<string>("--server-out") { Required = true, Description = "Folder for the server bundle." };
+        var defaultLevel = new Option<int>("--default-level") { Description = "Level an edge uses when none is asked for (0 = lowest rate)." };
         var data = CommonOptions.Data(FashionMnist.DebianDirectory);
         var json = CommonOptions.Json();
         var command = new Command("split-model", "Bundle trained students as rate levels: an edge bundle and a server bundle, each scored on the test set.")
         {
-            students, teacher, modelId, stream, edge, server, data, json,
+            students, teacher, modelId, stream, defaultLevel, edge, server, data, json,
         };
         command.SetAction(result =>
         {
@@ -81,6 +82,7 @@ internal static class ExportCommands
                 Teacher = teacherNet.Config,
                 Architecture = levels[0].State.Architecture,
                 Stream = format,
+                DefaultLevel = result.GetValue(defaultLevel),
                 Labels = teacherManifest.Labels,
                 Normalization = teacherManifest.Normalization,
                 Levels = [],

@@ -27,6 +27,8 @@ public static class SplitModelBundle
         string edgeDirectory,
         string serverDirectory)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(template.DefaultLevel);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(template.DefaultLevel, levels.Count);
         Directory.CreateDirectory(edgeDirectory);
         Directory.CreateDirectory(serverDirectory);
         var entries = new List<RateLevelManifest>();
@@ -53,6 +55,10 @@ public static class SplitModelBundle
         if (manifest.Levels.Count == 0)
         {
             throw new InvalidDataException($"{manifestPath}: no rate levels.");
+        }
+        if (manifest.DefaultLevel < 0 || manifest.DefaultLevel >= manifest.Levels.Count)
+        {
+            throw new InvalidDataException($"{manifestPath}: default_level {manifest.DefaultLevel} is not one of the {manifest.Levels.Count} levels.");
         }
         var students = new EntropicStudent[manifest.Levels.Count];
         for (int i = 0; i < students.Length; i++)

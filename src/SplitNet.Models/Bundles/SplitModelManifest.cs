@@ -25,6 +25,9 @@ public sealed record SplitModelManifest
     public required IReadOnlyList<string> Labels { get; init; }
     /// <summary>Input normalisation: (pixel/255 − mean) / std.</summary>
     public required float[] Normalization { get; init; }
+    /// <summary>The level an edge uses when none is asked for.</summary>
+    public int DefaultLevel { get; init; }
+
     /// <summary>Rate levels, lowest rate first.</summary>
     public required IReadOnlyList<RateLevelManifest> Levels { get; init; }
 }

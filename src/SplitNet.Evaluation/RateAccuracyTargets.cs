@@ -1,0 +1,82 @@
+using System.Globalization;
+using static System.FormattableString;
+
+namespace SplitNet.Evaluation;
+
+/// <summary>
+/// The figures the rate–accuracy comparison exists for, read off the rows of one entropic curve
+/// (a shipped split model's levels) against the teacher and the baselines.
+/// </summary>
+/// <param name="Curve">Method of the entropic rows these figures describe.</param>
+/// <param name="TeacherAccuracy">The whole teacher on the same images.</param>
+/// <param name="BytesWithinOnePoint">Fewest coded bytes of a level within 1 point of the teacher (null: none is).</param>
+/// <param name="CompactBytesWithinOnePoint">The same level's compact-stream bytes.</param>
+/// <param name="BestAccuracy">Accuracy of the most accurate level.</param>
+/// <param name="BestAccuracyBytes">That level's coded bytes.</param>
+/// <param name="AccuracyAtTwelveBytes">Best accuracy of a level whose compact stream is at most 12 bytes (null: none is).</param>
+/// <param name="WebpLosslessRatio">WebP lossless bytes over <paramref name="BytesWithinOnePoint"/>.</param>
+/// <param name="LossyCodecRatio">Bytes of the smallest lossy input codec within 1 point of the teacher over <paramref name="BytesWithinOnePoint"/>.</param>
+/// <param name="NaiveSplitRatio">Naive 8-bit+LZ4 split bytes over the most accurate level's bytes.</param>
+/// <param name="WorstOverheadMargin">Smallest (1.005 × ideal + 16) − coded over the levels: ≥ 0 when every level meets the bound.</param>
+public sealed record RateAccuracyTargets(
+    string Curve,
+    double TeacherAccuracy,
+    double? BytesWithinOnePoint,
+    double? CompactBytesWithinOnePoint,
+    double BestAccuracy,
+    double BestAccuracyBytes,
+    double? AccuracyAtTwelveBytes,
+    double? WebpLosslessRatio,
+    double? LossyCodecRatio,
+    double? NaiveSplitRatio,
+    double WorstOverheadMargin)
+{
+    /// <summary>Targets of the first entropic method in <paramref name="rows"/>; null without a teacher row or entropic rows.</summary>
+    public static RateAccuracyTargets? Compute(IReadOnlyList<RateAccuracyRow> rows)
+    {
+        var teacher = rows.FirstOrDefault(r => r.Method == "teacher");
+        var curveName = rows.FirstOrDefault(r => r.IdealBytesPerImage is not null)?.Method;
+        if (teacher is null || curveName is null)
+        {
+            return null;
+        }
+        var curve = rows.Where(r => r.Method == curveName).ToList();
+        var bar = teacher.Accuracy - 0.01;
+        var withinOne = curve.Where(r => r.Accuracy >= bar).MinBy(r => r.BytesPerImage);
+        var best = curve.MaxBy(r => r.Accuracy)!;
+        var atTwelve = curve.Where(r => r.CompactBytesPerImage <= 12).Select(r => (double?)r.Accuracy).Max();
+        var webpLossless = rows.FirstOrDefault(r => r.Method == "webp-lossless");
+        var lossy = rows.Where(r => r.Method is "webp" or "jpeg" && r.Accuracy >= bar).MinBy(r => r.BytesPerImage);
+        var naive = rows.FirstOrDefault(r => r.Method == "split-affine8-lz4");
+        return new RateAccuracyTargets(
+            curveName,
+            teacher.Accuracy,
+            withinOne?.BytesPerImage,
+            withinOne?.CompactBytesPerImage,
+            best.Accuracy,
+            best.BytesPerImage,
+            atTwelve,
+            Ratio(webpLossless, withinOne),
+            Ratio(lossy, withinOne),
+            Ratio(naive, best),
+            curve.Min(r => 1.005 * r.IdealBytesPerImage!.Value + 16 - r.BytesPerImage));
+    }
+
+    private static double? Ratio(RateAccuracyRow? baseline, RateAccuracyRow? entropic) =>
+        baseline is null || entropic is null ? null : baseline.BytesPerImage / entropic.BytesPerImage;
+
+    /// <summary>Markdown bullet lines, each target with its figure and whether it holds.</summary>
+    public IEnumerable<string> MarkdownLines()
+    {
+        static string Mark(bool holds) => holds ? "met" : "**not met**";
+        static string F(double? value, string format) => value?.ToString(format, CultureInfo.InvariantCulture) ?? "n/a";
+        yield return Invariant($"Targets for `{Curve}` (teacher {TeacherAccuracy:P2}):");
+        yield return "";
+        yield return Invariant($"- fewest bytes within 1 point of the teacher: {F(BytesWithinOnePoint, "F1")} B coded ({F(CompactBytesWithinOnePoint, "F1")} B compact); target ≤ 32 B: {Mark(BytesWithinOnePoint <= 32 || CompactBytesWithinOnePoint <= 32)}");
+        yield return Invariant($"- vs WebP lossless: {F(WebpLosslessRatio, "F1")}× smaller (target ≥ 14×: {Mark(WebpLosslessRatio >= 14)}); vs the smallest lossy input codec within 1 point: {F(LossyCodecRatio, "F1")}× (target ≥ 5×: {Mark(LossyCodecRatio >= 5)})");
+        yield return Invariant($"- most accurate level: {BestAccuracy:P2} at {BestAccuracyBytes:F1} B, {100 * (TeacherAccuracy - BestAccuracy):F2} points below the teacher (target ≤ 0.5: {Mark(TeacherAccuracy - BestAccuracy <= 0.005)})");
+        yield return Invariant($"- best accuracy at ≤ 12 B (compact stream): {(AccuracyAtTwelveBytes is { } a ? a.ToString("P2", CultureInfo.InvariantCulture) : "n/a")} (target ≥ 80 %: {Mark(AccuracyAtTwelveBytes >= 0.80)})");
+        yield return Invariant($"- naive 8-bit+LZ4 split over the most accurate level: {F(NaiveSplitRatio, "F0")}× (target ≥ 10×: {Mark(NaiveSplitRatio >= 10)})");
+        yield return Invariant($"- coded ≤ 1.005 × ideal + 16 B on every level: smallest margin {WorstOverheadMargin:F1} B ({Mark(WorstOverheadMargin >= 0)})");
+    }
+}

@@ -1,0 +1,42 @@
+using SplitNet.Models.Student;
+
+namespace SplitNet.Models.Training;
+
+/// <summary>A short name for how a student was trained, for tables that compare recipes.</summary>
+public static class StudentRecipe
+{
+    /// <summary>
+    /// "plain" for the paper's recipe, else the departures from it joined by '+': the encoder
+    /// (teacher-stem, teacher-block), kd (logit KL in stage 1), st (straight-through rounding),
+    /// tail (tail trained in stage 1), cosine (annealed learning rate), warm (started from another run).
+    /// </summary>
+    public static string Describe(StudentTrainingOptions options, StudentConfig architecture)
+    {
+        var parts = new List<string>();
+        if (architecture.Encoder != StudentEncoder.Compact)
+        {
+            parts.Add(architecture.Encoder == StudentEncoder.TeacherStem ? "teacher-stem" : "teacher-block");
+        }
+        if (options.TaskWeight > 0)
+        {
+            parts.Add("kd");
+        }
+        if (options.StraightThrough)
+        {
+            parts.Add("st");
+        }
+        if (options.Stage1Tail)
+        {
+            parts.Add("tail");
+        }
+        if (options.CosineDecay)
+        {
+            parts.Add("cosine");
+        }
+        if (options.InitFrom is not null)
+        {
+            parts.Add("warm");
+        }
+        return parts.Count == 0 ? "plain" : string.Join('+', parts);
+    }
+}

@@ -1,0 +1,47 @@
+namespace SplitNet.Evaluation.Tests;
+
+public sealed class RateAccuracyTargetsTests
+{
+    private static readonly RateAccuracyRow[] Rows =
+    [
+        new("es", "0.01", 0.85, 14, 8, 10, 1),
+        new("es", "0.001", 0.937, 30, 24, 27, 1),
+        new("es", "0.0001", 0.944, 60, 55, 57, 1),
+        new("student (plain)", "4", 0.86, 40, 30, 37, 1),
+        new("teacher", "raw", 0.947, 784),
+        new("split-affine8-lz4", "stage2", 0.947, 9300),
+        new("webp-lossless", "100", 0.947, 570),
+        new("webp", "q50", 0.94, 240),
+        new("jpeg", "q90", 0.94, 570),
+    ];
+
+    [Fact]
+    public void Compute_ReadsTheFirstEntropicCurveAgainstTheBaselines()
+    {
+        var targets = RateAccuracyTargets.Compute(Rows)!;
+
+        Assert.Equal("es", targets.Curve);
+        Assert.Equal(30, targets.BytesWithinOnePoint);
+        Assert.Equal(27, targets.CompactBytesWithinOnePoint);
+        Assert.Equal((0.944, 60.0), (targets.BestAccuracy, targets.BestAccuracyBytes));
+        Assert.Equal(0.85, targets.AccuracyAtTwelveBytes);
+        Assert.Equal(570 / 30.0, targets.WebpLosslessRatio!.Value, 9);
+        Assert.Equal(240 / 30.0, targets.LossyCodecRatio!.Value, 9);
+        Assert.Equal(9300 / 60.0, targets.NaiveSplitRatio!.Value, 9);
+        Assert.Equal(1.005 * 8 + 16 - 14, targets.WorstOverheadMargin, 9);
+        Assert.Contains(targets.MarkdownLines(), l => l.Contains("target ≤ 32 B: met", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Compute_NoLevelCloseToTheTeacher_ReportsTheTargetAsNotMet()
+    {
+        var rows = Rows.Where(r => r.Setting != "0.001" && r.Setting != "0.0001").ToArray();
+
+        var targets = RateAccuracyTargets.Compute(rows)!;
+
+        Assert.Null(targets.BytesWithinOnePoint);
+        Assert.Null(targets.LossyCodecRatio);
+        Assert.Contains(targets.MarkdownLines(), l => l.Contains("target ≤ 32 B: **not met**", StringComparison.Ordinal));
+        Assert.Null(RateAccuracyTargets.Compute(rows.Where(r => r.Method != "teacher").ToArray()));
+    }
+}
