@@ -1,3 +1,4 @@
+using SplitNet.Codec.Entropy;
 using SplitNet.Models.Student;
 using SplitNet.Models.Teacher;
 using TorchSharp;
@@ -69,6 +70,32 @@ public sealed class EntropicStudentTests
         Assert.False(norm.training);
         Assert.True(student.Decoder.training);
         Assert.True(before.allclose(norm.running_mean!, rtol: 0, atol: 0), "training mode updated the copied teacher's batch-norm statistics");
+    }
+
+    [Fact]
+    public void CodedSplit_FiftyTimes_LeavesNoLiveTensors()
+    {
+        using var teacher = TrainedTeacher();
+        using var student = new EntropicStudent(new StudentConfig(4, 8, 8, StudentEncoder.TeacherBlock), Teacher);
+        student.LoadTeacher(teacher);
+        student.eval();
+        student.Bottleneck.Update();
+        using var mode = inference_mode();
+        using var x = randn(2, 1, 28, 28);
+        int Run()
+        {
+            using var scope = NewDisposeScope();
+            var strings = student.Bottleneck.Compress(student.Encoder.call(x), LatentStream.Compact);
+            var yHat = student.Bottleneck.Decompress(strings, StudentConfig.LatentSize, StudentConfig.LatentSize, LatentStream.Compact);
+            return (int)student.Classify(yHat).argmax(1).sum().item<long>();
+        }
+        Run();
+        var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        for (int i = 0; i < 50; i++)
+        {
+            Run();
+        }
+        Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
     }
 
     [Fact]
