@@ -48,7 +48,8 @@ public static class RateAccuracyReport
 
     private static void Plot(IReadOnlyList<RateAccuracyRow> rows, string path)
     {
-        var plot = new Plot();
+        // Category20: one distinct colour per series (the default palette repeats after ten).
+        var plot = new Plot { Add = { Palette = new ScottPlot.Palettes.Category20() } };
         foreach (var group in rows.GroupBy(r => r.Method))
         {
             var points = group.OrderBy(r => r.BytesPerImage).ToArray();
