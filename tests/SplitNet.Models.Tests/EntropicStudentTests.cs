@@ -68,6 +68,7 @@ public sealed class EntropicStudentTests
         }
 
         Assert.False(norm.training);
+        Assert.All(student.TeacherLayers.SelectMany(layer => layer.parameters()), p => Assert.False(p.requires_grad));
         Assert.True(student.Decoder.training);
         Assert.True(before.allclose(norm.running_mean!, rtol: 0, atol: 0), "training mode updated the copied teacher's batch-norm statistics");
     }

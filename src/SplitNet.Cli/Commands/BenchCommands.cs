@@ -148,8 +148,8 @@ internal static class BenchCommands
             }
             foreach (var directory in result.GetValue(models)!)
             {
-                var (manifest, edges) = SplitModelBundle.Load(Path.Combine(directory, "edge"), BundleSide.Edge);
-                var (_, servers) = SplitModelBundle.Load(Path.Combine(directory, "server"), BundleSide.Server);
+                var (manifest, edges) = SplitModelBundle.Load(SplitModelBundle.SideDirectory(directory, BundleSide.Edge), BundleSide.Edge);
+                var (_, servers) = SplitModelBundle.Load(SplitModelBundle.SideDirectory(directory, BundleSide.Server), BundleSide.Server);
                 for (int level = 0; level < edges.Length; level++)
                 {
                     var macs = ModelCost.Measure(edges[level].Encoder, 1, 1, 28, 28).Macs;

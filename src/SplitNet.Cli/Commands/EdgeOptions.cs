@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SplitNet.Codec;
+using SplitNet.Models.Bundles;
 using SplitNet.Models.Teacher;
 
 namespace SplitNet.Cli.Commands;
@@ -7,8 +8,8 @@ namespace SplitNet.Cli.Commands;
 /// <summary>What the edge runs on and how: shared by <c>edge</c> and <c>demo</c>.</summary>
 internal sealed record EdgeSettings(string Data, string Teacher, string? Entropic, uint? Rate, TeacherStage Split, CodecId Codec, int Count, int Window, int Show, int Threads, bool Json)
 {
-    public string EdgeBundle => Path.Combine(Entropic!, "edge");
-    public string ServerBundle => Path.Combine(Entropic!, "server");
+    public string EdgeBundle => SplitModelBundle.SideDirectory(Entropic!, BundleSide.Edge);
+    public string ServerBundle => SplitModelBundle.SideDirectory(Entropic!, BundleSide.Server);
 }
 
 /// <summary>The options behind <see cref="EdgeSettings"/>.</summary>

@@ -20,6 +20,10 @@ public static class SplitModelBundle
 {
     public const string ManifestFile = "manifest.json";
 
+    /// <summary>Where one side's bundle lives in a split-model folder: <c>edge/</c> or <c>server/</c>.</summary>
+    public static string SideDirectory(string modelDirectory, BundleSide side) =>
+        Path.Combine(modelDirectory, side == BundleSide.Edge ? "edge" : "server");
+
     /// <summary>Writes both bundles; <paramref name="levels"/> are (student, β, score) lowest rate first.</summary>
     public static SplitModelManifest Save(
         IReadOnlyList<(EntropicStudent Student, double Beta, RateLevelScore? Score)> levels,

@@ -14,8 +14,9 @@ namespace SplitNet.Models.Student;
 /// factorized prior; a decoder rebuilds the teacher's stage-2 feature for the teacher's tail.
 /// </summary>
 /// <remarks>
-/// With <see cref="StudentEncoder.TeacherStem"/>, <c>g_a</c> starts with the teacher's stem and
-/// stage 1 instead of the first conv5x5/GDN1 pair.
+/// With <see cref="StudentEncoder.TeacherStem"/> or <see cref="StudentEncoder.TeacherBlock"/>,
+/// <c>g_a</c> starts with frozen copies of the teacher's first layers instead of the first
+/// conv5x5/GDN1 pair (see <see cref="StudentEncoder"/>).
 /// <code>
 /// x ─► g_a ─► y ─► Q ─► ŷ ─► EB (rANS) ···► ŷ ─► g_s ─► h (64x14x14) ─► stage3 ─► head ─► logits
 ///      conv5x5/2 GDN1 conv5x5/2 GDN1 conv3x3      conv3x3 IGDN1 up×2 conv3x3 IGDN1 conv3x3
@@ -32,20 +33,7 @@ public sealed class EntropicStudent : Module<Tensor, Tensor>
     {
         Config = config;
         int n = config.LatentChannels, e = config.EncoderWidth, d = config.DecoderWidth;
-        if (config.Encoder != StudentEncoder.Compact)
-        {
-            int w1 = teacher.Widths[0], w2 = teacher.Widths[1];
-            TeacherLayers = config.Encoder == StudentEncoder.TeacherStem
-                ? [TeacherNet.Build(teacher, TeacherStage.Stem), TeacherNet.Build(teacher, TeacherStage.Stage1)]
-                : [TeacherNet.Build(teacher, TeacherStage.Stem), TeacherNet.Build(teacher, TeacherStage.Stage1), Sequential(new BasicBlock(w1, w2, 2))];
-            Module<Tensor, Tensor> first = config.Encoder == StudentEncoder.TeacherStem
-                ? Conv2d(w1, e, 3, stride: 2, padding: 1, bias: false)
-                : Conv2d(w2, e, 3, stride: 2, padding: 1, bias: false);
-            Module<Tensor, Tensor> last = Conv2d(e, n, 3, stride: config.Encoder == StudentEncoder.TeacherStem ? 2 : 1, padding: 1, bias: false);
-            _afterStage1 = [.. TeacherLayers.Skip(2), first, new Gdn1(e), last];
-            g_a = Sequential([TeacherLayers[0], TeacherLayers[1], .. _afterStage1]);
-        }
-        else
+        if (config.Encoder == StudentEncoder.Compact)
         {
             g_a = Sequential(
                 Conv2d(1, e, 5, stride: 2, padding: 2, bias: false),
@@ -53,6 +41,22 @@ public sealed class EntropicStudent : Module<Tensor, Tensor>
                 Conv2d(e, e, 5, stride: 2, padding: 2, bias: false),
                 new Gdn1(e),
                 Conv2d(e, n, 3, padding: 1, bias: false));
+        }
+        else
+        {
+            // teacher-stem compresses stage 1's 28x28 feature in two strided steps; teacher-block
+            // adds stage 2's first block (14x14) and needs one.
+            bool block = config.Encoder == StudentEncoder.TeacherBlock;
+            int width = block ? teacher.Widths[1] : teacher.Widths[0];
+            TeacherLayers = block
+                ? [TeacherNet.Build(teacher, TeacherStage.Stem), TeacherNet.Build(teacher, TeacherStage.Stage1), Sequential(new BasicBlock(teacher.Widths[0], width, 2))]
+                : [TeacherNet.Build(teacher, TeacherStage.Stem), TeacherNet.Build(teacher, TeacherStage.Stage1)];
+            foreach (var p in TeacherLayers.SelectMany(layer => layer.parameters()))
+            {
+                p.requires_grad = false;
+            }
+            _afterStage1 = [.. TeacherLayers.Skip(2), Conv2d(width, e, 3, stride: 2, padding: 1, bias: false), new Gdn1(e), Conv2d(e, n, 3, stride: block ? 1 : 2, padding: 1, bias: false)];
+            g_a = Sequential([TeacherLayers[0], TeacherLayers[1], .. _afterStage1]);
         }
         entropy_bottleneck = new EntropyBottleneck(n);
         g_s = Sequential(
@@ -68,7 +72,7 @@ public sealed class EntropicStudent : Module<Tensor, Tensor>
 
     public StudentConfig Config { get; }
 
-    /// <summary>The teacher's layers at the start of <c>g_a</c> (stem, stage 1, maybe stage 2's first block), else empty; never trained.</summary>
+    /// <summary>The teacher's layers at the start of <c>g_a</c> (stem, stage 1, maybe stage 2's first block), else empty; frozen.</summary>
     public IReadOnlyList<Sequential> TeacherLayers { get; } = [];
     public Sequential Encoder => g_a;
     public Sequential Decoder => g_s;
@@ -94,7 +98,7 @@ public sealed class EntropicStudent : Module<Tensor, Tensor>
     {
         if (TeacherLayers.Count == 0)
         {
-            throw new InvalidOperationException("Only a teacher-stem encoder starts from the teacher's stage-1 feature.");
+            throw new InvalidOperationException("Only an encoder built on the teacher's layers starts from its stage-1 feature.");
         }
         using var scope = NewDisposeScope();
         var y = h1;

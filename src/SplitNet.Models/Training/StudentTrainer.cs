@@ -39,10 +39,6 @@ public sealed class StudentTrainer(string runDirectory, TeacherNet teacher, Stud
         SetTrainable(teacher, false);
         var student = new EntropicStudent(config, teacher.Config);
         student.LoadTeacher(teacher);
-        foreach (var layer in student.TeacherLayers)
-        {
-            SetTrainable(layer, false);
-        }
         var state = new StudentCheckpoint { Options = options, Architecture = config };
         if (!File.Exists(StatePath) && options.InitFrom is { } init)
         {
