@@ -9,8 +9,8 @@ internal static partial class ServerLog
     [LoggerMessage(1, LogLevel.Information, "Loaded model {ModelId} v{Version} from {Directory}")]
     public static partial void ModelLoaded(ILogger logger, string modelId, int version, string directory);
 
-    [LoggerMessage(2, LogLevel.Warning, "Frame {FrameId} rejected with {Status}: {Reason}")]
-    public static partial void FrameRejected(ILogger logger, ulong frameId, StatusCode status, string reason);
+    [LoggerMessage(2, LogLevel.Debug, "Frame for {ModelId} rejected with {Status}: {Reason}")]
+    public static partial void FrameRejected(ILogger logger, string modelId, StatusCode status, string reason);
 
     [LoggerMessage(3, LogLevel.Information, "Stream from {Peer} ended after {Frames} frames")]
     public static partial void StreamEnded(ILogger logger, string peer, long frames);
@@ -18,9 +18,21 @@ internal static partial class ServerLog
     [LoggerMessage(4, LogLevel.Error, "Inference failed for model {ModelId}")]
     public static partial void InferenceFailed(ILogger logger, string modelId, Exception exception);
 
-    [LoggerMessage(5, LogLevel.Information, "Inference engine started with {Workers} worker(s) and a queue of {Capacity}")]
-    public static partial void EngineStarted(ILogger logger, int workers, int capacity);
+    [LoggerMessage(5, LogLevel.Information, "Inference engine started with {Workers} worker(s), a queue of {Capacity} and batches of up to {MaxBatchSize}")]
+    public static partial void EngineStarted(ILogger logger, int workers, int capacity, int maxBatchSize);
 
-    [LoggerMessage(6, LogLevel.Information, "Inference workers warmed up on every model in {Milliseconds:F0} ms")]
-    public static partial void WarmedUp(ILogger logger, double milliseconds);
+    [LoggerMessage(6, LogLevel.Information, "Ready: {Models} model version(s) loaded and warmed up in {Milliseconds:F0} ms")]
+    public static partial void WarmedUp(ILogger logger, int models, double milliseconds);
+
+    [LoggerMessage(7, LogLevel.Information, "Unloaded model {ModelId} v{Version} after its last in-flight request")]
+    public static partial void ModelUnloaded(ILogger logger, string modelId, int version);
+
+    [LoggerMessage(8, LogLevel.Warning, "Call {Method} from {Peer} refused: {Reason}")]
+    public static partial void Unauthenticated(ILogger logger, string method, string peer, string reason);
+
+    [LoggerMessage(9, LogLevel.Critical, "Start-up failed: the server cannot serve")]
+    public static partial void StartupFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(10, LogLevel.Information, "Shutting down: health is NOT_SERVING, streams finish their frames and end with UNAVAILABLE")]
+    public static partial void ShuttingDown(ILogger logger);
 }

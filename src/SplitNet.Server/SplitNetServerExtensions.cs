@@ -1,10 +1,18 @@
+using Grpc.HealthCheck;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using SplitNet.Server;
 using SplitNet.Server.Inference;
 using SplitNet.Server.Models;
+using SplitNet.Server.Security;
 using SplitNet.Server.Services;
+using SplitNet.Server.Telemetry;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -25,23 +33,53 @@ public static class SplitNetServerExtensions
         {
             options.Configure(configure);
         }
-        services.AddGrpc();
+        services.AddGrpc(grpc => grpc.Interceptors.Add<ApiKeyInterceptor>());
+        services.AddGrpcReflection();
         services.AddOptions<Grpc.AspNetCore.Server.GrpcServiceOptions>()
-            .Configure<Microsoft.Extensions.Options.IOptions<SplitNetServerOptions>>((grpc, splitnet) =>
-            {
-                grpc.MaxReceiveMessageSize = splitnet.Value.MaxReceiveMessageBytes;
-            });
+            .Configure<IOptions<SplitNetServerOptions>>((grpc, splitnet) => grpc.MaxReceiveMessageSize = splitnet.Value.MaxReceiveMessageBytes);
+        services.AddOptions<HostOptions>()
+            .Configure<IOptions<SplitNetServerOptions>>((host, splitnet) => host.ShutdownTimeout = TimeSpan.FromSeconds(splitnet.Value.ShutdownTimeoutSeconds));
+        services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics
+                .AddMeter(ServerMetrics.MeterName, "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Hosting")
+                .AddPrometheusExporter())
+            .WithTracing(tracing => tracing.AddSource(ServerTracing.SourceName));
+        services.AddSingleton<ApiKeyInterceptor>();
+        services.AddSingleton<ServerMetrics>();
+        services.AddSingleton<ServerHealth>();
+        services.AddSingleton(provider => provider.GetRequiredService<ServerHealth>().Service);
         services.AddSingleton<ModelRegistry>();
         services.AddSingleton<InferenceEngine>();
+        services.AddSingleton<ModelManager>();
+        services.AddHostedService(provider => provider.GetRequiredService<ModelManager>());
         services.AddSingleton<FrameProcessor>();
-        services.AddHostedService<WarmUpService>();
         return services;
     }
 
-    /// <summary>Maps the <c>splitnet.v1</c> gRPC services.</summary>
+    /// <summary>
+    /// Maps <c>splitnet.v1</c>, the Open Inference Protocol, <c>grpc.health.v1</c>, reflection and
+    /// (on the metrics port) the Prometheus endpoint; turns health to NOT_SERVING when shutdown begins.
+    /// </summary>
     public static IEndpointRouteBuilder MapSplitNet(this IEndpointRouteBuilder endpoints)
     {
+        var services = endpoints.ServiceProvider;
+        var options = services.GetRequiredService<IOptions<SplitNetServerOptions>>().Value;
         endpoints.MapGrpcService<SplitInferenceService>();
+        endpoints.MapGrpcService<InferenceProtocolService>();
+        endpoints.MapGrpcService<HealthServiceImpl>();
+        endpoints.MapGrpcReflectionService();
+        if (options.MetricsPort > 0)
+        {
+            ((IApplicationBuilder)endpoints).UseOpenTelemetryPrometheusScrapingEndpoint(
+                context => context.Connection.LocalPort == options.MetricsPort && context.Request.Path == "/metrics");
+        }
+        var health = services.GetRequiredService<ServerHealth>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("SplitNet.Server");
+        services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() =>
+        {
+            health.SetServing(false);
+            ServerLog.ShuttingDown(logger);
+        });
         return endpoints;
     }
 }

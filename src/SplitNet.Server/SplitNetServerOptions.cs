@@ -2,22 +2,57 @@ using System.ComponentModel.DataAnnotations;
 
 namespace SplitNet.Server;
 
-/// <summary>Settings of the server daemon, bound from the <c>SplitNet:Server</c> configuration section.</summary>
+/// <summary>
+/// Settings of the server daemon, bound from the <c>SplitNet:Server</c> configuration section
+/// (appsettings.json, environment variables such as <c>SplitNet__Server__MaxBatchSize=16</c>, or
+/// command-line <c>--SplitNet:Server:MaxBatchSize=16</c>). Defaults are listed per setting.
+/// </summary>
 public sealed class SplitNetServerOptions
 {
     public const string SectionName = "SplitNet:Server";
 
-    /// <summary>Teacher bundle folders to serve (each a manifest.json + safetensors). Required.</summary>
-    [MinLength(1)]
+    /// <summary>Address to listen on. Default 127.0.0.1.</summary>
+    public string Address { get; set; } = "127.0.0.1";
+
+    /// <summary>gRPC port (HTTP/2; TLS when <see cref="Tls"/> is set); 0 picks a free one. Default 50051.</summary>
+    [Range(0, 65535)]
+    public int Port { get; set; } = 50051;
+
+    /// <summary>Port of the Prometheus scrape endpoint <c>/metrics</c> (HTTP/1.1, plain text); 0 turns it off. Default 9464.</summary>
+    [Range(0, 65535)]
+    public int MetricsPort { get; set; } = 9464;
+
+    /// <summary>Bundle folders served as they are (teacher or split-model server bundles). Default none.</summary>
     public List<string> Models { get; set; } = [];
 
-    /// <summary>Frames that may wait for an inference worker before new ones are refused with RESOURCE_EXHAUSTED. Default 1024.</summary>
-    [Range(1, 1_000_000)]
-    public int QueueCapacity { get; set; } = 1024;
+    /// <summary>
+    /// Model repository: <c>&lt;repository&gt;/&lt;model&gt;/&lt;version&gt;/</c> folders, all loaded
+    /// at start; further versions are loaded and unloaded with the repository RPCs. Default none.
+    /// </summary>
+    public string? ModelRepository { get; set; }
 
-    /// <summary>Dedicated inference threads. Default 1 (libtorch already uses every core for one batch).</summary>
+    /// <summary>Largest batch the dynamic batcher forms for one model version and rate level. Default 32.</summary>
+    [Range(1, 4096)]
+    public int MaxBatchSize { get; set; } = 32;
+
+    /// <summary>
+    /// How long the first frame of a batch may wait for more frames before the batch runs anyway,
+    /// in microseconds (resolution about 1 ms; 0 runs whatever is queued at once). Default 2000.
+    /// </summary>
+    [Range(0, 10_000_000)]
+    public int MaxQueueDelayMicroseconds { get; set; } = 2000;
+
+    /// <summary>Frames that may wait for an inference worker before new ones are refused with RESOURCE_EXHAUSTED. Default 256.</summary>
+    [Range(1, 1_000_000)]
+    public int QueueCapacity { get; set; } = 256;
+
+    /// <summary>Dedicated inference threads. Default 1 (libtorch already spreads one batch over the cores).</summary>
     [Range(1, 64)]
     public int Workers { get; set; } = 1;
+
+    /// <summary>Times each worker runs every start-up model at batch size 1 and the maximum before the server reports ready. Default 1.</summary>
+    [Range(0, 10_000)]
+    public int WarmUpRounds { get; set; } = 1;
 
     /// <summary>Largest accepted gRPC message in bytes; larger ones end the call with RESOURCE_EXHAUSTED. Default 1 MiB.</summary>
     [Range(1024, 64 * 1024 * 1024)]
@@ -30,4 +65,33 @@ public sealed class SplitNetServerOptions
     /// <summary>Frames of one stream being processed at once before the server stops reading that stream. Default 256.</summary>
     [Range(1, 65536)]
     public int MaxInFlightPerStream { get; set; } = 256;
+
+    /// <summary>Concurrent HTTP/2 streams (calls) per client connection. Default 100.</summary>
+    [Range(1, 10_000)]
+    public int MaxStreamsPerConnection { get; set; } = 100;
+
+    /// <summary>API keys accepted as <c>authorization: Bearer &lt;key&gt;</c> on inference and admin calls; empty = no authentication. Default none.</summary>
+    public List<string> ApiKeys { get; set; } = [];
+
+    /// <summary>TLS for the gRPC port; null = plain-text HTTP/2. Default null.</summary>
+    public TlsOptions? Tls { get; set; }
+
+    /// <summary>How long shutdown waits for in-flight calls to drain, in seconds. Default 30.</summary>
+    [Range(0, 3600)]
+    public int ShutdownTimeoutSeconds { get; set; } = 30;
+}
+
+/// <summary>Certificate files of the gRPC port.</summary>
+public sealed class TlsOptions
+{
+    /// <summary>Server certificate chain, PEM. Required.</summary>
+    [Required]
+    public string CertificateFile { get; set; } = "";
+
+    /// <summary>Private key of the certificate, PEM. Required.</summary>
+    [Required]
+    public string KeyFile { get; set; } = "";
+
+    /// <summary>CA certificate(s), PEM; when set, clients must present a certificate issued by one of them (mutual TLS).</summary>
+    public string? ClientCaFile { get; set; }
 }

@@ -1,7 +1,9 @@
 using System.Net;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using SplitNet.Contracts.V1;
 using SplitNet.Codec.Entropy;
 using SplitNet.Models.Bundles;
@@ -56,15 +58,36 @@ public sealed class ServerFixture : IAsyncLifetime
             Normalization = Manifest.Normalization,
             Levels = [],
         }, SplitEdgeDirectory, SplitServerDirectory);
-        _app = SplitNetServerHost.Build([], IPAddress.Loopback, 0, options =>
+        MetricsPort = FreePort();
+        _app = SplitNetServerHost.Build([], options =>
         {
+            options.Port = 0;
+            options.MetricsPort = MetricsPort;
             options.Models = [TeacherDirectory, SplitServerDirectory];
             options.MaxReceiveMessageBytes = MaxReceiveMessageBytes;
             options.MaxFrameBytes = MaxFrameBytes;
+            options.MaxBatchSize = 16;
         }, LogLevel.Warning);
         await _app.StartAsync();
-        Channel = GrpcChannel.ForAddress(_app.Urls.First());
+        await _app.WhenReadyAsync();
+        Url = GrpcUrl(_app);
+        Channel = GrpcChannel.ForAddress(Url);
         Client = new SplitInference.SplitInferenceClient(Channel);
+    }
+
+    public string Url { get; private set; } = "";
+    public int MetricsPort { get; private set; }
+
+    /// <summary>The gRPC endpoint of a started server (the one that is not the metrics port).</summary>
+    public static string GrpcUrl(WebApplication app) =>
+        app.Urls.First(u => app.Services.GetRequiredService<IOptions<SplitNetServerOptions>>().Value.MetricsPort is int m && (m == 0 || !u.EndsWith($":{m}", StringComparison.Ordinal)));
+
+    /// <summary>A loopback port free right now.</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async Task DisposeAsync()

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Net;
 using Microsoft.Extensions.Logging;
 using SplitNet.Server;
 
@@ -16,9 +15,14 @@ internal static class DemoCommand
         command.SetAction(async (result, cancellation) =>
         {
             var settings = edge.Read(result);
-            await using var server = SplitNetServerHost.Build([], IPAddress.Loopback, 0,
-                options => options.Models = settings.Entropic is null ? [settings.Teacher] : [settings.Teacher, settings.ServerBundle], LogLevel.Warning);
+            await using var server = SplitNetServerHost.Build([], options =>
+            {
+                options.Port = 0;
+                options.MetricsPort = 0;
+                options.Models = settings.Entropic is null ? [settings.Teacher] : [settings.Teacher, settings.ServerBundle];
+            }, LogLevel.Warning);
             await server.StartAsync(cancellation);
+            await server.WhenReadyAsync(cancellation);
             var url = server.Urls.First();
             if (!settings.Json)
             {

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using System.Net;
 using Microsoft.Extensions.Hosting;
+using SplitNet.Models.Bundles;
 using SplitNet.Server;
 
 namespace SplitNet.Cli.Commands;
@@ -10,24 +10,45 @@ internal static class ServeCommand
 {
     public static Command Create()
     {
-        var host = new Option<string>("--host") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
-        var port = new Option<int>("--port") { Description = "TCP port (HTTP/2 without TLS); 0 picks a free one.", DefaultValueFactory = _ => 50051 };
+        var config = new Option<string?>("--config") { Description = "JSON settings file (section SplitNet:Server; see README \"Running the server\")." };
+        var host = new Option<string?>("--host") { Description = "Address to listen on (default 127.0.0.1)." };
+        var port = new Option<int?>("--port") { Description = "gRPC port (default 50051; 0 picks a free one)." };
+        var metricsPort = new Option<int?>("--metrics-port") { Description = "Prometheus /metrics port (default 9464; 0 turns it off)." };
         var models = new Option<string[]>("--model")
         {
-            Description = "Teacher bundle folder to serve (repeatable; default: the shipped teacher).",
-            DefaultValueFactory = _ => [CommonOptions.DefaultTeacher],
+            Description = "Bundle folder to serve (repeatable; default: the shipped teacher and split model, unless --config, --repository or settings name models).",
             AllowMultipleArgumentsPerToken = true,
         };
-        var command = new Command("serve", "Run the server daemon: decode feature payloads, run the deep layers, answer predictions.")
+        var repository = new Option<string?>("--repository") { Description = "Model repository: <dir>/<model>/<version>/ bundle folders." };
+        var command = new Command("serve", "Run the server daemon. Further settings as --SplitNet:Server:<Name>=<value> or SplitNet__Server__<Name> environment variables.")
         {
-            host, port, models,
+            config, host, port, metricsPort, models, repository,
         };
+        command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (result, cancellation) =>
         {
-            await using var app = SplitNetServerHost.Build([], IPAddress.Parse(result.GetValue(host)!), result.GetValue(port),
-                options => options.Models = [.. result.GetValue(models)!]);
+            await using var app = SplitNetServerHost.Build([.. result.UnmatchedTokens], options =>
+            {
+                options.Address = result.GetValue(host) ?? options.Address;
+                options.Port = result.GetValue(port) ?? options.Port;
+                options.MetricsPort = result.GetValue(metricsPort) ?? options.MetricsPort;
+                options.ModelRepository = result.GetValue(repository) ?? options.ModelRepository;
+                var explicitModels = result.GetValue(models) ?? [];
+                if (explicitModels.Length > 0)
+                {
+                    options.Models = [.. explicitModels];
+                }
+                else if (options.Models.Count == 0 && options.ModelRepository is null)
+                {
+                    options.Models = Directory.Exists(CommonOptions.DefaultEntropic)
+                        ? [CommonOptions.DefaultTeacher, SplitModelBundle.SideDirectory(CommonOptions.DefaultEntropic, BundleSide.Server)]
+                        : [CommonOptions.DefaultTeacher];
+                }
+            }, configFile: result.GetValue(config));
             await app.StartAsync(cancellation);
-            Console.Error.WriteLine($"splitnet server listening on {string.Join(", ", app.Urls)}");
+            Console.Error.WriteLine($"splitnet server listening on {string.Join(", ", app.Urls)}; warming up");
+            await app.WhenReadyAsync(cancellation);
+            Console.Error.WriteLine("splitnet server ready");
             await app.WaitForShutdownAsync(cancellation);
             return 0;
         });

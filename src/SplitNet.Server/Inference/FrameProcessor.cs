@@ -1,102 +1,137 @@
+using System.Diagnostics;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SplitNet.Codec;
 using SplitNet.Codec.Entropy;
-using SplitNet.Contracts.V1;
 using SplitNet.Models.Student;
 using SplitNet.Models.Teacher;
 using SplitNet.Server.Models;
+using SplitNet.Server.Telemetry;
 
 namespace SplitNet.Server.Inference;
 
 /// <summary>
-/// Validates one frame (size, identity, shape, body), decodes it, queues it for inference and
-/// turns the probabilities into an answer. Every rejection is a <see cref="FrameException"/>
-/// with the status from the wire contract.
+/// Answers one frame for any protocol: checks its size and identity, leases the model version,
+/// decodes the payload, queues it for the batcher and waits for the probabilities. Every
+/// rejection is a <see cref="FrameException"/> with the status from the wire contract.
 /// </summary>
 internal sealed class FrameProcessor(
     ModelRegistry registry,
+    ModelManager manager,
     InferenceEngine engine,
+    ServerMetrics metrics,
     IOptions<SplitNetServerOptions> options,
     ILogger<FrameProcessor> logger)
 {
     private readonly int _maxFrameBytes = options.Value.MaxFrameBytes;
 
-    /// <summary>
-    /// Checks a latent stream's identity: the model must be served and every declared table hash
-    /// must equal the server's for that level.
-    /// </summary>
-    public LatentStreamContext Open(StreamOpen open)
+    /// <summary>The newest version of a split model, for checks that touch no weights.</summary>
+    public ServedSplitModel FindSplitModel(string id) =>
+        registry.Find(id) as ServedSplitModel ?? throw new FrameException(StatusCode.NotFound, $"split model '{id}' is not served here");
+
+    /// <summary>Fails with FAILED_PRECONDITION unless <paramref name="declared"/> is the hash of the level's tables.</summary>
+    public static void CheckTables(ServedSplitModel model, int level, string declared)
     {
-        var model = SplitModel(open.Identity?.ModelId ?? "");
-        var declared = open.Identity!.TablesSha256;
-        if (declared.Count == 0 || declared.Count > model.Levels.Count)
+        var served = model.Levels[level].Table.Hash;
+        if (!string.Equals(declared, served, StringComparison.OrdinalIgnoreCase))
         {
             throw new FrameException(StatusCode.FailedPrecondition,
-                $"stream declares {declared.Count} rate levels; '{model.Id}' serves 1 to {model.Levels.Count}");
+                $"rate level {level} of '{model.Id}' v{model.Version} codes with tables {served[..12]}…, not {(declared.Length > 12 ? declared[..12] : declared)}…; update the edge bundle");
         }
-        for (int level = 0; level < declared.Count; level++)
-        {
-            CheckTables(model, level, declared[level]);
-        }
-        return new LatentStreamContext(model, declared.Count, Math.Max(1, (int)open.TopK));
     }
 
     /// <summary>Answers one frame or throws <see cref="FrameException"/>.</summary>
-    public async Task<InferResponse> ProcessAsync(InferRequest request, LatentStreamContext? stream, ServerCallContext context)
+    public async Task<FrameAnswer> RunAsync(FrameInput frame, CancellationToken cancellation)
     {
-        var arrived = TimeProvider.System.GetTimestamp();
+        long arrived = Stopwatch.GetTimestamp();
+        using var activity = ServerTracing.Source.StartActivity("infer");
+        ServedModel? model = null;
+        string modelId = frame.ModelId ?? "";
+        var status = StatusCode.OK;
         try
         {
-            if (request.Payload.Length > _maxFrameBytes)
+            if (!manager.Ready)
             {
-                throw new FrameException(StatusCode.ResourceExhausted, $"payload of {request.Payload.Length} bytes exceeds the {_maxFrameBytes}-byte frame limit");
+                throw new FrameException(StatusCode.Unavailable, "the server is warming up its models; retry shortly");
             }
-            var job = stream is not null || request.Latent is not null
-                ? DecodeLatent(request, stream, context.CancellationToken)
-                : DecodeFeatures(request, context.CancellationToken);
+            if (frame.Payload.Length > _maxFrameBytes)
+            {
+                throw new FrameException(StatusCode.ResourceExhausted, $"payload of {frame.Payload.Length} bytes exceeds the {_maxFrameBytes}-byte frame limit");
+            }
+            InferenceJob job;
+            if (frame.Kind == FrameKind.Latent)
+            {
+                var split = Lease<ServedSplitModel>(modelId, frame.Version, "split model");
+                model = split;
+                job = DecodeLatent(split, frame, cancellation);
+            }
+            else
+            {
+                var header = ReadHeader(frame.Payload.Span, out int headerLength);
+                if (frame.ModelId is not null && frame.ModelId != header.ModelId)
+                {
+                    throw new FrameException(StatusCode.InvalidArgument, $"payload is coded for model '{header.ModelId}', not '{frame.ModelId}'");
+                }
+                modelId = header.ModelId;
+                var teacher = Lease<ServedTeacher>(modelId, frame.Version, "model");
+                model = teacher;
+                job = DecodeFeatures(teacher, header, headerLength, frame, cancellation);
+            }
+            activity?.SetTag("splitnet.model", model.Id);
+            activity?.SetTag("splitnet.model_version", model.Version);
+            activity?.SetTag("splitnet.rate_level", frame.RateLevel);
+            activity?.SetTag("splitnet.payload_bytes", frame.Payload.Length);
+            metrics.Received(model.Id, frame.Payload.Length);
             if (!engine.TryEnqueue(job))
             {
-                throw new FrameException(StatusCode.ResourceExhausted, "inference queue is full; retry later");
+                throw new FrameException(StatusCode.ResourceExhausted, $"inference queue is full ({engine.Queue.Capacity} frames); retry later");
             }
-            float[] probabilities;
-            try
-            {
-                probabilities = await job.Completion.Task.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                throw context.Deadline <= DateTime.UtcNow
-                    ? new FrameException(StatusCode.DeadlineExceeded, "deadline passed before the frame was computed")
-                    : new FrameException(StatusCode.Cancelled, "call cancelled");
-            }
-            var response = new InferResponse
-            {
-                FrameId = request.FrameId,
-                ServerMicros = (uint)TimeProvider.System.GetElapsedTime(arrived).TotalMicroseconds,
-            };
-            AddTopK(response, probabilities, job.Labels, stream?.TopK ?? Math.Max(1, (int)request.TopK));
-            return response;
+            var probabilities = await job.Completion.Task.ConfigureAwait(false);
+            return new FrameAnswer(probabilities, model.Labels, model.Id, model.Version, Stopwatch.GetElapsedTime(arrived));
         }
         catch (FrameException e)
         {
-            ServerLog.FrameRejected(logger, request.FrameId, e.Status, e.Message);
+            status = e.Status;
+            ServerLog.FrameRejected(logger, modelId, e.Status, e.Message);
             throw;
+        }
+        finally
+        {
+            model?.Release();
+            activity?.SetTag("rpc.grpc.status_code", (int)status);
+            if (status != StatusCode.OK)
+            {
+                activity?.SetStatus(ActivityStatusCode.Error, status.ToString());
+            }
+            metrics.Answered(model, modelId, status, Stopwatch.GetElapsedTime(arrived));
         }
     }
 
-    private InferenceJob DecodeFeatures(InferRequest request, CancellationToken cancellation)
+    private T Lease<T>(string id, long version, string kind) where T : ServedModel
     {
-        var payload = request.Payload.Span;
-        if (!PayloadHeader.TryRead(payload, out var header, out var headerLength, out var error))
+        var model = registry.Lease(id, version);
+        if (model is T typed)
+        {
+            return typed;
+        }
+        model?.Release();
+        throw new FrameException(StatusCode.NotFound, version == 0
+            ? $"{kind} '{id}' is not served here"
+            : $"{kind} '{id}' version {version} is not served here");
+    }
+
+    private static PayloadHeader ReadHeader(ReadOnlySpan<byte> payload, out int headerLength)
+    {
+        if (!PayloadHeader.TryRead(payload, out var header, out headerLength, out var error))
         {
             throw new FrameException(StatusCode.InvalidArgument, $"bad payload header: {error}");
         }
-        if (!registry.TryGetTeacher(header.ModelId, out var model))
-        {
-            throw new FrameException(StatusCode.NotFound, $"model '{header.ModelId}' is not served here");
-        }
+        return header;
+    }
+
+    private static InferenceJob DecodeFeatures(ServedTeacher model, PayloadHeader header, int headerLength, FrameInput frame, CancellationToken cancellation)
+    {
         var expected = model.FeatureShape(header.SplitPoint)
             ?? throw new FrameException(StatusCode.InvalidArgument, $"model '{model.Id}' has no split point {header.SplitPoint}");
         if (!expected.Equals(header.Shape))
@@ -105,33 +140,27 @@ internal sealed class FrameProcessor(
                 $"feature shape {header.Shape} does not match {expected} expected after {(TeacherStage)header.SplitPoint} of '{model.Id}'");
         }
         var features = new float[expected.ElementCount];
-        if (FeatureCodec.TryDecodeBody(payload, header, headerLength, features, out error) != DecodeStatus.Ok)
+        if (FeatureCodec.TryDecodeBody(frame.Payload.Span, header, headerLength, features, out var error) != DecodeStatus.Ok)
         {
             throw new FrameException(StatusCode.InvalidArgument, $"corrupt payload: {error}");
         }
-        return new InferenceJob(model.Tail(header.SplitPoint), features, model.Manifest.Labels, cancellation);
+        return new InferenceJob(model.Tail(header.SplitPoint), features, frame.Deadline, cancellation);
     }
 
-    private InferenceJob DecodeLatent(InferRequest request, LatentStreamContext? stream, CancellationToken cancellation)
+    private static InferenceJob DecodeLatent(ServedSplitModel model, FrameInput frame, CancellationToken cancellation)
     {
-        var model = stream?.Model ?? SplitModel(request.Latent.ModelId);
-        int declared = stream?.Levels ?? model.Levels.Count;
-        if (request.RateLevel >= declared)
+        if (frame.RateLevel < 0 || frame.RateLevel >= model.Levels.Count)
         {
-            throw new FrameException(StatusCode.InvalidArgument, $"rate level {request.RateLevel} is not one of the {declared} levels of '{model.Id}'{(stream is null ? "" : " declared for this stream")}");
+            throw new FrameException(StatusCode.InvalidArgument, $"rate level {frame.RateLevel} is not one of the {model.Levels.Count} levels of '{model.Id}'");
         }
-        var level = model.Levels[(int)request.RateLevel];
-        if (stream is null)
+        var level = model.Levels[frame.RateLevel];
+        if (frame.TablesSha256 is not null)
         {
-            if (request.Latent.TablesSha256.Count != 1)
-            {
-                throw new FrameException(StatusCode.InvalidArgument, "a latent frame outside a latent stream carries exactly one table hash");
-            }
-            CheckTables(model, level.Level, request.Latent.TablesSha256[0]);
+            CheckTables(model, level.Level, frame.TablesSha256);
         }
         const int spatial = StudentConfig.LatentSize * StudentConfig.LatentSize;
         var symbols = new int[model.LatentSize];
-        if (!LatentCoder.TryDecode(model.Manifest.Stream, request.Payload.Span, spatial, level.Table, symbols, out var error))
+        if (!LatentCoder.TryDecode(model.Manifest.Stream, frame.Payload.Span, spatial, level.Table, symbols, out var error))
         {
             throw new FrameException(StatusCode.InvalidArgument, $"corrupt latent: {error}");
         }
@@ -140,33 +169,6 @@ internal sealed class FrameProcessor(
         {
             latent[i] = symbols[i] + level.Medians[i / spatial];
         }
-        return new InferenceJob(level.Tail, latent, model.Manifest.Labels, cancellation);
-    }
-
-    private ServedSplitModel SplitModel(string id) =>
-        registry.TryGetSplitModel(id, out var model) ? model : throw new FrameException(StatusCode.NotFound, $"split model '{id}' is not served here");
-
-    private static void CheckTables(ServedSplitModel model, int level, string declared)
-    {
-        var served = model.Levels[level].Table.Hash;
-        if (!string.Equals(declared, served, StringComparison.OrdinalIgnoreCase))
-        {
-            throw new FrameException(StatusCode.FailedPrecondition,
-                $"rate level {level} of '{model.Id}' codes with tables {served[..12]}…, not {(declared.Length > 12 ? declared[..12] : declared)}…; update the edge bundle");
-        }
-    }
-
-    private static void AddTopK(InferResponse response, float[] probabilities, IReadOnlyList<string> labels, int k)
-    {
-        Span<int> order = stackalloc int[probabilities.Length];
-        for (int i = 0; i < order.Length; i++)
-        {
-            order[i] = i;
-        }
-        order.Sort((a, b) => probabilities[b].CompareTo(probabilities[a]));
-        foreach (var c in order[..Math.Min(k, order.Length)])
-        {
-            response.Predictions.Add(new ClassScore { ClassId = (uint)c, Label = labels[c], Probability = probabilities[c] });
-        }
+        return new InferenceJob(level.Tail, latent, frame.Deadline, cancellation);
     }
 }

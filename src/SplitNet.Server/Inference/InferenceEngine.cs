@@ -1,59 +1,92 @@
-using System.Threading.Channels;
+using System.Diagnostics;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SplitNet.Server.Models;
+using SplitNet.Server.Telemetry;
 
 namespace SplitNet.Server.Inference;
 
 /// <summary>
-/// Runs the deep layers on dedicated threads fed by one bounded queue. TorchSharp dispose scopes
-/// are per thread, so every forward happens start to finish on a worker thread, never across an
-/// await; results are copied to managed arrays before the scope closes.
+/// Runs the deep layers on dedicated threads fed by the dynamic batcher. TorchSharp dispose
+/// scopes are per thread, so every forward happens start to finish on a worker thread, never
+/// across an await; results are copied to managed arrays before the scope closes.
 /// </summary>
 internal sealed class InferenceEngine : IDisposable
 {
-    private readonly Channel<InferenceJob> _queue;
+    private readonly BatchQueue _queue;
     private readonly Thread[] _workers;
+    private readonly ServerMetrics _metrics;
     private readonly ILogger<InferenceEngine> _logger;
-
-    private readonly ModelRegistry _registry;
+    private readonly int _warmUpRounds;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private IReadOnlyList<ServedModel> _startModels = [];
     private int _warming;
 
-    public InferenceEngine(ModelRegistry registry, IOptions<SplitNetServerOptions> options, ILogger<InferenceEngine> logger)
+    public InferenceEngine(IOptions<SplitNetServerOptions> options, ServerMetrics metrics, ILogger<InferenceEngine> logger)
     {
-        _registry = registry;
-        _logger = logger;
         var settings = options.Value;
-        _queue = Channel.CreateBounded<InferenceJob>(new BoundedChannelOptions(settings.QueueCapacity)
-        {
-            SingleReader = settings.Workers == 1,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        _queue = new BatchQueue(settings.QueueCapacity, settings.MaxBatchSize, TimeSpan.FromMicroseconds(settings.MaxQueueDelayMicroseconds));
+        _metrics = metrics;
+        _logger = logger;
+        _warmUpRounds = settings.WarmUpRounds;
         _workers = new Thread[settings.Workers];
         _warming = settings.Workers;
+        metrics.ObservePending(() => _queue.Pending);
+    }
+
+    public BatchQueue Queue => _queue;
+
+    /// <summary>Completes when every worker has run every start-up model (its first, slow forwards).</summary>
+    public Task Ready => _ready.Task;
+
+    /// <summary>Starts the workers; each first runs every target of <paramref name="models"/> on its own thread.</summary>
+    public void Start(IReadOnlyList<ServedModel> models)
+    {
+        _startModels = models;
         for (int i = 0; i < _workers.Length; i++)
         {
             _workers[i] = new Thread(Work) { IsBackground = true, Name = $"splitnet-inference-{i}" };
             _workers[i].Start();
         }
-        ServerLog.EngineStarted(logger, settings.Workers, settings.QueueCapacity);
+        ServerLog.EngineStarted(_logger, _workers.Length, _queue.Capacity, _queue.MaxBatchSize);
     }
 
-    /// <summary>Completes when every worker has run every model once (its first, slow forward).</summary>
-    public Task Ready => _ready.Task;
-
     /// <summary>Queues a job; false when the queue is full (the caller answers RESOURCE_EXHAUSTED).</summary>
-    public bool TryEnqueue(InferenceJob job) => _queue.Writer.TryWrite(job);
+    public bool TryEnqueue(InferenceJob job) => _queue.TryEnqueue(job);
+
+    /// <summary>Runs every target of a newly loaded model once at batch size 1 and at the maximum batch size.</summary>
+    public Task WarmUpAsync(ServedModel model)
+    {
+        var jobs = new List<Task>();
+        foreach (var target in model.Targets)
+        {
+            for (int i = 0; i < _queue.MaxBatchSize; i++)
+            {
+                var job = new InferenceJob(target, new float[target.InputSize], InferenceJob.NoDeadline, CancellationToken.None);
+                if (!_queue.TryEnqueue(job, bypassCapacity: true))
+                {
+                    throw new InvalidOperationException("the inference engine is shutting down");
+                }
+                jobs.Add(job.Completion.Task);
+            }
+        }
+        return Task.WhenAll(jobs);
+    }
 
     private void Work()
     {
-        // libtorch sets up per-thread state on a thread's first forward: pay it before traffic.
         try
         {
-            foreach (var (target, input) in _registry.WarmUpInputs())
+            for (int round = 0; round < _warmUpRounds; round++)
             {
-                target.Probabilities(input);
+                foreach (var target in _startModels.SelectMany(m => m.Targets))
+                {
+                    foreach (int n in new[] { 1, _queue.MaxBatchSize })
+                    {
+                        target.Run(new float[n * target.InputSize], n);
+                    }
+                }
             }
         }
         catch (Exception e)
@@ -64,35 +97,61 @@ internal sealed class InferenceEngine : IDisposable
         {
             _ready.TrySetResult();
         }
-        var reader = _queue.Reader;
-        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        var batch = new List<InferenceJob>(_queue.MaxBatchSize);
+        var expired = new List<InferenceJob>();
+        while (_queue.TryTake(batch, expired))
         {
-            while (reader.TryRead(out var job))
+            foreach (var job in expired)
             {
-                if (job.Cancellation.IsCancellationRequested)
-                {
-                    job.Completion.TrySetCanceled(job.Cancellation);
-                    continue;
-                }
-                try
-                {
-                    job.Completion.TrySetResult(job.Target.Probabilities(job.Input));
-                }
-                catch (Exception e)
-                {
-                    ServerLog.InferenceFailed(_logger, job.Target.ModelId, e);
-                    job.Completion.TrySetException(e);
-                }
+                _metrics.Dropped(job);
+                job.Completion.TrySetException(job.Cancellation.IsCancellationRequested
+                    ? new FrameException(StatusCode.Cancelled, "call cancelled before the frame was computed")
+                    : new FrameException(StatusCode.DeadlineExceeded, "deadline passed while the frame was queued; it was not computed"));
             }
+            if (batch.Count > 0)
+            {
+                Execute(batch);
+            }
+        }
+    }
+
+    private void Execute(List<InferenceJob> batch)
+    {
+        var target = batch[0].Target;
+        int n = batch.Count;
+        var inputs = new float[n * target.InputSize];
+        for (int i = 0; i < n; i++)
+        {
+            batch[i].Input.CopyTo(inputs, i * target.InputSize);
+        }
+        float[] probabilities;
+        long start = Stopwatch.GetTimestamp();
+        try
+        {
+            probabilities = target.Run(inputs, n);
+        }
+        catch (Exception e)
+        {
+            ServerLog.InferenceFailed(_logger, target.Model.Id, e);
+            foreach (var job in batch)
+            {
+                job.Completion.TrySetException(new FrameException(StatusCode.Internal, $"inference failed: {e.Message}"));
+            }
+            return;
+        }
+        _metrics.Executed(target.Model, batch, Stopwatch.GetElapsedTime(start));
+        for (int i = 0; i < n; i++)
+        {
+            batch[i].Completion.TrySetResult(probabilities.AsSpan(i * target.Classes, target.Classes).ToArray());
         }
     }
 
     public void Dispose()
     {
-        _queue.Writer.TryComplete();
+        _queue.Complete();
         foreach (var worker in _workers)
         {
-            worker.Join();
+            worker?.Join();
         }
     }
 }

@@ -1,13 +1,28 @@
+using System.Diagnostics;
+
 namespace SplitNet.Server.Inference;
 
-/// <summary>A decoded input waiting for a worker, and where the answer goes.</summary>
-internal sealed class InferenceJob(IInferenceTarget target, float[] input, IReadOnlyList<string> labels, CancellationToken cancellation)
+/// <summary>A decoded input waiting for a worker, its deadline, and where the answer goes.</summary>
+internal sealed class InferenceJob(IInferenceTarget target, float[] input, long deadline, CancellationToken cancellation)
 {
+    /// <summary>No deadline.</summary>
+    public const long NoDeadline = long.MaxValue;
+
     public IInferenceTarget Target { get; } = target;
     public float[] Input { get; } = input;
-    public IReadOnlyList<string> Labels { get; } = labels;
+
+    /// <summary><see cref="Stopwatch"/> timestamp after which the job is dropped instead of computed.</summary>
+    public long Deadline { get; } = deadline;
     public CancellationToken Cancellation { get; } = cancellation;
 
-    /// <summary>Completes with the class probabilities.</summary>
+    /// <summary>When the job entered the queue (<see cref="Stopwatch"/> timestamp).</summary>
+    public long Enqueued { get; set; }
+
+    /// <summary>When a worker took it (<see cref="Stopwatch"/> timestamp).</summary>
+    public long Started { get; set; }
+
+    /// <summary>Completes with the class probabilities, or faults with a <see cref="FrameException"/>.</summary>
     public TaskCompletionSource<float[]> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public bool IsExpired(long now) => now >= Deadline || Cancellation.IsCancellationRequested;
 }

@@ -1,104 +1,86 @@
 using System.Collections.Frozen;
-using System.Text.Json;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using SplitNet.Models.Bundles;
-using SplitNet.Models.Teacher;
-using SplitNet.Server.Inference;
 
 namespace SplitNet.Server.Models;
 
 /// <summary>
-/// The models this server answers for, loaded once at start: teacher bundles (feature payloads
-/// at any split point) and split-model server bundles (entropy-coded latents per rate level).
+/// The model versions being served, as one immutable snapshot that is swapped atomically. A
+/// request resolves a model once and leases it; publishing or removing a version never changes a
+/// snapshot a request already holds.
 /// </summary>
 internal sealed class ModelRegistry : IDisposable
 {
-    private readonly FrozenDictionary<string, ServedTeacher> _teachers;
-    private readonly FrozenDictionary<string, ServedSplitModel> _splitModels;
+    private readonly object _writers = new();
+    private volatile FrozenDictionary<string, ServedModel[]> _models = FrozenDictionary<string, ServedModel[]>.Empty;
 
-    public ModelRegistry(IOptions<SplitNetServerOptions> options, ILogger<ModelRegistry> logger)
+    /// <summary>Every served version, by model id then newest version first.</summary>
+    public IEnumerable<ServedModel> All => _models.Values.SelectMany(v => v);
+
+    /// <summary>Versions of <paramref name="id"/>, newest first (empty when not served).</summary>
+    public IReadOnlyList<ServedModel> Versions(string id) => _models.GetValueOrDefault(id) ?? [];
+
+    /// <summary>
+    /// Resolves <paramref name="id"/> at <paramref name="version"/> (0 = the newest) without a
+    /// lease: for metadata and checks that touch no weights.
+    /// </summary>
+    public ServedModel? Find(string id, long version = 0)
     {
-        var teachers = new Dictionary<string, ServedTeacher>(StringComparer.Ordinal);
-        var splitModels = new Dictionary<string, ServedSplitModel>(StringComparer.Ordinal);
-        foreach (var directory in options.Value.Models)
-        {
-            string id;
-            int version;
-            if (Format(directory) == SplitModelManifest.CurrentFormat)
-            {
-                var (manifest, students) = SplitModelBundle.Load(directory, BundleSide.Server);
-                (id, version) = (manifest.ModelId, manifest.Version);
-                if (teachers.ContainsKey(id) || !splitModels.TryAdd(id, new ServedSplitModel(manifest, students)))
-                {
-                    throw new InvalidOperationException($"{directory}: model id '{id}' is already served from another folder.");
-                }
-            }
-            else
-            {
-                var (network, manifest) = TeacherBundle.Load(directory);
-                (id, version) = (manifest.ModelId, manifest.Version);
-                if (splitModels.ContainsKey(id) || !teachers.TryAdd(id, new ServedTeacher(network, manifest)))
-                {
-                    throw new InvalidOperationException($"{directory}: model id '{id}' is already served from another folder.");
-                }
-            }
-            ServerLog.ModelLoaded(logger, id, version, directory);
-        }
-        _teachers = teachers.ToFrozenDictionary(StringComparer.Ordinal);
-        _splitModels = splitModels.ToFrozenDictionary(StringComparer.Ordinal);
+        var versions = _models.GetValueOrDefault(id);
+        return versions is null ? null : version == 0 ? versions[0] : versions.FirstOrDefault(m => m.Version == version);
     }
 
-    public IEnumerable<ServedTeacher> Teachers => _teachers.Values;
-    public IEnumerable<ServedSplitModel> SplitModels => _splitModels.Values;
-
-    /// <summary>One zero input for every split point of every teacher and every rate level of every split model.</summary>
-    public IEnumerable<(IInferenceTarget Target, float[] Input)> WarmUpInputs()
+    /// <summary>Resolves and leases a model version; the caller releases it when the request ends.</summary>
+    public ServedModel? Lease(string id, long version = 0)
     {
-        foreach (var model in _teachers.Values)
+        // A version retired between the lookup and the lease is already gone from the next snapshot.
+        for (int attempt = 0; attempt < 8; attempt++)
         {
-            for (byte split = 0; split < (byte)TeacherStage.Head; split++)
+            var model = Find(id, version);
+            if (model is null || model.TryAcquire())
             {
-                yield return (model.Tail(split), new float[model.FeatureShape(split)!.ElementCount]);
+                return model;
             }
         }
-        foreach (var model in _splitModels.Values)
+        return null;
+    }
+
+    /// <summary>Adds or replaces versions; returns the versions they replaced.</summary>
+    public IReadOnlyList<ServedModel> Publish(IEnumerable<ServedModel> models)
+    {
+        lock (_writers)
         {
-            foreach (var level in model.Levels)
+            var next = _models.ToDictionary(p => p.Key, p => p.Value.ToList(), StringComparer.Ordinal);
+            var replaced = new List<ServedModel>();
+            foreach (var model in models)
             {
-                yield return (level.Tail, new float[model.LatentSize]);
+                var versions = next.TryGetValue(model.Id, out var list) ? list : next[model.Id] = [];
+                replaced.AddRange(versions.Where(v => v.Version == model.Version));
+                versions.RemoveAll(v => v.Version == model.Version);
+                versions.Add(model);
             }
+            Swap(next);
+            return replaced;
         }
     }
 
-    public bool TryGetTeacher(string id, out ServedTeacher model) => _teachers.TryGetValue(id, out model!);
-    public bool TryGetSplitModel(string id, out ServedSplitModel model) => _splitModels.TryGetValue(id, out model!);
-
-    private static string? Format(string directory)
+    /// <summary>Removes the versions <paramref name="remove"/> selects; returns them.</summary>
+    public IReadOnlyList<ServedModel> Remove(Func<ServedModel, bool> remove)
     {
-        var path = Path.Combine(directory, TeacherBundle.ManifestFile);
-        if (!File.Exists(path))
+        lock (_writers)
         {
-            throw new FileNotFoundException($"{path}: model manifest not found.", path);
-        }
-        try
-        {
-            using var document = JsonDocument.Parse(File.ReadAllText(path));
-            return document.RootElement.TryGetProperty("format", out var format) ? format.GetString() : null;
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: malformed JSON ({e.Message})", e);
+            var removed = All.Where(remove).ToList();
+            var next = _models.ToDictionary(p => p.Key, p => p.Value.Except(removed).ToList(), StringComparer.Ordinal);
+            Swap(next);
+            return removed;
         }
     }
+
+    private void Swap(Dictionary<string, List<ServedModel>> next) =>
+        _models = next.Where(p => p.Value.Count > 0)
+            .ToFrozenDictionary(p => p.Key, p => p.Value.OrderByDescending(m => m.Version).ToArray(), StringComparer.Ordinal);
 
     public void Dispose()
     {
-        foreach (var model in _teachers.Values)
-        {
-            model.Dispose();
-        }
-        foreach (var model in _splitModels.Values)
+        foreach (var model in All)
         {
             model.Dispose();
         }

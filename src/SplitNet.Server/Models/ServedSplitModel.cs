@@ -1,11 +1,12 @@
 using SplitNet.Codec.Entropy;
 using SplitNet.Models.Bundles;
 using SplitNet.Models.Student;
+using SplitNet.Server.Inference;
 
 namespace SplitNet.Server.Models;
 
 /// <summary>An entropic split model served for latent frames: one decoder and tail per rate level.</summary>
-internal sealed class ServedSplitModel : IDisposable
+internal sealed class ServedSplitModel : ServedModel
 {
     private readonly EntropicStudent[] _students;
 
@@ -17,17 +18,20 @@ internal sealed class ServedSplitModel : IDisposable
             i,
             s.Bottleneck.Table,
             s.Bottleneck.Medians().data<float>().ToArray(),
-            new StudentTail(manifest.ModelId, s)))];
+            new StudentTail(this, s, manifest.Labels.Count)))];
     }
 
     public SplitModelManifest Manifest { get; }
-    public string Id => Manifest.ModelId;
+    public override string Id => Manifest.ModelId;
+    public override int Version => Manifest.Version;
+    public override IReadOnlyList<string> Labels => Manifest.Labels;
     public IReadOnlyList<ServedLevel> Levels { get; }
+    public override IReadOnlyList<IInferenceTarget> Targets => [.. Levels.Select(l => l.Tail)];
 
     /// <summary>Symbols per image: channels × latent height × width.</summary>
     public int LatentSize => Manifest.Architecture.LatentChannels * StudentConfig.LatentSize * StudentConfig.LatentSize;
 
-    public void Dispose()
+    public override void Dispose()
     {
         foreach (var student in _students)
         {

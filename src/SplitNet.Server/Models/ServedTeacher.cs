@@ -1,11 +1,12 @@
 using SplitNet.Codec;
 using SplitNet.Models.Bundles;
 using SplitNet.Models.Teacher;
+using SplitNet.Server.Inference;
 
 namespace SplitNet.Server.Models;
 
 /// <summary>A teacher served for feature payloads: it can continue from any stage boundary before its head.</summary>
-internal sealed class ServedTeacher : IDisposable
+internal sealed class ServedTeacher : ServedModel
 {
     private readonly TeacherNet _network;
     private readonly TeacherTail[] _tails;
@@ -14,11 +15,14 @@ internal sealed class ServedTeacher : IDisposable
     {
         _network = network;
         Manifest = manifest;
-        _tails = [.. Enumerable.Range(0, (int)TeacherStage.Head).Select(s => new TeacherTail(manifest.ModelId, network, (TeacherStage)s))];
+        _tails = [.. Enumerable.Range(0, (int)TeacherStage.Head).Select(s => new TeacherTail(this, network, (TeacherStage)s, manifest.Labels.Count))];
     }
 
     public TeacherManifest Manifest { get; }
-    public string Id => Manifest.ModelId;
+    public override string Id => Manifest.ModelId;
+    public override int Version => Manifest.Version;
+    public override IReadOnlyList<string> Labels => Manifest.Labels;
+    public override IReadOnlyList<IInferenceTarget> Targets => _tails;
 
     /// <summary>The feature shape expected after <paramref name="split"/>, or null if the model cannot be cut there.</summary>
     public TensorShape? FeatureShape(byte split) =>
@@ -27,5 +31,5 @@ internal sealed class ServedTeacher : IDisposable
     /// <summary>The deep layers after <paramref name="split"/>.</summary>
     public TeacherTail Tail(byte split) => _tails[split];
 
-    public void Dispose() => _network.Dispose();
+    public override void Dispose() => _network.Dispose();
 }

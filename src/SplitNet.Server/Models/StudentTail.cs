@@ -4,18 +4,20 @@ using static TorchSharp.torch;
 
 namespace SplitNet.Server.Models;
 
-/// <summary>One rate level's decoder g_s and tail, fed with the dequantized latent ŷ.</summary>
-internal sealed class StudentTail(string modelId, EntropicStudent student) : IInferenceTarget
+/// <summary>One rate level's decoder g_s and tail, fed with dequantized latents ŷ.</summary>
+internal sealed class StudentTail(ServedModel model, EntropicStudent student, int classes) : IInferenceTarget
 {
-    private readonly long[] _shape = [1, student.Config.LatentChannels, StudentConfig.LatentSize, StudentConfig.LatentSize];
+    private readonly int _channels = student.Config.LatentChannels;
 
-    public string ModelId { get; } = modelId;
+    public ServedModel Model { get; } = model;
+    public int InputSize => _channels * StudentConfig.LatentSize * StudentConfig.LatentSize;
+    public int Classes { get; } = classes;
 
-    public float[] Probabilities(float[] input)
+    public float[] Run(float[] inputs, int count)
     {
         using var mode = inference_mode();
         using var scope = NewDisposeScope();
-        var logits = student.Classify(tensor(input, _shape));
-        return nn.functional.softmax(logits, 1).data<float>().ToArray();
+        var yHat = tensor(inputs, [count, _channels, StudentConfig.LatentSize, StudentConfig.LatentSize]);
+        return nn.functional.softmax(student.Classify(yHat), 1).data<float>().ToArray();
     }
 }

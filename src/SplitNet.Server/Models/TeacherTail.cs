@@ -5,17 +5,19 @@ using static TorchSharp.torch;
 namespace SplitNet.Server.Models;
 
 /// <summary>The teacher continued from the output of one stage.</summary>
-internal sealed class TeacherTail(string modelId, TeacherNet network, TeacherStage split) : IInferenceTarget
+internal sealed class TeacherTail(ServedModel model, TeacherNet network, TeacherStage split, int classes) : IInferenceTarget
 {
-    private readonly long[] _shape = [1, .. network.Config.FeatureShape(split).Select(d => (long)d)];
+    private readonly long[] _shape = [.. network.Config.FeatureShape(split).Select(d => (long)d)];
 
-    public string ModelId { get; } = modelId;
+    public ServedModel Model { get; } = model;
+    public int InputSize { get; } = network.Config.FeatureShape(split).Aggregate(1, (a, d) => a * d);
+    public int Classes { get; } = classes;
 
-    public float[] Probabilities(float[] input)
+    public float[] Run(float[] inputs, int count)
     {
         using var mode = inference_mode();
         using var scope = NewDisposeScope();
-        var logits = network.Run(tensor(input, _shape), split + 1, TeacherStage.Head);
-        return nn.functional.softmax(logits, 1).data<float>().ToArray();
+        var features = tensor(inputs, [count, .. _shape]);
+        return nn.functional.softmax(network.Run(features, split + 1, TeacherStage.Head), 1).data<float>().ToArray();
     }
 }

@@ -1,5 +1,5 @@
-using System.Threading.Channels;
 using Grpc.Core;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SplitNet.Codec;
@@ -16,6 +16,7 @@ namespace SplitNet.Server.Services;
 internal sealed class SplitInferenceService(
     FrameProcessor processor,
     ModelRegistry registry,
+    IHostApplicationLifetime lifetime,
     IOptions<SplitNetServerOptions> options,
     ILogger<SplitInferenceService> logger) : SplitInference.SplitInferenceBase
 {
@@ -23,7 +24,20 @@ internal sealed class SplitInferenceService(
     {
         try
         {
-            return await processor.ProcessAsync(request, stream: null, context).ConfigureAwait(false);
+            FrameInput frame;
+            if (request.Latent is { } latent)
+            {
+                if (latent.TablesSha256.Count != 1)
+                {
+                    throw new FrameException(StatusCode.InvalidArgument, "a latent frame outside a latent stream carries exactly one table hash");
+                }
+                frame = Latent(request, latent.ModelId, latent.TablesSha256[0], context);
+            }
+            else
+            {
+                frame = Features(request, context);
+            }
+            return Answer(request.FrameId, await processor.RunAsync(frame, context.CancellationToken).ConfigureAwait(false), (int)request.TopK);
         }
         catch (FrameException e)
         {
@@ -33,56 +47,112 @@ internal sealed class SplitInferenceService(
 
     public override async Task InferStream(IAsyncStreamReader<InferRequest> requests, IServerStreamWriter<InferResponse> responses, ServerCallContext context)
     {
-        int window = options.Value.MaxInFlightPerStream;
-        // Answers complete in any order on the thread pool; one writer loop keeps writes serial.
-        var answers = Channel.CreateBounded<InferResponse>(new BoundedChannelOptions(window) { SingleReader = true });
-        var writing = WriteAllAsync(answers.Reader, responses);
-        using var slots = new SemaphoreSlim(window, window);
-        long frames = 0;
         LatentStreamContext? latent = null;
+        long frames = 0;
         try
         {
-            await foreach (var request in requests.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
+            frames = await StreamPump.RunAsync(requests, responses, context, options.Value.MaxInFlightPerStream, lifetime.ApplicationStopping, (request, taken) =>
             {
                 if (request.Open is not null)
                 {
-                    if (frames > 0 || latent is not null)
+                    if (taken > 0 || latent is not null)
                     {
                         throw new RpcException(new Status(StatusCode.InvalidArgument, "open is allowed only as the first message of a stream"));
                     }
                     latent = Open(request.Open);
-                    continue;
+                    return null;
                 }
-                // Stop reading (and so push back on the client through HTTP/2 flow control) while
-                // this stream already has a full window of frames in the server.
-                await slots.WaitAsync(context.CancellationToken).ConfigureAwait(false);
-                frames++;
-                _ = AnswerAsync(request, latent, context, answers.Writer, slots);
-            }
-            for (int i = 0; i < window; i++)
-            {
-                await slots.WaitAsync(context.CancellationToken).ConfigureAwait(false);
-            }
+                return AnswerFrameAsync(request, latent, context);
+            }).ConfigureAwait(false);
         }
         finally
         {
-            answers.Writer.TryComplete();
-            await writing.ConfigureAwait(false);
             ServerLog.StreamEnded(logger, context.Peer, frames);
         }
     }
 
-    public override Task<ModelInfo> GetModel(GetModelRequest request, ServerCallContext context)
+    public override Task<ModelInfo> GetModel(GetModelRequest request, ServerCallContext context) =>
+        registry.Find(request.ModelId) switch
+        {
+            ServedTeacher teacher => Task.FromResult(Describe(teacher)),
+            ServedSplitModel split => Task.FromResult(Describe(split)),
+            _ => throw new RpcException(new Status(StatusCode.NotFound, $"model '{request.ModelId}' is not served here")),
+        };
+
+    private async Task<InferResponse> AnswerFrameAsync(InferRequest request, LatentStreamContext? latent, ServerCallContext context)
     {
-        if (registry.TryGetTeacher(request.ModelId, out var teacher))
+        try
         {
-            return Task.FromResult(Describe(teacher));
+            FrameInput frame;
+            if (latent is not null)
+            {
+                if (request.RateLevel >= latent.TablesSha256.Count)
+                {
+                    throw new FrameException(StatusCode.InvalidArgument, $"rate level {request.RateLevel} is not one of the {latent.TablesSha256.Count} levels declared for this stream");
+                }
+                frame = Latent(request, latent.ModelId, latent.TablesSha256[(int)request.RateLevel], context);
+            }
+            else
+            {
+                frame = Features(request, context);
+            }
+            var answer = await processor.RunAsync(frame, context.CancellationToken).ConfigureAwait(false);
+            return Answer(request.FrameId, answer, latent?.TopK ?? (int)request.TopK);
         }
-        if (registry.TryGetSplitModel(request.ModelId, out var split))
+        catch (FrameException e)
         {
-            return Task.FromResult(Describe(split));
+            return new InferResponse { FrameId = request.FrameId, Error = new FrameError { Code = (int)e.Status, Message = e.Message } };
         }
-        throw new RpcException(new Status(StatusCode.NotFound, $"model '{request.ModelId}' is not served here"));
+        catch (Exception e)
+        {
+            return new InferResponse { FrameId = request.FrameId, Error = new FrameError { Code = (int)StatusCode.Internal, Message = e.Message } };
+        }
+    }
+
+    private static FrameInput Latent(InferRequest request, string modelId, string tables, ServerCallContext context) =>
+        new(FrameKind.Latent, modelId, 0, request.Payload.Memory, (int)request.RateLevel, tables, Deadlines.For(context, request.TimeoutMicros));
+
+    private static FrameInput Features(InferRequest request, ServerCallContext context) =>
+        new(FrameKind.Features, null, 0, request.Payload.Memory, 0, null, Deadlines.For(context, request.TimeoutMicros));
+
+    private LatentStreamContext Open(StreamOpen open)
+    {
+        try
+        {
+            var model = processor.FindSplitModel(open.Identity?.ModelId ?? "");
+            var declared = open.Identity!.TablesSha256;
+            if (declared.Count == 0 || declared.Count > model.Levels.Count)
+            {
+                throw new FrameException(StatusCode.FailedPrecondition,
+                    $"stream declares {declared.Count} rate levels; '{model.Id}' serves 1 to {model.Levels.Count}");
+            }
+            for (int level = 0; level < declared.Count; level++)
+            {
+                FrameProcessor.CheckTables(model, level, declared[level]);
+            }
+            return new LatentStreamContext(model.Id, [.. declared], Math.Max(1, (int)open.TopK));
+        }
+        catch (FrameException e)
+        {
+            throw new RpcException(new Status(e.Status, e.Message));
+        }
+    }
+
+    private static InferResponse Answer(ulong frameId, FrameAnswer answer, int topK)
+    {
+        var response = new InferResponse { FrameId = frameId, ServerMicros = (uint)Math.Max(1, answer.Elapsed.TotalMicroseconds) };
+        var probabilities = answer.Probabilities;
+        Span<int> order = stackalloc int[probabilities.Length];
+        for (int i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+        order.Sort((a, b) => probabilities[b].CompareTo(probabilities[a]));
+        foreach (var c in order[..Math.Clamp(topK, 1, order.Length)])
+        {
+            response.Predictions.Add(new ClassScore { ClassId = (uint)c, Label = answer.Labels[c], Probability = probabilities[c] });
+        }
+        return response;
     }
 
     private static ModelInfo Describe(ServedTeacher model)
@@ -90,9 +160,9 @@ internal sealed class SplitInferenceService(
         var info = new ModelInfo
         {
             ModelId = model.Id,
-            Version = (uint)model.Manifest.Version,
+            Version = (uint)model.Version,
             Codecs = { (uint)CodecId.RawFloat32, (uint)CodecId.Affine8Lz4 },
-            Labels = { model.Manifest.Labels },
+            Labels = { model.Labels },
             WeightsSha256 = model.Manifest.WeightsSha256,
         };
         for (var stage = TeacherStage.Stem; stage < TeacherStage.Head; stage++)
@@ -109,8 +179,8 @@ internal sealed class SplitInferenceService(
         var info = new ModelInfo
         {
             ModelId = model.Id,
-            Version = (uint)model.Manifest.Version,
-            Labels = { model.Manifest.Labels },
+            Version = (uint)model.Version,
+            Labels = { model.Labels },
             LatentStream = model.Manifest.Stream == LatentStream.Compact ? "compact" : "compressai",
         };
         foreach (var level in model.Manifest.Levels)
@@ -125,61 +195,5 @@ internal sealed class SplitInferenceService(
             });
         }
         return info;
-    }
-
-    private LatentStreamContext Open(StreamOpen open)
-    {
-        try
-        {
-            return processor.Open(open);
-        }
-        catch (FrameException e)
-        {
-            throw new RpcException(new Status(e.Status, e.Message));
-        }
-    }
-
-    private async Task AnswerAsync(InferRequest request, LatentStreamContext? latent, ServerCallContext context, ChannelWriter<InferResponse> answers, SemaphoreSlim slots)
-    {
-        InferResponse response;
-        try
-        {
-            response = await processor.ProcessAsync(request, latent, context).ConfigureAwait(false);
-        }
-        catch (FrameException e)
-        {
-            response = new InferResponse { FrameId = request.FrameId, Error = new FrameError { Code = (int)e.Status, Message = e.Message } };
-        }
-        catch (Exception e)
-        {
-            response = new InferResponse { FrameId = request.FrameId, Error = new FrameError { Code = (int)StatusCode.Internal, Message = e.Message } };
-        }
-        try
-        {
-            await answers.WriteAsync(response, context.CancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
-        {
-            // The call is over; nobody is left to read this answer.
-        }
-        finally
-        {
-            slots.Release();
-        }
-    }
-
-    private static async Task WriteAllAsync(ChannelReader<InferResponse> answers, IServerStreamWriter<InferResponse> responses)
-    {
-        try
-        {
-            await foreach (var answer in answers.ReadAllAsync().ConfigureAwait(false))
-            {
-                await responses.WriteAsync(answer).ConfigureAwait(false);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // The call completed (client gone or cancelled) while answers were still pending.
-        }
     }
 }

@@ -1,0 +1,204 @@
+using System.Buffers.Binary;
+using System.Reflection;
+using Google.Protobuf;
+using Grpc.Core;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using SplitNet.Server.Inference;
+using SplitNet.Server.Models;
+using SplitNet.Contracts.Inference;
+
+namespace SplitNet.Server.Services;
+
+/// <summary>
+/// The Open Inference Protocol (KServe v2 <c>inference.GRPCInferenceService</c>) with Triton's
+/// streaming, statistics and repository extensions. A frame is one element of the BYTES input
+/// (<c>latent</c> for a split model, <c>features</c> for a teacher); the answer is the FP32 output
+/// <c>probabilities</c>. Tensor names and parameters are documented in protos/README.md.
+/// </summary>
+internal sealed class InferenceProtocolService(
+    FrameProcessor processor,
+    ModelRegistry registry,
+    ModelManager manager,
+    ServerHealth health,
+    IHostApplicationLifetime lifetime,
+    IOptions<SplitNetServerOptions> options) : GRPCInferenceService.GRPCInferenceServiceBase
+{
+    public const string LatentInput = "latent";
+    public const string FeaturesInput = "features";
+    public const string ProbabilitiesOutput = "probabilities";
+
+    private static readonly string ServerVersion =
+        typeof(InferenceProtocolService).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
+
+    public override Task<ServerLiveResponse> ServerLive(ServerLiveRequest request, ServerCallContext context) =>
+        Task.FromResult(new ServerLiveResponse { Live = true });
+
+    public override Task<ServerReadyResponse> ServerReady(ServerReadyRequest request, ServerCallContext context) =>
+        Task.FromResult(new ServerReadyResponse { Ready = health.Serving });
+
+    public override Task<ModelReadyResponse> ModelReady(ModelReadyRequest request, ServerCallContext context) =>
+        Task.FromResult(new ModelReadyResponse { Ready = health.Serving && registry.Find(request.Name, ParseVersion(request.Version)) is not null });
+
+    public override Task<ServerMetadataResponse> ServerMetadata(ServerMetadataRequest request, ServerCallContext context) =>
+        Task.FromResult(new ServerMetadataResponse { Name = "splitnet", Version = ServerVersion, Extensions = { "model_repository", "statistics" } });
+
+    public override Task<ModelMetadataResponse> ModelMetadata(ModelMetadataRequest request, ServerCallContext context)
+    {
+        var model = Find(request.Name, request.Version);
+        var response = new ModelMetadataResponse
+        {
+            Name = model.Id,
+            Versions = { registry.Versions(model.Id).Select(v => v.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
+            Platform = model is ServedSplitModel ? "splitnet_split_model" : "splitnet_teacher",
+        };
+        response.Inputs.Add(new ModelMetadataResponse.Types.TensorMetadata
+        {
+            Name = model is ServedSplitModel ? LatentInput : FeaturesInput,
+            Datatype = "BYTES",
+            Shape = { -1, 1 },
+        });
+        response.Outputs.Add(new ModelMetadataResponse.Types.TensorMetadata
+        {
+            Name = ProbabilitiesOutput,
+            Datatype = "FP32",
+            Shape = { -1, model.Labels.Count },
+        });
+        return Task.FromResult(response);
+    }
+
+    public override async Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context)
+    {
+        try
+        {
+            return await InferAsync(request, context).ConfigureAwait(false);
+        }
+        catch (FrameException e)
+        {
+            throw new RpcException(new Status(e.Status, e.Message));
+        }
+    }
+
+    public override async Task ModelStreamInfer(IAsyncStreamReader<ModelInferRequest> requests, IServerStreamWriter<ModelStreamInferResponse> responses, ServerCallContext context) =>
+        await StreamPump.RunAsync(requests, responses, context, options.Value.MaxInFlightPerStream, lifetime.ApplicationStopping,
+            (request, _) => StreamAnswerAsync(request, context)).ConfigureAwait(false);
+
+    public override Task<ModelStatisticsResponse> ModelStatistics(ModelStatisticsRequest request, ServerCallContext context)
+    {
+        var models = request.Name.Length == 0
+            ? registry.All
+            : registry.Versions(request.Name).Where(m => request.Version.Length == 0 || m.Version == ParseVersion(request.Version));
+        var response = new ModelStatisticsResponse();
+        response.ModelStats.AddRange(models.Select(ProtocolStatistics.Describe));
+        if (request.Name.Length > 0 && response.ModelStats.Count == 0)
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, $"model '{request.Name}' {request.Version} is not served here"));
+        }
+        return Task.FromResult(response);
+    }
+
+    public override Task<RepositoryIndexResponse> RepositoryIndex(RepositoryIndexRequest request, ServerCallContext context)
+    {
+        var response = new RepositoryIndexResponse();
+        var served = registry.All.ToList();
+        if (manager.Repository is { } repository)
+        {
+            foreach (var (name, version, _) in ModelBundles.Scan(repository))
+            {
+                bool ready = served.Any(m => m.Id == name && m.Version == version);
+                if (!request.Ready || ready)
+                {
+                    response.Models.Add(new RepositoryIndexResponse.Types.ModelIndex { Name = name, Version = $"{version}", State = ready ? "READY" : "UNAVAILABLE" });
+                }
+            }
+        }
+        foreach (var model in served.Where(m => !response.Models.Any(i => i.Name == m.Id && i.Version == $"{m.Version}")))
+        {
+            response.Models.Add(new RepositoryIndexResponse.Types.ModelIndex { Name = model.Id, Version = $"{model.Version}", State = "READY" });
+        }
+        return Task.FromResult(response);
+    }
+
+    public override async Task<RepositoryModelLoadResponse> RepositoryModelLoad(RepositoryModelLoadRequest request, ServerCallContext context)
+    {
+        try
+        {
+            await manager.LoadAsync(request.ModelName, context.CancellationToken).ConfigureAwait(false);
+            return new RepositoryModelLoadResponse();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, e.Message));
+        }
+        catch (IOException e)
+        {
+            throw new RpcException(new Status(e is DirectoryNotFoundException or FileNotFoundException ? StatusCode.NotFound : StatusCode.InvalidArgument, e.Message));
+        }
+    }
+
+    public override async Task<RepositoryModelUnloadResponse> RepositoryModelUnload(RepositoryModelUnloadRequest request, ServerCallContext context)
+    {
+        var removed = await manager.UnloadAsync(request.ModelName, context.CancellationToken).ConfigureAwait(false);
+        return removed.Count > 0
+            ? new RepositoryModelUnloadResponse()
+            : throw new RpcException(new Status(StatusCode.NotFound, $"model '{request.ModelName}' is not served here"));
+    }
+
+    private async Task<ModelStreamInferResponse> StreamAnswerAsync(ModelInferRequest request, ServerCallContext context)
+    {
+        try
+        {
+            return new ModelStreamInferResponse { InferResponse = await InferAsync(request, context).ConfigureAwait(false) };
+        }
+        catch (FrameException e)
+        {
+            return new ModelStreamInferResponse { ErrorMessage = $"{e.Status}: {e.Message}", InferResponse = new ModelInferResponse { Id = request.Id, ModelName = request.ModelName } };
+        }
+        catch (Exception e)
+        {
+            return new ModelStreamInferResponse { ErrorMessage = $"{StatusCode.Internal}: {e.Message}", InferResponse = new ModelInferResponse { Id = request.Id, ModelName = request.ModelName } };
+        }
+    }
+
+    private async Task<ModelInferResponse> InferAsync(ModelInferRequest request, ServerCallContext context)
+    {
+        var model = registry.Find(request.ModelName, ParseVersion(request.ModelVersion))
+            ?? throw new FrameException(StatusCode.NotFound, $"model '{request.ModelName}' {request.ModelVersion} is not served here");
+        var frames = ProtocolTensors.ReadFrames(request, model is ServedSplitModel ? LatentInput : FeaturesInput);
+        int level = (int)(ProtocolTensors.Int64Parameter(request, "rate_level") ?? (model as ServedSplitModel)?.Manifest.DefaultLevel ?? 0);
+        string? tables = ProtocolTensors.StringParameter(request, "tables_sha256");
+        long deadline = Deadlines.For(context, ProtocolTensors.Int64Parameter(request, "timeout") ?? 0);
+        var kind = model is ServedSplitModel ? FrameKind.Latent : FrameKind.Features;
+        var answers = await Task.WhenAll(frames.Select(payload =>
+            processor.RunAsync(new FrameInput(kind, model.Id, model.Version, payload, level, tables, deadline), context.CancellationToken))).ConfigureAwait(false);
+        foreach (var output in request.Outputs.Where(o => o.Name != ProbabilitiesOutput))
+        {
+            throw new FrameException(StatusCode.InvalidArgument, $"'{model.Id}' has no output '{output.Name}'; it answers '{ProbabilitiesOutput}'");
+        }
+        int classes = model.Labels.Count;
+        var raw = new byte[answers.Length * classes * sizeof(float)];
+        for (int i = 0; i < answers.Length; i++)
+        {
+            for (int c = 0; c < classes; c++)
+            {
+                BinaryPrimitives.WriteSingleLittleEndian(raw.AsSpan((i * classes + c) * sizeof(float)), answers[i].Probabilities[c]);
+            }
+        }
+        return new ModelInferResponse
+        {
+            ModelName = model.Id,
+            ModelVersion = $"{answers.FirstOrDefault()?.Version ?? model.Version}",
+            Id = request.Id,
+            Outputs = { new ModelInferResponse.Types.InferOutputTensor { Name = ProbabilitiesOutput, Datatype = "FP32", Shape = { answers.Length, classes } } },
+            RawOutputContents = { UnsafeByteOperations.UnsafeWrap(raw) },
+        };
+    }
+
+    private ServedModel Find(string name, string version) =>
+        registry.Find(name, ParseVersion(version)) ?? throw new RpcException(new Status(StatusCode.NotFound, $"model '{name}' {version} is not served here"));
+
+    private static long ParseVersion(string version) =>
+        version.Length == 0 ? 0
+        : long.TryParse(version, System.Globalization.CultureInfo.InvariantCulture, out long v) && v > 0 ? v
+        : throw new RpcException(new Status(StatusCode.InvalidArgument, $"model version '{version}' is not a positive integer"));
+}

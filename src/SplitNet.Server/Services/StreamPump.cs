@@ -1,0 +1,99 @@
+using System.Threading.Channels;
+using Grpc.Core;
+
+namespace SplitNet.Server.Services;
+
+/// <summary>
+/// The bidi-stream loop both protocols share: reads frames, answers up to <c>window</c> of them
+/// concurrently (answers may leave out of order), writes answers from one loop (stream writes
+/// must be serial), stops reading while the window is full so HTTP/2 flow control pushes back on
+/// the client, and on shutdown stops reading, answers what it took and ends with UNAVAILABLE.
+/// </summary>
+internal static class StreamPump
+{
+    /// <param name="answer">
+    /// Answers the n-th message; null for a control message (nothing to send back). The task
+    /// never faults: per-frame failures are answers.
+    /// </param>
+    public static async Task<long> RunAsync<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requests,
+        IServerStreamWriter<TResponse> responses,
+        ServerCallContext context,
+        int window,
+        CancellationToken stopping,
+        Func<TRequest, long, Task<TResponse>?> answer)
+    {
+        var answers = Channel.CreateBounded<TResponse>(new BoundedChannelOptions(window) { SingleReader = true });
+        var writing = WriteAllAsync(answers.Reader, responses);
+        using var slots = new SemaphoreSlim(window, window);
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, stopping);
+        long frames = 0;
+        try
+        {
+            try
+            {
+                while (await requests.MoveNext(reading.Token).ConfigureAwait(false))
+                {
+                    await slots.WaitAsync(reading.Token).ConfigureAwait(false);
+                    var answering = answer(requests.Current, frames);
+                    if (answering is null)
+                    {
+                        slots.Release();
+                        continue;
+                    }
+                    frames++;
+                    _ = ForwardAsync(answering, answers.Writer, slots, context.CancellationToken);
+                }
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+            {
+                // Shutdown: stop reading; the frames already taken are still answered below.
+            }
+            for (int i = 0; i < window; i++)
+            {
+                await slots.WaitAsync(context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            answers.Writer.TryComplete();
+            await writing.ConfigureAwait(false);
+        }
+        if (stopping.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "server is shutting down; every frame it read was answered; reconnect to another replica"));
+        }
+        return frames;
+    }
+
+    private static async Task ForwardAsync<TResponse>(Task<TResponse> answering, ChannelWriter<TResponse> answers, SemaphoreSlim slots, CancellationToken call)
+    {
+        try
+        {
+            await answers.WriteAsync(await answering.ConfigureAwait(false), call).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
+        {
+            // The call is over; nobody is left to read this answer.
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
+
+    private static async Task WriteAllAsync<TResponse>(ChannelReader<TResponse> answers, IServerStreamWriter<TResponse> responses)
+    {
+        try
+        {
+            await foreach (var answer in answers.ReadAllAsync().ConfigureAwait(false))
+            {
+                await responses.WriteAsync(answer).ConfigureAwait(false);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // The call completed (client gone or cancelled) while answers were still pending.
+        }
+    }
+}

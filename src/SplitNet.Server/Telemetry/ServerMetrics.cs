@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Grpc.Core;
+using SplitNet.Server.Inference;
+using SplitNet.Server.Models;
+
+namespace SplitNet.Server.Telemetry;
+
+/// <summary>
+/// The server's OpenTelemetry metrics (meter <c>SplitNet.Server</c>). Names follow the
+/// OpenTelemetry conventions; the Prometheus exporter turns <c>splitnet.server.queue.duration</c>
+/// (unit s) into <c>splitnet_server_queue_duration_seconds</c>.
+/// </summary>
+internal sealed class ServerMetrics
+{
+    public const string MeterName = "SplitNet.Server";
+
+    private static readonly int[] BatchBuckets = [1, 2, 4, 8, 16, 32, 64, 128];
+    private static readonly double[] SecondsBuckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _requests;
+    private readonly Histogram<double> _requestDuration;
+    private readonly Histogram<double> _queueDuration;
+    private readonly Histogram<double> _computeDuration;
+    private readonly Histogram<int> _batchSize;
+    private readonly Counter<long> _receivedBytes;
+
+    public ServerMetrics(IMeterFactory meters)
+    {
+        _meter = meters.Create(MeterName);
+        _requests = _meter.CreateCounter<long>("splitnet.server.requests", "{request}", "Frames answered, by model and gRPC status.");
+        _requestDuration = _meter.CreateHistogram("splitnet.server.request.duration", "s", "Time from a frame's arrival to its answer.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
+        _queueDuration = _meter.CreateHistogram("splitnet.server.queue.duration", "s", "Time a frame waited in the batcher's queue.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
+        _computeDuration = _meter.CreateHistogram("splitnet.server.compute.duration", "s", "Time one batch spent in the deep layers.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
+        _batchSize = _meter.CreateHistogram("splitnet.server.batch.size", "{frame}", "Frames per executed batch.",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = BatchBuckets });
+        _receivedBytes = _meter.CreateCounter<long>("splitnet.server.received", "By", "Payload bytes received, by model.");
+    }
+
+    /// <summary>Reports the batcher's queue depth as <c>splitnet.server.queue.pending</c>.</summary>
+    public void ObservePending(Func<int> pending) =>
+        _meter.CreateObservableUpDownCounter("splitnet.server.queue.pending", pending, "{request}", "Frames waiting for an inference worker.");
+
+    public void Received(string model, int bytes) => _receivedBytes.Add(bytes, new KeyValuePair<string, object?>("model", model));
+
+    public void Answered(ServedModel? model, string modelId, StatusCode status, TimeSpan elapsed)
+    {
+        var tags = new TagList { { "model", modelId }, { "status", status.ToString() } };
+        _requests.Add(1, tags);
+        _requestDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("model", modelId));
+        model?.Statistics.Answered(status == StatusCode.OK, elapsed);
+    }
+
+    public void Executed(ServedModel model, List<InferenceJob> batch, TimeSpan compute)
+    {
+        var tag = new KeyValuePair<string, object?>("model", model.Id);
+        var queued = TimeSpan.Zero;
+        foreach (var job in batch)
+        {
+            var wait = Stopwatch.GetElapsedTime(job.Enqueued, job.Started);
+            queued += wait;
+            _queueDuration.Record(wait.TotalSeconds, tag);
+        }
+        _computeDuration.Record(compute.TotalSeconds, tag);
+        _batchSize.Record(batch.Count, tag);
+        model.Statistics.Executed(batch.Count, queued, compute);
+    }
+
+    public void Dropped(InferenceJob job) =>
+        _queueDuration.Record(Stopwatch.GetElapsedTime(job.Enqueued, job.Started).TotalSeconds, new KeyValuePair<string, object?>("model", job.Target.Model.Id));
+}
