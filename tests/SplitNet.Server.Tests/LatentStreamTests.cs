@@ -16,13 +16,7 @@ public sealed class LatentStreamTests(ServerFixture server)
         return new LatentEdgeHead(manifest, levels);
     }
 
-    private float[] LocalProbabilities(int level, int image)
-    {
-        using var mode = inference_mode();
-        using var scope = NewDisposeScope();
-        var x = SplitNet.Models.Data.ImageTensors.Single(server.Sample.Image(image), 28, 28);
-        return nn.functional.softmax(server.SplitLevels[level].call(x), 1).data<float>().ToArray();
-    }
+    private float[] LocalProbabilities(int level, int image) => server.LocalSplitProbabilities(level, image);
 
     [Fact]
     public async Task InferStream_TwoRateLevels_AnswerAsTheWholeStudentWouldLocally()

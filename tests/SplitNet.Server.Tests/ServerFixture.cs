@@ -76,6 +76,15 @@ public sealed class ServerFixture : IAsyncLifetime
     }
 
     public string Url { get; private set; } = "";
+
+    /// <summary>Softmax of the whole (uncoded) student of one rate level on one sample image.</summary>
+    public float[] LocalSplitProbabilities(int level, int image)
+    {
+        using var mode = TorchSharp.torch.inference_mode();
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var x = ImageTensors.Single(Sample.Image(image), 28, 28);
+        return TorchSharp.torch.nn.functional.softmax(SplitLevels[level].call(x), 1).data<float>().ToArray();
+    }
     public int MetricsPort { get; private set; }
 
     /// <summary>The gRPC endpoint of a started server (the one that is not the metrics port).</summary>

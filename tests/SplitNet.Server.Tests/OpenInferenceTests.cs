@@ -1,0 +1,188 @@
+using System.Buffers.Binary;
+using Google.Protobuf;
+using Grpc.Core;
+using SplitNet.Codec;
+using SplitNet.Contracts.Inference;
+using SplitNet.Contracts.V1;
+using SplitNet.Edge;
+using SplitNet.Models.Bundles;
+using SplitNet.Models.Teacher;
+
+namespace SplitNet.Server.Tests;
+
+[Collection(nameof(ServerCollection))]
+public sealed class OpenInferenceTests(ServerFixture server)
+{
+    private GRPCInferenceService.GRPCInferenceServiceClient Protocol => new(server.Channel);
+
+    private LatentEdgeHead Head()
+    {
+        var (manifest, levels) = SplitModelBundle.Load(server.SplitEdgeDirectory, BundleSide.Edge);
+        return new LatentEdgeHead(manifest, levels) { RateLevel = 1 };
+    }
+
+    /// <summary>BYTES elements in raw form: each a 4-byte little-endian length and the bytes.</summary>
+    private static ByteString Raw(IEnumerable<byte[]> elements)
+    {
+        var stream = new MemoryStream();
+        Span<byte> length = stackalloc byte[4];
+        foreach (var element in elements)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(length, (uint)element.Length);
+            stream.Write(length);
+            stream.Write(element);
+        }
+        return ByteString.CopyFrom(stream.ToArray());
+    }
+
+    private static ModelInferRequest Request(string model, string input, IReadOnlyList<byte[]> frames, long? rateLevel = null)
+    {
+        var request = new ModelInferRequest
+        {
+            ModelName = model,
+            Id = "req-1",
+            Inputs = { new ModelInferRequest.Types.InferInputTensor { Name = input, Datatype = "BYTES", Shape = { frames.Count, 1 } } },
+            RawInputContents = { Raw(frames) },
+        };
+        if (rateLevel is { } level)
+        {
+            request.Parameters["rate_level"] = new InferParameter { Int64Param = level };
+        }
+        return request;
+    }
+
+    private static float[] Floats(ByteString raw) =>
+        [.. Enumerable.Range(0, raw.Length / 4).Select(i => BinaryPrimitives.ReadSingleLittleEndian(raw.Span[(i * 4)..]))];
+
+    [Fact]
+    public async Task ModelMetadata_SplitModel_DescribesTheBytesInputAndTheProbabilitiesOutput()
+    {
+        var metadata = await Protocol.ModelMetadataAsync(new ModelMetadataRequest { Name = "test-entropic" });
+        Assert.Equal(["1"], metadata.Versions);
+        var input = Assert.Single(metadata.Inputs);
+        Assert.Equal(("latent", "BYTES"), (input.Name, input.Datatype));
+        Assert.Equal([-1L, 1L], input.Shape);
+        var output = Assert.Single(metadata.Outputs);
+        Assert.Equal(("probabilities", "FP32"), (output.Name, output.Datatype));
+        Assert.Equal([-1L, 10L], output.Shape);
+
+        var teacher = await Protocol.ModelMetadataAsync(new ModelMetadataRequest { Name = server.Manifest.ModelId });
+        Assert.Equal("features", teacher.Inputs.Single().Name);
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await Protocol.ModelMetadataAsync(new ModelMetadataRequest { Name = "nope" }));
+        Assert.Equal(StatusCode.NotFound, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task ModelInfer_ThreeLatentsInOneRequest_AnswersWhatTheNativeProtocolAnswers()
+    {
+        var head = Head();
+        var frames = Enumerable.Range(0, 3).Select(i => head.Encode(server.Sample.Image(i)).Payload).ToArray();
+
+        var response = await Protocol.ModelInferAsync(Request("test-entropic", "latent", frames, rateLevel: 1));
+
+        Assert.Equal(("test-entropic", "1", "req-1"), (response.ModelName, response.ModelVersion, response.Id));
+        var output = Assert.Single(response.Outputs);
+        Assert.Equal([3L, 10L], output.Shape);
+        var probabilities = Floats(response.RawOutputContents.Single());
+        for (int i = 0; i < frames.Length; i++)
+        {
+            var native = await server.Client.InferAsync(new InferRequest
+            {
+                Payload = ByteString.CopyFrom(frames[i]),
+                RateLevel = 1,
+                TopK = 10,
+                Latent = new LatentIdentity { ModelId = "test-entropic", TablesSha256 = { head.Open!.Identity.TablesSha256[1] } },
+            });
+            foreach (var score in native.Predictions)
+            {
+                Assert.Equal(score.Probability, probabilities[i * 10 + (int)score.ClassId], 5);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task ModelInfer_TeacherFeaturesAsTypedBytes_MatchTheLocalTail()
+    {
+        var payload = new EdgeHead(server.Teacher, server.Manifest, TeacherStage.Stage2, CodecId.Affine8Lz4).Encode(server.Sample.Image(4));
+        var request = new ModelInferRequest
+        {
+            ModelName = server.Manifest.ModelId,
+            Inputs =
+            {
+                new ModelInferRequest.Types.InferInputTensor
+                {
+                    Name = "features", Datatype = "BYTES", Shape = { 1 },
+                    Contents = new InferTensorContents { BytesContents = { ByteString.CopyFrom(payload) } },
+                },
+            },
+        };
+        var probabilities = Floats((await Protocol.ModelInferAsync(request)).RawOutputContents.Single());
+        var expected = LocalTeacher.ProbabilitiesFromPayload(server.Teacher, payload);
+        for (int c = 0; c < expected.Length; c++)
+        {
+            Assert.Equal(expected[c], probabilities[c], 4);
+        }
+    }
+
+    [Theory]
+    [InlineData("wrong-name", StatusCode.InvalidArgument)]
+    [InlineData("stale-tables", StatusCode.FailedPrecondition)]
+    [InlineData("truncated-raw", StatusCode.InvalidArgument)]
+    [InlineData("unknown-model", StatusCode.NotFound)]
+    [InlineData("bad-level", StatusCode.InvalidArgument)]
+    public async Task ModelInfer_BadRequest_MapsToItsStatus(string problem, StatusCode expected)
+    {
+        var head = Head();
+        var frame = head.Encode(server.Sample.Image(0)).Payload;
+        var request = Request(problem == "unknown-model" ? "nope" : "test-entropic", problem == "wrong-name" ? "input0" : "latent", [frame], rateLevel: problem == "bad-level" ? 7 : 1);
+        if (problem == "stale-tables")
+        {
+            request.Parameters["tables_sha256"] = new InferParameter { StringParam = head.Open!.Identity.TablesSha256[0] };
+        }
+        if (problem == "truncated-raw")
+        {
+            request.RawInputContents[0] = ByteString.CopyFrom(request.RawInputContents[0].Span[..6]);
+        }
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await Protocol.ModelInferAsync(request));
+        Assert.Equal(expected, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task ModelStreamInfer_BadRequestInTheMiddle_IsAnErrorMessageAndTheStreamGoesOn()
+    {
+        var head = Head();
+        using var call = Protocol.ModelStreamInfer();
+        var good = Request("test-entropic", "latent", [head.Encode(server.Sample.Image(0)).Payload], rateLevel: 1);
+        var bad = Request("test-entropic", "latent", [[1, 2, 3]], rateLevel: 1);
+        bad.Id = "bad";
+        await call.RequestStream.WriteAsync(good);
+        await call.RequestStream.WriteAsync(bad);
+        await call.RequestStream.WriteAsync(good);
+        await call.RequestStream.CompleteAsync();
+
+        var answers = new List<ModelStreamInferResponse>();
+        await foreach (var answer in call.ResponseStream.ReadAllAsync())
+        {
+            answers.Add(answer);
+        }
+        Assert.Equal(3, answers.Count);
+        Assert.Equal(2, answers.Count(a => a.ErrorMessage.Length == 0 && a.InferResponse.RawOutputContents.Count == 1));
+        var failed = Assert.Single(answers, a => a.ErrorMessage.Length > 0);
+        Assert.Equal("bad", failed.InferResponse.Id);
+        Assert.StartsWith("InvalidArgument", failed.ErrorMessage);
+    }
+
+    [Fact]
+    public async Task ServerMetadataAndReadiness_ReportTheServedModels()
+    {
+        var metadata = await Protocol.ServerMetadataAsync(new ServerMetadataRequest());
+        Assert.Equal("splitnet", metadata.Name);
+        Assert.Contains("statistics", metadata.Extensions);
+        Assert.True((await Protocol.ServerLiveAsync(new ServerLiveRequest())).Live);
+        Assert.True((await Protocol.ServerReadyAsync(new ServerReadyRequest())).Ready);
+        Assert.True((await Protocol.ModelReadyAsync(new ModelReadyRequest { Name = "test-entropic", Version = "1" })).Ready);
+        Assert.False((await Protocol.ModelReadyAsync(new ModelReadyRequest { Name = "test-entropic", Version = "2" })).Ready);
+        var index = await Protocol.RepositoryIndexAsync(new RepositoryIndexRequest());
+        Assert.Contains(index.Models, m => m.Name == "test-entropic" && m.State == "READY");
+    }
+}

@@ -1,0 +1,88 @@
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Health.V1;
+using SplitNet.Codec;
+using SplitNet.Contracts.Inference;
+using SplitNet.Contracts.V1;
+using SplitNet.Edge;
+using SplitNet.Models.Bundles;
+using SplitNet.Models.Teacher;
+
+namespace SplitNet.Server.Tests;
+
+/// <summary>A server with mutual TLS and API keys: what gets through and what is refused.</summary>
+public sealed class SecurityTests : IAsyncLifetime
+{
+    private const string ApiKey = "k-7f3c2a";
+    private readonly TestCertificates _certificates = new();
+    private TestServer _server = null!;
+    private byte[] _payload = [];
+
+    public async Task InitializeAsync()
+    {
+        _server = await TestServer.StartAsync(options =>
+        {
+            options.Models = [ServerFixture.TeacherDirectory];
+            options.ApiKeys = [ApiKey, "another-key"];
+            options.Tls = new TlsOptions
+            {
+                CertificateFile = _certificates.ServerCertificateFile,
+                KeyFile = _certificates.ServerKeyFile,
+                ClientCaFile = _certificates.AuthorityFile,
+            };
+        });
+        var (teacher, manifest) = TeacherBundle.Load(ServerFixture.TeacherDirectory);
+        using var _ = teacher;
+        _payload = new EdgeHead(teacher, manifest, TeacherStage.Stage2, CodecId.Affine8Lz4).Encode(new byte[784]);
+    }
+
+    private Task<InferResponse> InferAsync(string? authorization, bool clientCertificate = true)
+    {
+        var channel = _server.Channel(_certificates.Handler(clientCertificate ? _certificates.Client : null));
+        var headers = authorization is null ? [] : new Metadata { { "authorization", authorization } };
+        return new SplitInference.SplitInferenceClient(channel).InferAsync(new InferRequest { Payload = ByteString.CopyFrom(_payload) }, headers).ResponseAsync;
+    }
+
+    [Fact]
+    public async Task Infer_OverMutualTlsWithAKnownKey_IsAnswered()
+    {
+        Assert.StartsWith("https://", _server.Url);
+        Assert.NotEmpty((await InferAsync($"Bearer {ApiKey}")).Predictions);
+    }
+
+    [Theory]
+    [InlineData(null, "missing authorization")]
+    [InlineData("Bearer wrong-key", "unknown API key")]
+    [InlineData("Basic abc", "not a Bearer token")]
+    public async Task Infer_WithoutAKnownKey_IsUnauthenticated(string? authorization, string detail)
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(() => InferAsync(authorization));
+        Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
+        Assert.Contains(detail, error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task ProbesWithoutAKey_AreAnsweredButOpenInferenceCallsAreNot()
+    {
+        using var channel = _server.Channel(_certificates.Handler(_certificates.Client));
+        var health = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest());
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+        var protocol = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
+        Assert.True((await protocol.ServerReadyAsync(new ServerReadyRequest())).Ready);
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await protocol.ModelMetadataAsync(new ModelMetadataRequest { Name = "fmnist-resnet" }));
+        Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task Infer_WithoutAClientCertificate_IsRefusedAtTheHandshake()
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(() => InferAsync($"Bearer {ApiKey}", clientCertificate: false));
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _certificates.Dispose();
+    }
+}

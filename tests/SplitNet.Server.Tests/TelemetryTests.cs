@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using Google.Protobuf;
+using SplitNet.Codec;
+using SplitNet.Contracts.V1;
+using SplitNet.Edge;
+using SplitNet.Models.Teacher;
+
+namespace SplitNet.Server.Tests;
+
+[Collection(nameof(ServerCollection))]
+public sealed class TelemetryTests(ServerFixture server)
+{
+    private Task<InferResponse> InferAsync() =>
+        server.Client.InferAsync(new InferRequest
+        {
+            Payload = ByteString.CopyFrom(new EdgeHead(server.Teacher, server.Manifest, TeacherStage.Stage2, CodecId.Affine8Lz4).Encode(server.Sample.Image(1))),
+        }).ResponseAsync;
+
+    [Fact]
+    public async Task MetricsEndpoint_AfterAFrame_ExposesRequestsQueueComputeBatchPendingAndBytes()
+    {
+        await InferAsync();
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync($"http://127.0.0.1:{server.MetricsPort}/metrics");
+
+        Assert.Matches($"splitnet_server_requests_total{{[^}}]*model=\"{server.Manifest.ModelId}\",status=\"OK\"}} [1-9]", text);
+        Assert.Contains("splitnet_server_queue_duration_seconds_bucket{", text);
+        Assert.Contains("splitnet_server_compute_duration_seconds_bucket{", text);
+        Assert.Contains("splitnet_server_request_duration_seconds_count{", text);
+        Assert.Contains("splitnet_server_batch_size_bucket{", text);
+        Assert.Contains("splitnet_server_queue_pending", text);
+        Assert.Contains("splitnet_server_received_bytes_total{", text);
+    }
+
+    [Fact]
+    public async Task Infer_OneFrame_IsOneSpanTaggedWithModelAndStatus()
+    {
+        var spans = new List<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "SplitNet.Server",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Add,
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        await InferAsync();
+
+        var span = Assert.Single(spans, s => s.OperationName == "infer");
+        Assert.Equal(server.Manifest.ModelId, span.GetTagItem("splitnet.model"));
+        Assert.Equal(0, span.GetTagItem("rpc.grpc.status_code"));
+    }
+}
