@@ -78,20 +78,11 @@ public static class EdgeRunner
             frames == 0 ? 0 : (double)correct / frames,
             frames == 0 ? 0 : (double)payloadBytes / frames,
             frames == 0 ? 0 : (double)messageBytes / frames,
-            Summarize(latencies),
+            LatencySummary.FromMicros(latencies),
             frames / seconds,
             seconds,
             session.Unmatched);
     }
-
-    private static LatencySummary Summarize(LongHistogram micros) => micros.TotalCount == 0
-        ? new LatencySummary(0, 0, 0, 0, 0)
-        : new LatencySummary(
-            micros.GetValueAtPercentile(50) / 1000.0,
-            micros.GetValueAtPercentile(90) / 1000.0,
-            micros.GetValueAtPercentile(99) / 1000.0,
-            micros.GetMaxValue() / 1000.0,
-            micros.GetMean() / 1000.0);
 
     private static void Encode(IFrameEncoder head, LabeledImages images, ChannelWriter<Encoded> output, CancellationToken cancellation)
     {

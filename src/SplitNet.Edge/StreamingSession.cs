@@ -43,9 +43,10 @@ public sealed class StreamingSession : IAsyncDisposable
 
     /// <summary>
     /// Sends one frame once the window has room. The returned task completes with the answer;
-    /// the first task completes when the frame is on its way.
+    /// the first task completes when the frame is on its way. A non-zero
+    /// <paramref name="timeoutMicros"/> is the frame's time budget on the server.
     /// </summary>
-    public async Task<Task<InferResponse>> SendAsync(ulong frameId, ReadOnlyMemory<byte> payload, uint rateLevel = 0, CancellationToken cancellation = default)
+    public async Task<Task<InferResponse>> SendAsync(ulong frameId, ReadOnlyMemory<byte> payload, uint rateLevel = 0, CancellationToken cancellation = default, uint timeoutMicros = 0)
     {
         await _credits.WaitAsync(cancellation).ConfigureAwait(false);
         var answer = new TaskCompletionSource<InferResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -67,6 +68,7 @@ public sealed class StreamingSession : IAsyncDisposable
                 FrameId = frameId,
                 Payload = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(payload),
                 RateLevel = rateLevel,
+                TimeoutMicros = timeoutMicros,
             }, cancellation).ConfigureAwait(false);
         }
         catch

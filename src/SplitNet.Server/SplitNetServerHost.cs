@@ -60,6 +60,13 @@ public static class SplitNetServerHost
     public static Task WhenReadyAsync(this WebApplication app, CancellationToken cancellation = default) =>
         app.Services.GetRequiredService<Models.ModelManager>().WhenReady.WaitAsync(cancellation);
 
+    /// <summary>The batcher's queue right now: frames waiting, the most ever waiting, and the bound.</summary>
+    public static (int Pending, int Peak, int Capacity) QueueStatus(this WebApplication app)
+    {
+        var queue = app.Services.GetRequiredService<Inference.InferenceEngine>().Queue;
+        return (queue.Pending, queue.Peak, queue.Capacity);
+    }
+
     private static void UseCertificates(HttpsConnectionAdapterOptions https, TlsOptions tls)
     {
         https.ServerCertificate = LoadPem(tls.CertificateFile, tls.KeyFile);

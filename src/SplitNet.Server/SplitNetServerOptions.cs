@@ -42,6 +42,14 @@ public sealed class SplitNetServerOptions
     [Range(0, 10_000_000)]
     public int MaxQueueDelayMicroseconds { get; set; } = 2000;
 
+    /// <summary>
+    /// Share of a frame's remaining time budget kept for the answer's way back: a frame is refused
+    /// with RESOURCE_EXHAUSTED at once when the work queued ahead of it, judged from recent
+    /// batches, would use more than the rest. Default 25.
+    /// </summary>
+    [Range(0, 90)]
+    public int DeadlineHeadroomPercent { get; set; } = 25;
+
     /// <summary>Frames that may wait for an inference worker before new ones are refused with RESOURCE_EXHAUSTED. Default 256.</summary>
     [Range(1, 1_000_000)]
     public int QueueCapacity { get; set; } = 256;

@@ -2,13 +2,32 @@ using System.Diagnostics;
 
 namespace SplitNet.Server.Inference;
 
+/// <summary>Why a job was not queued.</summary>
+internal enum Admission
+{
+    Queued,
+
+    /// <summary>The queue holds its maximum.</summary>
+    Full,
+
+    /// <summary>The job's deadline has already passed.</summary>
+    Expired,
+
+    /// <summary>The work already queued would outlast the job's deadline.</summary>
+    TooLate,
+
+    /// <summary>The queue is closed (shutdown).</summary>
+    Closed,
+}
+
 /// <summary>
 /// The dynamic batcher's queue: one FIFO per target (model version × rate level or split point)
 /// under one bound on everything pending. A worker takes the oldest target's jobs as a batch once
-/// the batch is full or its first job has waited the maximum queue delay; expired or cancelled
-/// jobs are handed back to be dropped, never computed.
+/// the batch is full or its first job has waited the maximum queue delay. Jobs that cannot finish
+/// by their deadline (judged from the measured cost of recent batches) are refused at the door or
+/// handed back at take time to be dropped, never computed.
 /// </summary>
-internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQueueDelay)
+internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQueueDelay, int workers = 1, int headroomPercent = 0)
 {
     private readonly object _gate = new();
     private readonly Dictionary<IInferenceTarget, Queue<InferenceJob>> _queues = new(ReferenceEqualityComparer.Instance);
@@ -16,6 +35,8 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
     private int _pending;
     private int _peak;
     private bool _completed;
+    private long _batchTicks;
+    private long _frameTicks;
 
     public int Capacity { get; } = capacity;
     public int MaxBatchSize { get; } = maxBatchSize;
@@ -26,27 +47,54 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
     /// <summary>The most jobs ever waiting at once.</summary>
     public int Peak => Volatile.Read(ref _peak);
 
-    /// <summary>Queues a job; false at once when the queue is full or closed.</summary>
-    public bool TryEnqueue(InferenceJob job, bool bypassCapacity = false)
+    /// <summary>Queues a job, or says at once why not.</summary>
+    public Admission TryEnqueue(InferenceJob job, bool bypassCapacity = false)
     {
         lock (_gate)
         {
-            if (_completed || (_pending >= Capacity && !bypassCapacity))
+            if (_completed)
             {
-                return false;
+                return Admission.Closed;
+            }
+            if (_pending >= Capacity && !bypassCapacity)
+            {
+                return Admission.Full;
+            }
+            long now = Stopwatch.GetTimestamp();
+            if (job.IsExpired(now))
+            {
+                return Admission.Expired;
+            }
+            if (job.Deadline != InferenceJob.NoDeadline && EstimatedWait(_pending) > (job.Deadline - now) * (100 - headroomPercent) / 100)
+            {
+                return Admission.TooLate;
             }
             if (!_queues.TryGetValue(job.Target, out var queue))
             {
                 _queues[job.Target] = queue = new Queue<InferenceJob>();
             }
-            job.Enqueued = Stopwatch.GetTimestamp();
+            job.Enqueued = now;
             queue.Enqueue(job);
             _pending++;
             _peak = Math.Max(_peak, _pending);
             Monitor.Pulse(_gate);
-            return true;
+            return Admission.Queued;
         }
     }
+
+    /// <summary>Feeds the cost model with one executed batch (moving averages over recent batches).</summary>
+    public void RecordExecution(int batchSize, TimeSpan compute)
+    {
+        long ticks = (long)(compute.TotalSeconds * Stopwatch.Frequency);
+        lock (_gate)
+        {
+            _batchTicks = _batchTicks == 0 ? ticks : (_batchTicks * 4 + ticks) / 5;
+            _frameTicks = _frameTicks == 0 ? ticks / batchSize : (_frameTicks * 4 + ticks / batchSize) / 5;
+        }
+    }
+
+    /// <summary>Time until a job behind <paramref name="ahead"/> others would be answered: their share of the workers, then its own batch.</summary>
+    private long EstimatedWait(int ahead) => ahead * _frameTicks / workers + _batchTicks;
 
     /// <summary>
     /// Blocks until a batch is due, then moves it into <paramref name="batch"/> (all one target) and
@@ -68,7 +116,7 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
                     while (batch.Count < MaxBatchSize && due.TryDequeue(out var job))
                     {
                         _pending--;
-                        (job.IsExpired(now) ? expired : batch).Add(job);
+                        (job.IsExpired(now + _batchTicks) ? expired : batch).Add(job);
                         job.Started = now;
                     }
                     if (due.Count == 0)
@@ -106,7 +154,7 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
         foreach (var queue in _queues.Values)
         {
             var head = queue.Peek();
-            bool ready = queue.Count >= MaxBatchSize || now - head.Enqueued >= _maxDelay || _completed || head.IsExpired(now);
+            bool ready = queue.Count >= MaxBatchSize || now - head.Enqueued >= _maxDelay || _completed || head.IsExpired(now + _batchTicks);
             if (ready && head.Enqueued < oldest)
             {
                 (due, oldest) = (queue, head.Enqueued);

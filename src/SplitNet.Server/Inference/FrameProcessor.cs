@@ -83,9 +83,16 @@ internal sealed class FrameProcessor(
             activity?.SetTag("splitnet.rate_level", frame.RateLevel);
             activity?.SetTag("splitnet.payload_bytes", frame.Payload.Length);
             metrics.Received(model.Id, frame.Payload.Length);
-            if (!engine.TryEnqueue(job))
+            switch (engine.TryEnqueue(job))
             {
-                throw new FrameException(StatusCode.ResourceExhausted, $"inference queue is full ({engine.Queue.Capacity} frames); retry later");
+                case Admission.Full:
+                    throw new FrameException(StatusCode.ResourceExhausted, $"inference queue is full ({engine.Queue.Capacity} frames); retry later");
+                case Admission.Expired:
+                    throw new FrameException(StatusCode.DeadlineExceeded, "the deadline passed before the frame was queued; it was not computed");
+                case Admission.TooLate:
+                    throw new FrameException(StatusCode.ResourceExhausted, $"the {engine.Queue.Pending} frames queued ahead would outlast this frame's deadline; retry later or elsewhere");
+                case Admission.Closed:
+                    throw new FrameException(StatusCode.Unavailable, "the server is shutting down");
             }
             var probabilities = await job.Completion.Task.ConfigureAwait(false);
             return new FrameAnswer(probabilities, model.Labels, model.Id, model.Version, Stopwatch.GetElapsedTime(arrived));

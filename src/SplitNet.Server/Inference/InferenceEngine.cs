@@ -26,7 +26,8 @@ internal sealed class InferenceEngine : IDisposable
     public InferenceEngine(IOptions<SplitNetServerOptions> options, ServerMetrics metrics, ILogger<InferenceEngine> logger)
     {
         var settings = options.Value;
-        _queue = new BatchQueue(settings.QueueCapacity, settings.MaxBatchSize, TimeSpan.FromMicroseconds(settings.MaxQueueDelayMicroseconds));
+        _queue = new BatchQueue(settings.QueueCapacity, settings.MaxBatchSize, TimeSpan.FromMicroseconds(settings.MaxQueueDelayMicroseconds),
+            settings.Workers, settings.DeadlineHeadroomPercent);
         _metrics = metrics;
         _logger = logger;
         _warmUpRounds = settings.WarmUpRounds;
@@ -52,8 +53,8 @@ internal sealed class InferenceEngine : IDisposable
         ServerLog.EngineStarted(_logger, _workers.Length, _queue.Capacity, _queue.MaxBatchSize);
     }
 
-    /// <summary>Queues a job; false when the queue is full (the caller answers RESOURCE_EXHAUSTED).</summary>
-    public bool TryEnqueue(InferenceJob job) => _queue.TryEnqueue(job);
+    /// <summary>Queues a job, or says why not (the caller answers RESOURCE_EXHAUSTED or UNAVAILABLE).</summary>
+    public Admission TryEnqueue(InferenceJob job) => _queue.TryEnqueue(job);
 
     /// <summary>Runs every target of a newly loaded model once at batch size 1 and at the maximum batch size.</summary>
     public Task WarmUpAsync(ServedModel model)
@@ -64,7 +65,7 @@ internal sealed class InferenceEngine : IDisposable
             for (int i = 0; i < _queue.MaxBatchSize; i++)
             {
                 var job = new InferenceJob(target, new float[target.InputSize], InferenceJob.NoDeadline, CancellationToken.None);
-                if (!_queue.TryEnqueue(job, bypassCapacity: true))
+                if (_queue.TryEnqueue(job, bypassCapacity: true) != Admission.Queued)
                 {
                     throw new InvalidOperationException("the inference engine is shutting down");
                 }
@@ -106,7 +107,7 @@ internal sealed class InferenceEngine : IDisposable
                 _metrics.Dropped(job);
                 job.Completion.TrySetException(job.Cancellation.IsCancellationRequested
                     ? new FrameException(StatusCode.Cancelled, "call cancelled before the frame was computed")
-                    : new FrameException(StatusCode.DeadlineExceeded, "deadline passed while the frame was queued; it was not computed"));
+                    : new FrameException(StatusCode.DeadlineExceeded, "the frame could not be computed before its deadline; it was not computed"));
             }
             if (batch.Count > 0)
             {
@@ -139,7 +140,9 @@ internal sealed class InferenceEngine : IDisposable
             }
             return;
         }
-        _metrics.Executed(target.Model, batch, Stopwatch.GetElapsedTime(start));
+        var compute = Stopwatch.GetElapsedTime(start);
+        _queue.RecordExecution(n, compute);
+        _metrics.Executed(target.Model, batch, compute);
         for (int i = 0; i < n; i++)
         {
             batch[i].Completion.TrySetResult(probabilities.AsSpan(i * target.Classes, target.Classes).ToArray());

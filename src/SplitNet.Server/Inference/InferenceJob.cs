@@ -24,5 +24,6 @@ internal sealed class InferenceJob(IInferenceTarget target, float[] input, long 
     /// <summary>Completes with the class probabilities, or faults with a <see cref="FrameException"/>.</summary>
     public TaskCompletionSource<float[]> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public bool IsExpired(long now) => now >= Deadline || Cancellation.IsCancellationRequested;
+    /// <summary>True when the job would finish after its deadline if it finished at <paramref name="finish"/>, or was cancelled.</summary>
+    public bool IsExpired(long finish) => finish > Deadline || Cancellation.IsCancellationRequested;
 }

@@ -81,6 +81,8 @@ internal sealed class SplitInferenceService(
 
     private async Task<InferResponse> AnswerFrameAsync(InferRequest request, LatentStreamContext? latent, ServerCallContext context)
     {
+        long arrived = System.Diagnostics.Stopwatch.GetTimestamp();
+        uint Micros() => (uint)Math.Max(1, System.Diagnostics.Stopwatch.GetElapsedTime(arrived).TotalMicroseconds);
         try
         {
             FrameInput frame;
@@ -101,11 +103,11 @@ internal sealed class SplitInferenceService(
         }
         catch (FrameException e)
         {
-            return new InferResponse { FrameId = request.FrameId, Error = new FrameError { Code = (int)e.Status, Message = e.Message } };
+            return new InferResponse { FrameId = request.FrameId, ServerMicros = Micros(), Error = new FrameError { Code = (int)e.Status, Message = e.Message } };
         }
         catch (Exception e)
         {
-            return new InferResponse { FrameId = request.FrameId, Error = new FrameError { Code = (int)StatusCode.Internal, Message = e.Message } };
+            return new InferResponse { FrameId = request.FrameId, ServerMicros = Micros(), Error = new FrameError { Code = (int)StatusCode.Internal, Message = e.Message } };
         }
     }
 

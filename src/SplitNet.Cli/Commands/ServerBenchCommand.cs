@@ -1,0 +1,186 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
+using SplitNet.Contracts.Inference;
+using SplitNet.Contracts.V1;
+using SplitNet.Edge;
+using SplitNet.Evaluation;
+using SplitNet.LoadTest;
+using SplitNet.Models.Bundles;
+using SplitNet.Models.Data;
+using SplitNet.Server;
+
+namespace SplitNet.Cli.Commands;
+
+/// <summary>
+/// <c>splitnet bench server</c>: the server's throughput against its in-process limit, the gain
+/// from dynamic batching, and its behaviour at twice its capacity, side by side in one run.
+/// </summary>
+internal static class ServerBenchCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "Split-model folder with edge/ and server/ bundles (default: the shipped one).", DefaultValueFactory = _ => CommonOptions.DefaultEntropic };
+        var seconds = new Option<int>("--seconds") { Description = "Measured seconds per run (after 2 s of warm-up).", DefaultValueFactory = _ => 8 };
+        var streams = new Option<int>("--streams") { Description = "Concurrent streams.", DefaultValueFactory = _ => 32 };
+        var window = new Option<int>("--window") { Description = "Unanswered frames per stream.", DefaultValueFactory = _ => 8 };
+        var batches = new Option<int[]>("--max-batch") { Description = "Max batch sizes to compare (the largest is the batched configuration).", DefaultValueFactory = _ => [1, 4, 16, 32], AllowMultipleArgumentsPerToken = true };
+        var delay = new Option<int>("--max-queue-delay-us") { DefaultValueFactory = _ => 2000 };
+        var overload = new Option<double>("--overload") { Description = "Offered load of the overload run, as a multiple of the measured capacity.", DefaultValueFactory = _ => 2 };
+        var queue = new Option<int>("--overload-queue") { Description = "Queue bound of the overload run.", DefaultValueFactory = _ => 128 };
+        var deadline = new Option<int>("--deadline-ms") { Description = "Per-frame deadline of the overload run.", DefaultValueFactory = _ => 100 };
+        var output = new Option<string?>("--out") { Description = "Write server.{md,json,png} to this folder." };
+        var json = CommonOptions.Json();
+        var command = new Command("server", "Server throughput vs in-process decode+tail, dynamic batching vs batch size 1, and overload at 2x capacity.")
+        {
+            model, seconds, streams, window, batches, delay, overload, queue, deadline, output, json,
+        };
+        command.SetAction(async (result, cancellation) =>
+        {
+            var settings = new Settings(
+                result.GetValue(model)!, TimeSpan.FromSeconds(result.GetValue(seconds)), result.GetValue(streams), result.GetValue(window),
+                [.. result.GetValue(batches)!.Order()], result.GetValue(delay), result.GetValue(overload), result.GetValue(queue),
+                (uint)result.GetValue(deadline) * 1000);
+            var report = await RunAsync(settings, cancellation);
+            if (result.GetValue(output) is { } directory)
+            {
+                ServerBenchReport.Write(report, directory, "splitnet " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
+            }
+            if (result.GetValue(json))
+            {
+                Console.WriteLine(ServerBenchReport.ToJson(report));
+            }
+            else
+            {
+                var t = ServerBenchTargets.Compute(report);
+                Console.WriteLine($"server / in-process at max batch {report.Batched.MaxBatchSize}: {t.ServerOverBare:F2}x; batching gain {t.BatchingGain:F2}x; " +
+                    $"overload: queue peak {report.Overload.QueuePeak}/{report.Overload.QueueCapacity}, rejection p99 {t.RejectionP99Ms:F2} ms, within deadline {t.AcceptedWithinDeadline:P1}");
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private sealed record Settings(string Model, TimeSpan Duration, int Streams, int Window, int[] Batches, int DelayMicros,
+        double Overload, int OverloadQueue, uint DeadlineMicros);
+
+    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(2);
+
+    private static async Task<ServerBenchResult> RunAsync(Settings s, CancellationToken cancellation)
+    {
+        var (edgeManifest, edgeLevels) = SplitModelBundle.Load(SplitModelBundle.SideDirectory(s.Model, BundleSide.Edge), BundleSide.Edge);
+        var serverDirectory = SplitModelBundle.SideDirectory(s.Model, BundleSide.Server);
+        var (_, serverLevels) = SplitModelBundle.Load(serverDirectory, BundleSide.Server);
+        int level = edgeManifest.DefaultLevel;
+        var head = new LatentEdgeHead(edgeManifest, edgeLevels, (uint)level);
+        var sample = FashionMnist.Load(CommonOptions.SampleDirectory, DatasetSplit.Test);
+        var frames = Enumerable.Range(0, sample.Count).Select(i => new LoadFrame(head.Encode(sample.Image(i)).Payload, (uint)level)).ToArray();
+        var payloads = frames.Select(f => f.Payload).ToArray();
+
+        var rows = new List<BatchRow>();
+        foreach (int batch in s.Batches)
+        {
+            Console.Error.WriteLine($"max batch {batch}: in-process decode + tail …");
+            double bare = TailThroughput.Measure(serverLevels[level], edgeManifest.Stream, payloads, batch, s.Duration / 2);
+            Console.Error.WriteLine($"max batch {batch}: {bare:F0} frames/s in-process; server under {s.Streams} streams …");
+            await using var server = await StartAsync(serverDirectory, batch, s.DelayMicros, queue: 4 * s.Streams * s.Window, cancellation);
+            var load = await RunLoadAsync(server, head.Open, frames, new LoadProfile(s.Streams, s.Window, s.Duration, WarmUp), cancellation);
+            double meanBatch = await MeanBatchAsync(server, edgeManifest.ModelId);
+            Console.Error.WriteLine($"max batch {batch}: {load.Throughput:F0} frames/s, p99 {load.Latency.P99:F1} ms, mean batch {meanBatch:F1}");
+            rows.Add(new BatchRow(batch, bare, load, meanBatch));
+        }
+
+        var capacity = rows.MaxBy(r => r.MaxBatchSize)!.Server.Throughput;
+        var offered = s.Overload * capacity;
+        Console.Error.WriteLine($"overload: {offered:F0} frames/s offered against {capacity:F0} frames/s capacity, queue {s.OverloadQueue} …");
+        var overload = await OverloadAsync(s, serverDirectory, head.Open, frames, capacity, offered, cancellation);
+        return new ServerBenchResult(edgeManifest.ModelId, level, payloads.Average(p => p.Length), s.Streams, s.Window, s.DelayMicros,
+            rows, overload, $"{Environment.ProcessorCount} cores, {Environment.OSVersion}");
+    }
+
+    private static async Task<OverloadRow> OverloadAsync(Settings s, string serverDirectory, StreamOpen? open, LoadFrame[] frames,
+        double capacity, double offered, CancellationToken cancellation)
+    {
+        await using var server = await StartAsync(serverDirectory, s.Batches.Max(), s.DelayMicros, s.OverloadQueue, cancellation);
+        double heapStart = HeapMegabytes();
+        using var process = Process.GetCurrentProcess();
+        double workingSetStart = process.WorkingSet64 / 1e6, workingSetPeak = workingSetStart;
+        var samples = new List<double>();
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
+            while (await timer.WaitForNextTickAsync(sampling.Token).ConfigureAwait(false))
+            {
+                process.Refresh();
+                samples.Add(process.WorkingSet64 / 1e6);
+                workingSetPeak = Math.Max(workingSetPeak, samples[^1]);
+            }
+        }, CancellationToken.None);
+        var load = await RunLoadAsync(server, open, frames,
+            new LoadProfile(s.Streams, Window: 1 << 16, s.Duration, WarmUp, Rate: offered, FrameTimeoutMicros: s.DeadlineMicros), cancellation);
+        await sampling.CancelAsync();
+        await sampler.ContinueWith(_ => { }, TaskScheduler.Default);
+        process.Refresh();
+        double workingSetEnd = process.WorkingSet64 / 1e6;
+        double heapEnd = HeapMegabytes();
+        // Growth over the second half of the run: warm-up allocations are over by then.
+        double workingSetMid = samples.Count > 1 ? samples[samples.Count / 2] : workingSetStart;
+        var queue = server.App.QueueStatus();
+        Console.Error.WriteLine($"overload: {string.Join(", ", load.Statuses.Select(p => $"{p.Key} {p.Value}"))}; queue peak {queue.Peak}");
+        return new OverloadRow(offered, capacity, queue.Capacity, queue.Peak, s.DeadlineMicros, load,
+            heapStart, heapEnd, workingSetStart, workingSetMid, workingSetPeak, workingSetEnd);
+    }
+
+    private static double HeapMegabytes()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        return GC.GetGCMemoryInfo().HeapSizeBytes / 1e6;
+    }
+
+    private static async Task<LoadResult> RunLoadAsync(BenchServer server, StreamOpen? open, LoadFrame[] frames, LoadProfile profile, CancellationToken cancellation)
+    {
+        using var channel = GrpcChannel.ForAddress(server.Url);
+        return await LoadGenerator.RunAsync(new SplitInference.SplitInferenceClient(channel), open, frames, profile, cancellation: cancellation);
+    }
+
+    private static async Task<double> MeanBatchAsync(BenchServer server, string model)
+    {
+        using var channel = GrpcChannel.ForAddress(server.Url);
+        var stats = (await new GRPCInferenceService.GRPCInferenceServiceClient(channel).ModelStatisticsAsync(new ModelStatisticsRequest { Name = model })).ModelStats.Single();
+        return stats.ExecutionCount == 0 ? 0 : (double)stats.InferenceCount / stats.ExecutionCount;
+    }
+
+    private static async Task<BenchServer> StartAsync(string serverDirectory, int maxBatch, int delayMicros, int queue, CancellationToken cancellation)
+    {
+        var app = SplitNetServerHost.Build([], options =>
+        {
+            options.Port = 0;
+            options.MetricsPort = 0;
+            options.Models = [serverDirectory];
+            options.MaxBatchSize = maxBatch;
+            options.MaxQueueDelayMicroseconds = delayMicros;
+            options.QueueCapacity = queue;
+            options.MaxInFlightPerStream = 1 << 16;
+        }, LogLevel.Warning);
+        await app.StartAsync(cancellation);
+        await app.WhenReadyAsync(cancellation);
+        return new BenchServer(app);
+    }
+
+    private sealed class BenchServer(WebApplication app) : IAsyncDisposable
+    {
+        public WebApplication App { get; } = app;
+        public string Url => App.Urls.First();
+
+        public async ValueTask DisposeAsync()
+        {
+            await App.StopAsync();
+            await App.DisposeAsync();
+        }
+    }
+}
