@@ -58,6 +58,13 @@ public sealed class SplitNetServerOptions
     [Range(1, 64)]
     public int Workers { get; set; } = 1;
 
+    /// <summary>
+    /// libtorch intra-op threads for every forward (process-wide); 0 keeps libtorch's choice (all
+    /// cores). One thread leaves the other cores to gRPC where requests are small. Default 0.
+    /// </summary>
+    [Range(0, 256)]
+    public int TorchThreads { get; set; }
+
     /// <summary>Times each worker runs every start-up model at batch size 1 and the maximum before the server reports ready. Default 1.</summary>
     [Range(0, 10_000)]
     public int WarmUpRounds { get; set; } = 1;

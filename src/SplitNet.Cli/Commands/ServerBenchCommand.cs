@@ -31,18 +31,23 @@ internal static class ServerBenchCommand
         var overload = new Option<double>("--overload") { Description = "Offered load of the overload run, as a multiple of the measured capacity.", DefaultValueFactory = _ => 2 };
         var queue = new Option<int>("--overload-queue") { Description = "Queue bound of the overload run.", DefaultValueFactory = _ => 128 };
         var deadline = new Option<int>("--deadline-ms") { Description = "Per-frame deadline of the overload run.", DefaultValueFactory = _ => 100 };
+        var threads = new Option<int>("--torch-threads") { Description = "libtorch intra-op threads, in-process and in the server (0: libtorch's default).", DefaultValueFactory = _ => 0 };
         var output = new Option<string?>("--out") { Description = "Write server.{md,json,png} to this folder." };
         var json = CommonOptions.Json();
         var command = new Command("server", "Server throughput vs in-process decode+tail, dynamic batching vs batch size 1, and overload at 2x capacity.")
         {
-            model, seconds, streams, window, batches, delay, overload, queue, deadline, output, json,
+            model, seconds, streams, window, batches, delay, overload, queue, deadline, threads, output, json,
         };
         command.SetAction(async (result, cancellation) =>
         {
             var settings = new Settings(
                 result.GetValue(model)!, TimeSpan.FromSeconds(result.GetValue(seconds)), result.GetValue(streams), result.GetValue(window),
                 [.. result.GetValue(batches)!.Order()], result.GetValue(delay), result.GetValue(overload), result.GetValue(queue),
-                (uint)result.GetValue(deadline) * 1000);
+                (uint)result.GetValue(deadline) * 1000, result.GetValue(threads));
+            if (settings.TorchThreads > 0)
+            {
+                TorchSharp.torch.set_num_threads(settings.TorchThreads);
+            }
             var report = await RunAsync(settings, cancellation);
             if (result.GetValue(output) is { } directory)
             {
@@ -64,7 +69,7 @@ internal static class ServerBenchCommand
     }
 
     private sealed record Settings(string Model, TimeSpan Duration, int Streams, int Window, int[] Batches, int DelayMicros,
-        double Overload, int OverloadQueue, uint DeadlineMicros);
+        double Overload, int OverloadQueue, uint DeadlineMicros, int TorchThreads);
 
     private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(2);
 
@@ -85,7 +90,7 @@ internal static class ServerBenchCommand
             Console.Error.WriteLine($"max batch {batch}: in-process decode + tail …");
             double bare = TailThroughput.Measure(serverLevels[level], edgeManifest.Stream, payloads, batch, s.Duration / 2);
             Console.Error.WriteLine($"max batch {batch}: {bare:F0} frames/s in-process; server under {s.Streams} streams …");
-            await using var server = await StartAsync(serverDirectory, batch, s.DelayMicros, queue: 4 * s.Streams * s.Window, cancellation);
+            await using var server = await StartAsync(serverDirectory, batch, s.DelayMicros, queue: 4 * s.Streams * s.Window, s.TorchThreads, cancellation);
             var load = await RunLoadAsync(server, head.Open, frames, new LoadProfile(s.Streams, s.Window, s.Duration, WarmUp), cancellation);
             double meanBatch = await MeanBatchAsync(server, edgeManifest.ModelId);
             Console.Error.WriteLine($"max batch {batch}: {load.Throughput:F0} frames/s, p99 {load.Latency.P99:F1} ms, mean batch {meanBatch:F1}");
@@ -103,7 +108,7 @@ internal static class ServerBenchCommand
     private static async Task<OverloadRow> OverloadAsync(Settings s, string serverDirectory, StreamOpen? open, LoadFrame[] frames,
         double capacity, double offered, CancellationToken cancellation)
     {
-        await using var server = await StartAsync(serverDirectory, s.Batches.Max(), s.DelayMicros, s.OverloadQueue, cancellation);
+        await using var server = await StartAsync(serverDirectory, s.Batches.Max(), s.DelayMicros, s.OverloadQueue, s.TorchThreads, cancellation);
         double heapStart = HeapMegabytes();
         using var process = Process.GetCurrentProcess();
         double workingSetStart = process.WorkingSet64 / 1e6, workingSetPeak = workingSetStart;
@@ -155,7 +160,7 @@ internal static class ServerBenchCommand
         return stats.ExecutionCount == 0 ? 0 : (double)stats.InferenceCount / stats.ExecutionCount;
     }
 
-    private static async Task<BenchServer> StartAsync(string serverDirectory, int maxBatch, int delayMicros, int queue, CancellationToken cancellation)
+    private static async Task<BenchServer> StartAsync(string serverDirectory, int maxBatch, int delayMicros, int queue, int torchThreads, CancellationToken cancellation)
     {
         var app = SplitNetServerHost.Build([], options =>
         {
@@ -166,6 +171,7 @@ internal static class ServerBenchCommand
             options.MaxQueueDelayMicroseconds = delayMicros;
             options.QueueCapacity = queue;
             options.MaxInFlightPerStream = 1 << 16;
+            options.TorchThreads = torchThreads;
         }, LogLevel.Warning);
         await app.StartAsync(cancellation);
         await app.WhenReadyAsync(cancellation);

@@ -24,7 +24,7 @@ internal enum Admission
 /// The dynamic batcher's queue: one FIFO per target (model version × rate level or split point)
 /// under one bound on everything pending. A worker takes the oldest target's jobs as a batch once
 /// the batch is full or its first job has waited the maximum queue delay. Jobs that cannot finish
-/// by their deadline (judged from the measured cost of recent batches) are refused at the door or
+/// by their deadline, judged from the measured cost of recent batches, are refused at the door or
 /// handed back at take time to be dropped, never computed.
 /// </summary>
 internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQueueDelay, int workers = 1, int headroomPercent = 0)
@@ -36,7 +36,9 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
     private int _peak;
     private bool _completed;
     private long _batchTicks;
+    private long _batchSpread;
     private long _frameTicks;
+    private long _estimatedAt;
 
     public int Capacity { get; } = capacity;
     public int MaxBatchSize { get; } = maxBatchSize;
@@ -65,7 +67,7 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
             {
                 return Admission.Expired;
             }
-            if (job.Deadline != InferenceJob.NoDeadline && EstimatedWait(_pending) > (job.Deadline - now) * (100 - headroomPercent) / 100)
+            if (job.Deadline != InferenceJob.NoDeadline && EstimatedWait(_pending, now) > (job.Deadline - now) * (100 - headroomPercent) / 100)
             {
                 return Admission.TooLate;
             }
@@ -88,13 +90,22 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
         long ticks = (long)(compute.TotalSeconds * Stopwatch.Frequency);
         lock (_gate)
         {
+            _batchSpread = _batchTicks == 0 ? 0 : (_batchSpread * 4 + Math.Abs(ticks - _batchTicks)) / 5;
             _batchTicks = _batchTicks == 0 ? ticks : (_batchTicks * 4 + ticks) / 5;
             _frameTicks = _frameTicks == 0 ? ticks / batchSize : (_frameTicks * 4 + ticks / batchSize) / 5;
+            _estimatedAt = Stopwatch.GetTimestamp();
         }
     }
 
+    /// <summary>
+    /// A batch's compute time, pessimistically (recent mean plus twice its mean deviation), or 0
+    /// when no batch ran in the last second: a stale estimate must not keep refusing the very
+    /// work that would refresh it.
+    /// </summary>
+    private long BatchTicks(long now) => now - _estimatedAt < Stopwatch.Frequency ? _batchTicks + 2 * _batchSpread : 0;
+
     /// <summary>Time until a job behind <paramref name="ahead"/> others would be answered: their share of the workers, then its own batch.</summary>
-    private long EstimatedWait(int ahead) => ahead * _frameTicks / workers + _batchTicks;
+    private long EstimatedWait(int ahead, long now) => BatchTicks(now) == 0 ? 0 : ahead * _frameTicks / workers + BatchTicks(now);
 
     /// <summary>
     /// Blocks until a batch is due, then moves it into <paramref name="batch"/> (all one target) and
@@ -116,7 +127,7 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
                     while (batch.Count < MaxBatchSize && due.TryDequeue(out var job))
                     {
                         _pending--;
-                        (job.IsExpired(now + _batchTicks) ? expired : batch).Add(job);
+                        (job.IsExpired(now + BatchTicks(now)) ? expired : batch).Add(job);
                         job.Started = now;
                     }
                     if (due.Count == 0)
@@ -154,7 +165,7 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
         foreach (var queue in _queues.Values)
         {
             var head = queue.Peek();
-            bool ready = queue.Count >= MaxBatchSize || now - head.Enqueued >= _maxDelay || _completed || head.IsExpired(now + _batchTicks);
+            bool ready = queue.Count >= MaxBatchSize || now - head.Enqueued >= _maxDelay || _completed || head.IsExpired(now + BatchTicks(now));
             if (ready && head.Enqueued < oldest)
             {
                 (due, oldest) = (queue, head.Enqueued);

@@ -31,6 +31,10 @@ internal sealed class InferenceEngine : IDisposable
         _metrics = metrics;
         _logger = logger;
         _warmUpRounds = settings.WarmUpRounds;
+        if (settings.TorchThreads > 0)
+        {
+            TorchSharp.torch.set_num_threads(settings.TorchThreads);
+        }
         _workers = new Thread[settings.Workers];
         _warming = settings.Workers;
         metrics.ObservePending(() => _queue.Pending);
