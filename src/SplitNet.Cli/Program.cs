@@ -8,6 +8,7 @@ var root = new RootCommand("SplitNet: split-computing inference across an edge n
     EdgeCommand.Create(),
     TrainCommands.Create(),
     BenchCommands.Create(),
+    LoadTestCommand.Create(),
     ExportCommands.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -32,6 +32,8 @@ public static class SplitNetServerHost
             builder.Configuration.AddCommandLine(args);
         }
         builder.Logging.SetMinimumLevel(minimumLogLevel);
+        // One line per call and per scrape would drown the server's own events.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddSplitNetServer(builder.Configuration, configure);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

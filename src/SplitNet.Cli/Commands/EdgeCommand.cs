@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using SplitNet.Codec;
 using SplitNet.Contracts.V1;
@@ -15,23 +17,31 @@ internal static class EdgeCommand
     public static Command Create()
     {
         var server = new Option<string>("--server") { Description = "Server URL, e.g. http://127.0.0.1:50051.", Required = true };
+        var apiKey = ApiKeyOption();
         var edge = new EdgeOptions();
         var command = new Command("edge", "Run the head on dataset images, stream coded features to a server, report accuracy, bytes and latency.")
         {
-            server,
+            server, apiKey,
         };
         edge.AddTo(command);
         command.SetAction(async (result, cancellation) =>
         {
             var settings = edge.Read(result);
-            var report = await RunAsync(settings, result.GetValue(server)!, cancellation);
-            return report.Failed == 0 ? 0 : 1;
+            try
+            {
+                var report = await RunAsync(settings, result.GetValue(server)!, cancellation, result.GetValue(apiKey));
+                return report.Failed == 0 ? 0 : 1;
+            }
+            catch (RpcException e)
+            {
+                return Refused(e);
+            }
         });
         return command;
     }
 
     /// <summary>Runs the edge against <paramref name="url"/> and prints predictions and the summary.</summary>
-    public static async Task<EdgeReport> RunAsync(EdgeSettings settings, string url, CancellationToken cancellation)
+    public static async Task<EdgeReport> RunAsync(EdgeSettings settings, string url, CancellationToken cancellation, string? apiKey = null)
     {
         TorchSharp.torch.set_num_threads(settings.Threads);
         var images = CommonOptions.LoadTest(settings.Data);
@@ -56,7 +66,7 @@ internal static class EdgeCommand
             description = $"entropic student, rate level {rate} of {levels.Length} (β={level.Beta}), {splitManifest.Stream} stream";
         }
         using var channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions { MaxReceiveMessageSize = 1 << 20 });
-        var client = new SplitInference.SplitInferenceClient(channel);
+        var client = Client(channel, apiKey);
         int shown = 0;
         var report = await EdgeRunner.RunAsync(head, client, images, new EdgeRunOptions { Window = settings.Window }, outcome =>
         {
@@ -73,6 +83,26 @@ internal static class EdgeCommand
         Print(settings, head.ModelId, description, manifest, reference, report);
         return report;
     }
+
+    /// <summary>Reports a call the server ended (bad key, unreachable, shut down) and returns the exit code.</summary>
+    public static int Refused(RpcException e)
+    {
+        Console.Error.WriteLine($"the server ended the call: {e.StatusCode}: {e.Status.Detail}");
+        return 2;
+    }
+
+    /// <summary><c>--api-key</c>: sent as <c>authorization: Bearer &lt;key&gt;</c> on every call.</summary>
+    public static Option<string?> ApiKeyOption() => new("--api-key") { Description = "API key for a server that requires one (sent as a Bearer token)." };
+
+    /// <summary>A client on <paramref name="channel"/> that sends the API key, if any, with every call.</summary>
+    public static SplitInference.SplitInferenceClient Client(GrpcChannel channel, string? apiKey) =>
+        apiKey is null
+            ? new SplitInference.SplitInferenceClient(channel)
+            : new SplitInference.SplitInferenceClient(channel.Intercept(headers =>
+            {
+                headers.Add("authorization", $"Bearer {apiKey}");
+                return headers;
+            }));
 
     private static void Print(EdgeSettings settings, string modelId, string description, TeacherManifest manifest, double reference, EdgeReport report)
     {
