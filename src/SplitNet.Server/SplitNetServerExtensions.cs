@@ -39,11 +39,15 @@ public static class SplitNetServerExtensions
             .Configure<IOptions<SplitNetServerOptions>>((grpc, splitnet) => grpc.MaxReceiveMessageSize = splitnet.Value.MaxReceiveMessageBytes);
         services.AddOptions<HostOptions>()
             .Configure<IOptions<SplitNetServerOptions>>((host, splitnet) => host.ShutdownTimeout = TimeSpan.FromSeconds(splitnet.Value.ShutdownTimeoutSeconds));
-        services.AddOpenTelemetry()
+        var telemetry = services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics
                 .AddMeter(ServerMetrics.MeterName, "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Hosting")
-                .AddPrometheusExporter())
-            .WithTracing(tracing => tracing.AddSource(ServerTracing.SourceName));
+                .AddPrometheusExporter());
+        // Spans cost nothing until something listens: export them only where a collector is named.
+        if (!string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            telemetry.WithTracing(tracing => tracing.AddSource(ServerTracing.SourceName).AddOtlpExporter());
+        }
         services.AddSingleton<ApiKeyInterceptor>();
         services.AddSingleton<ServerMetrics>();
         services.AddSingleton<ServerHealth>();

@@ -77,26 +77,17 @@ public sealed class LifecycleTests : IDisposable
 
         var load = Enumerable.Range(0, 6).Select(async s =>
         {
-            using var call = client.InferStream();
-            var reading = Task.Run(async () =>
-            {
-                var answers = new List<InferResponse>();
-                await foreach (var answer in call.ResponseStream.ReadAllAsync())
-                {
-                    answers.Add(answer);
-                }
-                return answers;
-            });
-            int sent = 0, afterSwap = 0;
+            await using var session = new StreamingSession(client, window: 8);
+            var answers = new List<Task<InferResponse>>();
+            int afterSwap = 0;
             while (afterSwap < 30)
             {
-                await call.RequestStream.WriteAsync(new InferRequest { FrameId = (ulong)sent, Payload = ByteString.CopyFrom(payloads[sent % payloads.Length]) });
-                sent++;
+                answers.Add(await session.SendAsync((ulong)answers.Count, payloads[answers.Count % payloads.Length]));
                 afterSwap += swapped.Task.IsCompleted ? 1 : 0;
                 await Task.Delay(2);
             }
-            await call.RequestStream.CompleteAsync();
-            return (Sent: sent, Answers: await reading);
+            await session.CompleteAsync();
+            return (Sent: answers.Count, Answers: await Task.WhenAll(answers));
         }).ToArray();
 
         await Task.Delay(200);

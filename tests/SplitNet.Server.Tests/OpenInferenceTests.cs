@@ -185,4 +185,17 @@ public sealed class OpenInferenceTests(ServerFixture server)
         var index = await Protocol.RepositoryIndexAsync(new RepositoryIndexRequest());
         Assert.Contains(index.Models, m => m.Name == "test-entropic" && m.State == "READY");
     }
+
+    [Fact]
+    public async Task Reflection_ListsEveryServiceWithoutProtoFiles()
+    {
+        using var call = new Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(server.Channel).ServerReflectionInfo();
+        await call.RequestStream.WriteAsync(new Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = "" });
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext());
+        var services = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
+        Assert.Contains("inference.GRPCInferenceService", services);
+        Assert.Contains("splitnet.v1.SplitInference", services);
+        Assert.Contains("grpc.health.v1.Health", services);
+    }
 }

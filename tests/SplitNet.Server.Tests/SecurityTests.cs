@@ -74,10 +74,12 @@ public sealed class SecurityTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Infer_WithoutAClientCertificate_IsRefusedAtTheHandshake()
+    public async Task Infer_WithoutAClientCertificate_IsRefused()
     {
         var error = await Assert.ThrowsAsync<RpcException>(() => InferAsync($"Bearer {ApiKey}", clientCertificate: false));
-        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        // Under TLS 1.3 the client may finish its side of the handshake before the server's alert
+        // arrives; the call then fails on the broken connection instead of on connect.
+        Assert.Contains(error.StatusCode, new[] { StatusCode.Unavailable, StatusCode.Internal });
     }
 
     public async Task DisposeAsync()

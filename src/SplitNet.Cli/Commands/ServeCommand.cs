@@ -47,7 +47,15 @@ internal static class ServeCommand
             }, configFile: result.GetValue(config));
             await app.StartAsync(cancellation);
             Console.Error.WriteLine($"splitnet server listening on {string.Join(", ", app.Urls)}; warming up");
-            await app.WhenReadyAsync(cancellation);
+            try
+            {
+                await app.WhenReadyAsync(cancellation);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException)
+            {
+                Console.Error.WriteLine($"splitnet server cannot start: {e.Message}");
+                return 1;
+            }
             Console.Error.WriteLine("splitnet server ready");
             await app.WaitForShutdownAsync(cancellation);
             return 0;

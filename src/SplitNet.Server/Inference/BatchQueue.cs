@@ -49,7 +49,10 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
     /// <summary>The most jobs ever waiting at once.</summary>
     public int Peak => Volatile.Read(ref _peak);
 
-    /// <summary>Queues a job, or says at once why not.</summary>
+    /// <summary>
+    /// Queues a job, or says at once why not. Jobs that bypass the capacity (warming a newly
+    /// loaded model) do not count toward it either.
+    /// </summary>
     public Admission TryEnqueue(InferenceJob job, bool bypassCapacity = false)
     {
         lock (_gate)
@@ -76,9 +79,13 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
                 _queues[job.Target] = queue = new Queue<InferenceJob>();
             }
             job.Enqueued = now;
+            job.Bounded = !bypassCapacity;
             queue.Enqueue(job);
-            _pending++;
-            _peak = Math.Max(_peak, _pending);
+            if (job.Bounded)
+            {
+                _pending++;
+                _peak = Math.Max(_peak, _pending);
+            }
             Monitor.Pulse(_gate);
             return Admission.Queued;
         }
@@ -126,7 +133,7 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
                 {
                     while (batch.Count < MaxBatchSize && due.TryDequeue(out var job))
                     {
-                        _pending--;
+                        _pending -= job.Bounded ? 1 : 0;
                         (job.IsExpired(now + BatchTicks(now)) ? expired : batch).Add(job);
                         job.Started = now;
                     }
@@ -136,7 +143,7 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
                     }
                     return true;
                 }
-                if (_completed && _pending == 0)
+                if (_completed && _queues.Count == 0)
                 {
                     return false;
                 }

@@ -18,6 +18,9 @@ internal sealed class InferenceJob(IInferenceTarget target, float[] input, long 
     /// <summary>When the job entered the queue (<see cref="Stopwatch"/> timestamp).</summary>
     public long Enqueued { get; set; }
 
+    /// <summary>Whether the job counts toward the queue's bound.</summary>
+    public bool Bounded { get; set; }
+
     /// <summary>When a worker took it (<see cref="Stopwatch"/> timestamp).</summary>
     public long Started { get; set; }
 

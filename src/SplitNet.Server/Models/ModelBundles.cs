@@ -10,16 +10,23 @@ namespace SplitNet.Server.Models;
 internal static class ModelBundles
 {
     /// <summary>Loads a teacher bundle or the server half of a split model from <paramref name="directory"/>.</summary>
-    public static ServedModel Load(string directory, int? expectedVersion = null)
+    /// <param name="directory">The bundle folder.</param>
+    /// <param name="repositoryName">In a repository: the model folder's name, which must be the manifest's model id.</param>
+    /// <param name="repositoryVersion">In a repository: the version folder's number, which must be the manifest's version.</param>
+    public static ServedModel Load(string directory, string? repositoryName = null, int? repositoryVersion = null)
     {
         ServedModel model = Format(directory) == SplitModelManifest.CurrentFormat
             ? Split(directory)
             : Teacher(directory);
-        if (expectedVersion is { } version && model.Version != version)
+        string manifest = Path.Combine(directory, TeacherBundle.ManifestFile);
+        string? problem =
+            repositoryVersion is { } version && model.Version != version ? $"manifest version {model.Version} does not match the version folder '{version}'"
+            : repositoryName is not null && model.Id != repositoryName ? $"manifest model id '{model.Id}' does not match the model folder '{repositoryName}'"
+            : null;
+        if (problem is not null)
         {
             model.Dispose();
-            throw new InvalidDataException(
-                $"{Path.Combine(directory, TeacherBundle.ManifestFile)}: manifest version {model.Version} does not match the version folder '{version}'.");
+            throw new InvalidDataException($"{manifest}: {problem}.");
         }
         return model;
     }

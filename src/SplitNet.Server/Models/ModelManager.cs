@@ -73,12 +73,7 @@ internal sealed class ModelManager(
             var loaded = new List<ServedModel>();
             foreach (var (_, version, directory) in folders.Where(f => !served.Any(s => s.Version == f.Version)))
             {
-                var model = await Task.Run(() => ModelBundles.Load(directory, version), cancellation).ConfigureAwait(false);
-                if (model.Id != name)
-                {
-                    model.Dispose();
-                    throw new InvalidDataException($"{directory}: manifest model id '{model.Id}' does not match the repository folder '{name}'.");
-                }
+                var model = await Task.Run(() => ModelBundles.Load(directory, name, version), cancellation).ConfigureAwait(false);
                 await engine.WarmUpAsync(model).ConfigureAwait(false);
                 loaded.Add(model);
             }
@@ -125,15 +120,15 @@ internal sealed class ModelManager(
 
     private List<ServedModel> LoadStartupModels()
     {
-        var directories = _options.Models.Select(d => (Directory: d, Version: (int?)null)).ToList();
+        var directories = _options.Models.Select(d => (Directory: d, Name: (string?)null, Version: (int?)null)).ToList();
         if (Repository is not null)
         {
-            directories.AddRange(ModelBundles.Scan(Repository).Select(f => (f.Directory, (int?)f.Version)));
+            directories.AddRange(ModelBundles.Scan(Repository).Select(f => (f.Directory, (string?)f.Name, (int?)f.Version)));
         }
         var models = new List<ServedModel>();
-        foreach (var (directory, version) in directories)
+        foreach (var (directory, name, version) in directories)
         {
-            var model = ModelBundles.Load(directory, version);
+            var model = ModelBundles.Load(directory, name, version);
             if (models.Any(m => m.Id == model.Id && m.Version == model.Version))
             {
                 model.Dispose();

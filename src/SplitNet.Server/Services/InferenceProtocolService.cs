@@ -162,7 +162,8 @@ internal sealed class InferenceProtocolService(
 
     private async Task<ModelInferResponse> InferAsync(ModelInferRequest request, ServerCallContext context)
     {
-        var model = registry.Find(request.ModelName, ParseVersion(request.ModelVersion))
+        long version = ParseVersion(request.ModelVersion);
+        var model = registry.Find(request.ModelName, version)
             ?? throw new FrameException(StatusCode.NotFound, $"model '{request.ModelName}' {request.ModelVersion} is not served here");
         var frames = ProtocolTensors.ReadFrames(request, model is ServedSplitModel ? LatentInput : FeaturesInput);
         int level = (int)(ProtocolTensors.Int64Parameter(request, "rate_level") ?? (model as ServedSplitModel)?.Manifest.DefaultLevel ?? 0);
@@ -170,7 +171,7 @@ internal sealed class InferenceProtocolService(
         long deadline = Deadlines.For(context, ProtocolTensors.Int64Parameter(request, "timeout") ?? 0);
         var kind = model is ServedSplitModel ? FrameKind.Latent : FrameKind.Features;
         var answers = await Task.WhenAll(frames.Select(payload =>
-            processor.RunAsync(new FrameInput(kind, model.Id, model.Version, payload, level, tables, deadline), context.CancellationToken))).ConfigureAwait(false);
+            processor.RunAsync(new FrameInput(kind, model.Id, version, payload, level, tables, deadline), context.CancellationToken))).ConfigureAwait(false);
         foreach (var output in request.Outputs.Where(o => o.Name != ProbabilitiesOutput))
         {
             throw new FrameException(StatusCode.InvalidArgument, $"'{model.Id}' has no output '{output.Name}'; it answers '{ProbabilitiesOutput}'");
