@@ -11,7 +11,60 @@ namespace SplitNet.Cli.Commands;
 /// <summary><c>splitnet train ...</c>: reproducible training runs.</summary>
 internal static class TrainCommands
 {
-    public static Command Create() => new("train", "Train models.") { Teacher(), Student() };
+    public static Command Create() => new("train", "Train models.") { Teacher(), Student(), EarlyExit() };
+
+    private static Command EarlyExit()
+    {
+        var defaults = new EarlyExitOptions();
+        var data = CommonOptions.Data(FashionMnist.DebianDirectory);
+        var teacher = CommonOptions.Teacher();
+        var model = new Option<string>("--model") { Description = "Split-model folder (edge/ and server/); the heads are written into its edge bundle.", Required = true };
+        var levels = new Option<int[]>("--levels") { Description = "Rate levels to train a head for (default: all).", AllowMultipleArgumentsPerToken = true };
+        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => defaults.Epochs };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => defaults.Seed };
+        var trainLimit = new Option<int>("--train-limit") { Description = "Train on the first N images only (0 = all)." };
+        var threads = CommonOptions.Threads();
+        var json = CommonOptions.Json();
+        var command = new Command("early-exit", "Distil the teacher into a small classifier on each level's latent and add it to the edge bundle.")
+        {
+            data, teacher, model, levels, epochs, seed, trainLimit, threads, json,
+        };
+        command.SetAction((result, cancellation) =>
+        {
+            TorchSharp.torch.set_num_threads(result.GetValue(threads));
+            var options = defaults with { Epochs = result.GetValue(epochs), Seed = result.GetValue(seed) };
+            var train = FashionMnist.Load(result.GetValue(data)!, DatasetSplit.Train);
+            if (result.GetValue(trainLimit) > 0)
+            {
+                train = train.Take(result.GetValue(trainLimit));
+            }
+            var test = FashionMnist.Load(result.GetValue(data)!, DatasetSplit.Test);
+            var edgeDirectory = SplitModelBundle.SideDirectory(result.GetValue(model)!, BundleSide.Edge);
+            var (manifest, edges) = SplitModelBundle.Load(edgeDirectory, BundleSide.Edge);
+            var (network, _) = TeacherBundle.Load(result.GetValue(teacher)!);
+            Console.Error.WriteLine($"teacher logits on {train.Count} training images …");
+            var logits = EarlyExitTrainer.TeacherLogits(network, train);
+            var chosen = result.GetValue(levels) is { Length: > 0 } some ? some : Enumerable.Range(0, edges.Length).ToArray();
+            var trained = new List<object>();
+            foreach (int level in chosen)
+            {
+                Console.Error.WriteLine($"level {level}:");
+                var (head, accuracy) = EarlyExitTrainer.Train(edges[level], logits, train, test, options, new ConsoleProgress(), cancellation);
+                EarlyExitBundle.Save(edgeDirectory, level, head, accuracy);
+                trained.Add(new { level, accuracy });
+                if (!result.GetValue(json))
+                {
+                    Console.WriteLine($"level {level}: early exit {accuracy:P2} top-1 on {test.Count} test images; written to {edgeDirectory}");
+                }
+            }
+            if (result.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new { model = manifest.ModelId, epochs = options.Epochs, seed = options.Seed, levels = trained }));
+            }
+            return Task.FromResult(0);
+        });
+        return command;
+    }
 
     private static Command Teacher()
     {

@@ -30,6 +30,10 @@ public sealed record SplitModelManifest
 
     /// <summary>Rate levels, lowest rate first.</summary>
     public required IReadOnlyList<RateLevelManifest> Levels { get; init; }
+
+    /// <summary>Early-exit heads of the edge bundle, by level; absent from server bundles.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<EarlyExitManifest>? EarlyExits { get; init; }
 }
 
 /// <summary>One rate level: its training β, table hash, weight files and measured score.</summary>

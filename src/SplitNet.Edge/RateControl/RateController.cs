@@ -1,0 +1,189 @@
+namespace SplitNet.Edge.RateControl;
+
+/// <summary>
+/// Picks the rate level of each frame so that frames meet their deadline at the camera's frame
+/// rate, from what the edge can observe: each frame's exact coded size (known before it is sent),
+/// its round-trip time and the server's own time on it.
+/// <list type="bullet">
+/// <item>The base RTT is the smallest network time (RTT minus server time) seen lately; the
+/// queueing delay of a frame is its network time above that base.</item>
+/// <item>The link's capacity is estimated from the bytes answered per second while frames queue
+/// (a congested link delivers exactly its capacity); when nothing queues it is only known to be
+/// at least the current demand.</item>
+/// <item>Congestion (smoothed queueing delay above a third of the deadline) moves straight down
+/// to the highest level whose demand, frame rate × (expected bytes + overhead), fits within
+/// <see cref="RateControlOptions.Headroom"/> of the capacity — at least one level down.</item>
+/// <item>A frame whose exact size would not drain by its deadline behind the bytes already in
+/// flight is re-coded one level lower before it is sent (<see cref="Fits"/>).</item>
+/// <item>After <see cref="RateControlOptions.ProbeInterval"/> with little queueing, the controller
+/// moves one level up if the capacity estimate allows it; an estimate is forgotten 5 s after the
+/// congestion that produced it, since links recover.</item>
+/// </list>
+/// </summary>
+public sealed class RateController
+{
+    private readonly double[] _levelBytes;
+    private readonly RateControlOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly object _gate = new();
+    private readonly Queue<(long At, int Bytes)> _delivered = new();
+    private int _level;
+    private double _baseRtt = double.PositiveInfinity;
+    private long _baseRttAt;
+    private double _queueing;
+    private double _capacity = double.PositiveInfinity;
+    private long _capacityAt;
+    private long _inFlightBytes;
+    private long _changedAt;
+    private long _congestedSince = -1;
+
+    /// <param name="levelBytes">Expected coded bytes per frame at each level, lowest rate first.</param>
+    /// <param name="startLevel">The level to start at.</param>
+    public RateController(IReadOnlyList<double> levelBytes, int startLevel, RateControlOptions options, TimeProvider? clock = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(levelBytes.Count);
+        _levelBytes = [.. levelBytes];
+        _options = options;
+        _clock = clock ?? TimeProvider.System;
+        _level = Math.Clamp(startLevel, 0, levelBytes.Count - 1);
+        _changedAt = _clock.GetTimestamp();
+    }
+
+    /// <summary>The level the next frame should be coded at.</summary>
+    public int Level
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _level;
+            }
+        }
+    }
+
+    /// <summary>Estimated link capacity in bytes per second (infinity until the link has queued).</summary>
+    public double Capacity
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _capacity;
+            }
+        }
+    }
+
+    /// <summary>Whether a frame of <paramref name="bytes"/> drains by its deadline behind what is in flight.</summary>
+    public bool Fits(int bytes)
+    {
+        lock (_gate)
+        {
+            if (double.IsPositiveInfinity(_capacity))
+            {
+                return true;
+            }
+            double baseRtt = double.IsPositiveInfinity(_baseRtt) ? 0 : _baseRtt;
+            double drain = (_inFlightBytes + bytes + _options.OverheadBytes) / _capacity;
+            return baseRtt + drain <= _options.Deadline.TotalSeconds * _options.Headroom;
+        }
+    }
+
+    /// <summary>A frame of <paramref name="bytes"/> payload bytes left.</summary>
+    public void Sent(int bytes)
+    {
+        lock (_gate)
+        {
+            _inFlightBytes += bytes + _options.OverheadBytes;
+        }
+    }
+
+    /// <summary>
+    /// A frame's answer arrived (or it ended otherwise: pass its latency anyway, the bytes are no
+    /// longer in flight).
+    /// </summary>
+    public void Answered(int bytes, TimeSpan latency, TimeSpan serverTime)
+    {
+        lock (_gate)
+        {
+            long now = _clock.GetTimestamp();
+            _inFlightBytes = Math.Max(0, _inFlightBytes - bytes - _options.OverheadBytes);
+            double network = Math.Max(0, (latency - serverTime).TotalSeconds);
+            // The base RTT forgets slowly (10 s), so a route that got longer is eventually learnt.
+            if (network <= _baseRtt || Elapsed(_baseRttAt, now) > 10)
+            {
+                (_baseRtt, _baseRttAt) = (network, now);
+            }
+            double queueing = network - _baseRtt;
+            _queueing = 0.8 * _queueing + 0.2 * queueing;
+
+            _delivered.Enqueue((now, bytes + _options.OverheadBytes));
+            while (_delivered.Count > 0 && Elapsed(_delivered.Peek().At, now) > 1)
+            {
+                _delivered.Dequeue();
+            }
+            double window = _delivered.Count > 1 ? Math.Max(Elapsed(_delivered.Peek().At, now), 0.25) : 1;
+            double deliveredRate = _delivered.Sum(d => (double)d.Bytes) / window;
+
+            double budget = _options.Deadline.TotalSeconds;
+            bool congested = _queueing > budget / 3;
+            if (congested)
+            {
+                if (_congestedSince < 0)
+                {
+                    _congestedSince = now;
+                }
+                // A link that queues delivers its capacity; give it a quarter second to show it.
+                if (Elapsed(_congestedSince, now) >= 0.25 || double.IsPositiveInfinity(_capacity))
+                {
+                    (_capacity, _capacityAt) = (deliveredRate, now);
+                }
+                int fitting = HighestFitting(_capacity);
+                Change(Math.Min(fitting, _level - 1), now);
+                return;
+            }
+            _congestedSince = -1;
+            // A capacity learnt from congestion holds for a while, then is forgotten: links recover.
+            if (!double.IsPositiveInfinity(_capacity) && Elapsed(_capacityAt, now) > CapacityMemorySeconds)
+            {
+                _capacity = double.PositiveInfinity;
+            }
+            bool calm = _queueing < budget / 10;
+            if (calm && Elapsed(_changedAt, now) >= _options.ProbeInterval.TotalSeconds && _level + 1 < _levelBytes.Length
+                && Demand(_level + 1) <= _options.Headroom * _capacity)
+            {
+                Change(_level + 1, now);
+                // Probing up: the old capacity estimate may be stale-low; let the link prove itself again.
+                _capacity = double.PositiveInfinity;
+            }
+        }
+    }
+
+    private const double CapacityMemorySeconds = 5;
+
+    private int HighestFitting(double capacity)
+    {
+        for (int level = _levelBytes.Length - 1; level > 0; level--)
+        {
+            if (Demand(level) <= _options.Headroom * capacity)
+            {
+                return level;
+            }
+        }
+        return 0;
+    }
+
+    private double Demand(int level) => _options.FrameRate * (_levelBytes[level] + _options.OverheadBytes);
+
+    private void Change(int level, long now)
+    {
+        level = Math.Clamp(level, 0, _levelBytes.Length - 1);
+        if (level != _level)
+        {
+            (_level, _changedAt) = (level, now);
+            _queueing = 0;
+            _congestedSince = -1;
+        }
+    }
+
+    private double Elapsed(long since, long now) => (double)(now - since) / _clock.TimestampFrequency;
+}

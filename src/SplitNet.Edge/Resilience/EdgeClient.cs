@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using Google.Protobuf;
+using Grpc.Core;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+using Polly.Timeout;
+using SplitNet.Contracts.V1;
+
+namespace SplitNet.Edge.Resilience;
+
+/// <summary>
+/// The edge's connection to its servers: a credit window over every frame in flight, one
+/// long-lived stream per server, and one Polly pipeline per frame — a timeout for the frame's
+/// whole budget around a jittered exponential retry — plus a circuit breaker per server. A frame
+/// whose stream breaks is re-sent (on the next healthy server if its own is failing); answers are
+/// matched by frame id and duplicates dropped; when every circuit is open the frame is answered
+/// by the early-exit head on the edge and marked degraded. Every frame ends as exactly one
+/// <see cref="EdgeAnswer"/>. gRPC's own retries stay off, so nothing is retried twice.
+/// </summary>
+public sealed class EdgeClient : IAsyncDisposable
+{
+    private readonly EdgeClientOptions _options;
+    private readonly ServerLink[] _links;
+    private readonly SemaphoreSlim _credits;
+    private readonly ResiliencePipeline _frames;
+    private readonly EdgeMetrics? _metrics;
+    private int _primary;
+    private int _inFlight;
+    private int _maxInFlight;
+    private long _retries;
+    private long _failovers;
+
+    public EdgeClient(EdgeClientOptions options, StreamOpen? open, EdgeMetrics? metrics = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(options.Endpoints.Count);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Window, 1);
+        _options = options;
+        _metrics = metrics;
+        _links = [.. options.Endpoints.Select(e => new ServerLink(e, open, options))];
+        _credits = new SemaphoreSlim(options.Window, options.Window);
+        _frames = new ResiliencePipelineBuilder()
+            .AddTimeout(options.FrameDeadline)
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = options.MaxRetries,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.RetryDelay,
+                MaxDelay = options.MaxRetryDelay,
+                ShouldHandle = new PredicateBuilder()
+                    .Handle<RpcException>(e => ServerLink.IsTransportFailure(e) || e.StatusCode == StatusCode.ResourceExhausted)
+                    .Handle<BrokenCircuitException>(),
+                OnRetry = args =>
+                {
+                    Interlocked.Increment(ref _retries);
+                    _metrics?.Retried();
+                    return default;
+                },
+            })
+            .Build();
+    }
+
+    /// <summary>The most frames ever in flight at once (never above the window).</summary>
+    public int MaxInFlight => Volatile.Read(ref _maxInFlight);
+
+    /// <summary>Re-sends after a break or a refusal.</summary>
+    public long Retries => Interlocked.Read(ref _retries);
+
+    /// <summary>Times the preferred server changed because the current one failed.</summary>
+    public long Failovers => Interlocked.Read(ref _failovers);
+
+    /// <summary>Answers dropped because their frame was already answered or given up.</summary>
+    public long Duplicates => _links.Sum(l => l.Duplicates);
+
+    /// <summary>Streams re-opened after a break, over all servers.</summary>
+    public long Reconnects => _links.Sum(l => l.Reconnects);
+
+    /// <summary>True when every server's circuit is open: frames are answered locally.</summary>
+    public bool AllCircuitsOpen => _links.All(l => l.IsOpen);
+
+    /// <summary>
+    /// Sends one coded frame and returns its one outcome. <paramref name="local"/> is the
+    /// early-exit head's softmax for this frame, used when no server can be reached.
+    /// </summary>
+    public async Task<EdgeAnswer> InferAsync(ulong frameId, EncodedFrame frame, float[]? local = null, CancellationToken cancellation = default)
+    {
+        await _credits.WaitAsync(cancellation).ConfigureAwait(false);
+        int now = Interlocked.Increment(ref _inFlight);
+        InterlockedMax(ref _maxInFlight, now);
+        long deadline = Stopwatch.GetTimestamp() + (long)(_options.FrameDeadline.TotalSeconds * Stopwatch.Frequency);
+        int attempts = 0;
+        try
+        {
+            var (response, link) = await _frames.ExecuteAsync(async token =>
+            {
+                attempts++;
+                var link = Select() ?? throw new NoServerException();
+                var request = new InferRequest
+                {
+                    FrameId = frameId,
+                    Payload = UnsafeByteOperations.UnsafeWrap(frame.Payload),
+                    RateLevel = frame.RateLevel,
+                    TimeoutMicros = (uint)Math.Max(1, Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline).TotalMicroseconds),
+                };
+                try
+                {
+                    var answer = await link.SendAsync(request, token).ConfigureAwait(false);
+                    if (answer.Error is { } error)
+                    {
+                        throw new RpcException(new Status((StatusCode)error.Code, error.Message));
+                    }
+                    return (answer, link);
+                }
+                catch (Exception e) when (e is BrokenCircuitException || (e is RpcException rpc && ServerLink.IsTransportFailure(rpc)))
+                {
+                    FailOver(link);
+                    throw;
+                }
+            }, cancellation).ConfigureAwait(false);
+            var best = response.Predictions[0];
+            return new EdgeAnswer(frameId, AnswerSource.Server, (int)best.ClassId, best.Probability, null, attempts, link.Endpoint, response.ServerMicros);
+        }
+        catch (NoServerException)
+        {
+            return local is null
+                ? new EdgeAnswer(frameId, AnswerSource.None, -1, 0, "no server reachable and no early-exit head to answer locally", attempts, null)
+                : EdgeAnswer.Local(frameId, AnswerSource.LocalFallback, local) with { Attempts = attempts };
+        }
+        catch (TimeoutRejectedException)
+        {
+            return new EdgeAnswer(frameId, AnswerSource.None, -1, 0, $"deadline of {_options.FrameDeadline.TotalMilliseconds:F0} ms passed", attempts, null);
+        }
+        catch (RpcException e)
+        {
+            return new EdgeAnswer(frameId, AnswerSource.None, -1, 0, $"{e.StatusCode}: {e.Status.Detail}", attempts, null);
+        }
+        catch (BrokenCircuitException)
+        {
+            return local is null
+                ? new EdgeAnswer(frameId, AnswerSource.None, -1, 0, "every server's circuit is open", attempts, null)
+                : EdgeAnswer.Local(frameId, AnswerSource.LocalFallback, local) with { Attempts = attempts };
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+            _credits.Release();
+        }
+    }
+
+    /// <summary>The preferred server, or the next one whose circuit is not open; null when all are open.</summary>
+    private ServerLink? Select()
+    {
+        int start = Volatile.Read(ref _primary);
+        for (int i = 0; i < _links.Length; i++)
+        {
+            var link = _links[(start + i) % _links.Length];
+            if (!link.IsOpen)
+            {
+                return link;
+            }
+        }
+        return null;
+    }
+
+    private void FailOver(ServerLink failed)
+    {
+        int index = Array.IndexOf(_links, failed);
+        if (_links.Length > 1 && Interlocked.CompareExchange(ref _primary, (index + 1) % _links.Length, index) == index)
+        {
+            Interlocked.Increment(ref _failovers);
+            _metrics?.FailedOver();
+        }
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int current;
+        while (value > (current = Volatile.Read(ref target)) && Interlocked.CompareExchange(ref target, value, current) != current)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var link in _links)
+        {
+            await link.DisposeAsync().ConfigureAwait(false);
+        }
+        _credits.Dispose();
+    }
+
+    /// <summary>Every server's circuit is open.</summary>
+    private sealed class NoServerException : Exception;
+}

@@ -1,0 +1,38 @@
+namespace SplitNet.Edge.Resilience;
+
+/// <summary>How the edge talks to its servers. Defaults are documented per setting.</summary>
+public sealed record EdgeClientOptions
+{
+    /// <summary>Server endpoints in order of preference; frames fail over to the next when one breaks. Required.</summary>
+    public required IReadOnlyList<Uri> Endpoints { get; init; }
+
+    /// <summary>Frames submitted and not yet answered, across all servers (the credit window). Default 16.</summary>
+    public int Window { get; init; } = 16;
+
+    /// <summary>A frame's whole budget from submission, retries included; also sent as its server-side timeout. Default 1 s.</summary>
+    public TimeSpan FrameDeadline { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>First retry delay (exponential with jitter). Default 20 ms.</summary>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>Longest retry delay. Default 250 ms.</summary>
+    public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Retries per frame (the deadline usually ends them first). Default 8.</summary>
+    public int MaxRetries { get; init; } = 8;
+
+    /// <summary>Failed share of calls to one server, over <see cref="BreakerSampling"/>, that opens its circuit. Default 0.5.</summary>
+    public double BreakerFailureRatio { get; init; } = 0.5;
+
+    /// <summary>Calls to one server within the sampling window before its circuit may open. Default 3.</summary>
+    public int BreakerMinimumThroughput { get; init; } = 3;
+
+    /// <summary>Window over which a server's failures are counted. Default 2 s.</summary>
+    public TimeSpan BreakerSampling { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long an open circuit keeps a server out before one trial call. Default 1 s.</summary>
+    public TimeSpan BreakDuration { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Sent as <c>authorization: Bearer &lt;key&gt;</c> when set. Default none.</summary>
+    public string? ApiKey { get; init; }
+}

@@ -1,0 +1,120 @@
+using System.Collections.Concurrent;
+using Grpc.Core;
+using SplitNet.Contracts.V1;
+
+namespace SplitNet.Edge.Resilience;
+
+/// <summary>
+/// One <c>InferStream</c> call to one server. Answers are matched by frame id; an answer for a
+/// frame not waiting (a duplicate, or one already given up) is counted and dropped. When the
+/// call breaks, every frame still waiting on it fails with <c>UNAVAILABLE</c>, so its sender
+/// resends it elsewhere.
+/// </summary>
+internal sealed class LinkStream : IAsyncDisposable
+{
+    private readonly AsyncDuplexStreamingCall<InferRequest, InferResponse> _call;
+    private readonly ConcurrentDictionary<ulong, TaskCompletionSource<InferResponse>> _pending = new();
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly StreamOpen? _open;
+    private readonly Task _receiving;
+    private bool _opened;
+    private volatile bool _broken;
+
+    public LinkStream(SplitInference.SplitInferenceClient client, StreamOpen? open, Metadata headers)
+    {
+        _open = open;
+        _call = client.InferStream(headers);
+        _receiving = ReceiveAsync();
+    }
+
+    private long _duplicates;
+
+    public bool Broken => _broken;
+
+    /// <summary>Answers that matched no waiting frame.</summary>
+    public long Duplicates => Interlocked.Read(ref _duplicates);
+
+    public async Task<InferResponse> SendAsync(InferRequest frame, CancellationToken cancellation)
+    {
+        var answer = new TaskCompletionSource<InferResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_pending.TryAdd(frame.FrameId, answer))
+        {
+            throw new InvalidOperationException($"frame {frame.FrameId} is already waiting on this stream");
+        }
+        try
+        {
+            await _writeLock.WaitAsync(cancellation).ConfigureAwait(false);
+            try
+            {
+                if (_broken)
+                {
+                    throw new RpcException(new Status(StatusCode.Unavailable, "stream is broken"));
+                }
+                if (_open is not null && !_opened)
+                {
+                    await _call.RequestStream.WriteAsync(new InferRequest { Open = _open }, cancellation).ConfigureAwait(false);
+                    _opened = true;
+                }
+                await _call.RequestStream.WriteAsync(frame, cancellation).ConfigureAwait(false);
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
+            return await answer.Task.WaitAsync(cancellation).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not RpcException and not OperationCanceledException)
+        {
+            // A write on a call that already failed: the transport is gone.
+            _broken = true;
+            throw new RpcException(new Status(StatusCode.Unavailable, $"stream broke: {e.Message}"), e.Message);
+        }
+        catch (RpcException)
+        {
+            _broken = true;
+            throw;
+        }
+        finally
+        {
+            _pending.TryRemove(new KeyValuePair<ulong, TaskCompletionSource<InferResponse>>(frame.FrameId, answer));
+        }
+    }
+
+    private async Task ReceiveAsync()
+    {
+        Exception? failure = null;
+        try
+        {
+            await foreach (var response in _call.ResponseStream.ReadAllAsync().ConfigureAwait(false))
+            {
+                if (!_pending.TryRemove(response.FrameId, out var answer) || !answer.TrySetResult(response))
+                {
+                    Interlocked.Increment(ref _duplicates);
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+        _broken = true;
+        var status = failure is RpcException rpc
+            ? new Status(rpc.StatusCode == StatusCode.Cancelled ? StatusCode.Unavailable : rpc.StatusCode, rpc.Status.Detail)
+            : new Status(StatusCode.Unavailable, $"stream ended before the frame was answered{(failure is null ? "" : $": {failure.Message}")}");
+        foreach (var id in _pending.Keys)
+        {
+            if (_pending.TryRemove(id, out var answer))
+            {
+                answer.TrySetException(new RpcException(status));
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _broken = true;
+        _call.Dispose();
+        await _receiving.ConfigureAwait(false);
+        _writeLock.Dispose();
+    }
+}

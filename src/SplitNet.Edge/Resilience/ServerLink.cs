@@ -1,0 +1,109 @@
+using Grpc.Core;
+using Grpc.Net.Client;
+using Polly;
+using Polly.CircuitBreaker;
+using SplitNet.Contracts.V1;
+
+namespace SplitNet.Edge.Resilience;
+
+/// <summary>
+/// One server endpoint: its channel, its current stream (re-opened after a break) and its
+/// circuit breaker, which counts transport failures only (a refused frame is an answer).
+/// </summary>
+internal sealed class ServerLink : IAsyncDisposable
+{
+    private readonly GrpcChannel _channel;
+    private readonly SplitInference.SplitInferenceClient _client;
+    private readonly StreamOpen? _open;
+    private readonly Metadata _headers = [];
+    private readonly object _gate = new();
+    private readonly CircuitBreakerStateProvider _state = new();
+    private readonly ResiliencePipeline _breaker;
+    private LinkStream? _stream;
+    private long _retiredDuplicates;
+    private long _reconnects = -1;
+
+    public ServerLink(Uri endpoint, StreamOpen? open, EdgeClientOptions options)
+    {
+        Endpoint = endpoint;
+        _open = open;
+        _channel = GrpcChannel.ForAddress(endpoint);
+        _client = new SplitInference.SplitInferenceClient(_channel);
+        if (options.ApiKey is { } key)
+        {
+            _headers.Add("authorization", $"Bearer {key}");
+        }
+        _breaker = new ResiliencePipelineBuilder()
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                FailureRatio = options.BreakerFailureRatio,
+                MinimumThroughput = options.BreakerMinimumThroughput,
+                SamplingDuration = options.BreakerSampling,
+                BreakDuration = options.BreakDuration,
+                StateProvider = _state,
+                ShouldHandle = new PredicateBuilder().Handle<RpcException>(IsTransportFailure),
+            })
+            .Build();
+    }
+
+    public Uri Endpoint { get; }
+
+    /// <summary>True while the circuit is open: the server is being kept out.</summary>
+    public bool IsOpen => _state.CircuitState is CircuitState.Open or CircuitState.Isolated;
+
+    /// <summary>Streams opened after the first one.</summary>
+    public long Reconnects => Math.Max(0, Interlocked.Read(ref _reconnects));
+
+    /// <summary>Duplicate answers dropped on every stream so far.</summary>
+    public long Duplicates
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _retiredDuplicates + (_stream?.Duplicates ?? 0);
+            }
+        }
+    }
+
+    /// <summary>Failures that say the connection or the server is gone, not that a frame was refused.</summary>
+    public static bool IsTransportFailure(RpcException e) =>
+        e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown or StatusCode.Cancelled;
+
+    /// <summary>Sends one frame through the breaker on the current stream (opening one if needed).</summary>
+    public ValueTask<InferResponse> SendAsync(InferRequest frame, CancellationToken cancellation) =>
+        _breaker.ExecuteAsync(static async (state, token) => await state.Link.Stream().SendAsync(state.Frame, token).ConfigureAwait(false),
+            (Link: this, Frame: frame), cancellation);
+
+    private LinkStream Stream()
+    {
+        lock (_gate)
+        {
+            if (_stream is null || _stream.Broken)
+            {
+                if (_stream is not null)
+                {
+                    _retiredDuplicates += _stream.Duplicates;
+                    _ = _stream.DisposeAsync().AsTask();
+                }
+                _stream = new LinkStream(_client, _open, _headers);
+                Interlocked.Increment(ref _reconnects);
+            }
+            return _stream;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        LinkStream? stream;
+        lock (_gate)
+        {
+            stream = _stream;
+        }
+        if (stream is not null)
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+        }
+        _channel.Dispose();
+    }
+}

@@ -1,0 +1,49 @@
+using SplitNet.Models.Student;
+using TorchSharp.PyBridge;
+
+namespace SplitNet.Models.Bundles;
+
+/// <summary>One rate level's early-exit head in an edge bundle, and what it scored.</summary>
+/// <param name="Level">The rate level whose latent it reads.</param>
+/// <param name="Weights">Safetensors file in the edge bundle.</param>
+/// <param name="Sha256">SHA-256 of that file.</param>
+/// <param name="Accuracy">Top-1 accuracy on the test set when it was trained.</param>
+public sealed record EarlyExitManifest(int Level, string Weights, string Sha256, double Accuracy);
+
+/// <summary>Adds early-exit heads to an edge bundle and loads them back.</summary>
+public static class EarlyExitBundle
+{
+    /// <summary>Writes <paramref name="head"/> for <paramref name="level"/> into the edge bundle and records it in its manifest.</summary>
+    public static SplitModelManifest Save(string edgeDirectory, int level, EarlyExitHead head, double accuracy)
+    {
+        var manifest = BundleJson.ReadManifest<SplitModelManifest>(edgeDirectory, SplitModelManifest.CurrentFormat, m => m.Format, out var manifestPath);
+        string file = $"level{level}.exit.safetensors";
+        head.save_safetensors(Path.Combine(edgeDirectory, file));
+        var entry = new EarlyExitManifest(level, file, BundleJson.Sha256(Path.Combine(edgeDirectory, file)), accuracy);
+        manifest = manifest with { EarlyExits = [.. (manifest.EarlyExits ?? []).Where(e => e.Level != level), entry] };
+        manifest = manifest with { EarlyExits = [.. manifest.EarlyExits!.OrderBy(e => e.Level)] };
+        BundleJson.Write(manifestPath, manifest);
+        return manifest;
+    }
+
+    /// <summary>The heads of an edge bundle by rate level (null where a level has none).</summary>
+    public static EarlyExitHead?[] Load(string edgeDirectory, SplitModelManifest manifest)
+    {
+        var heads = new EarlyExitHead?[manifest.Levels.Count];
+        var manifestPath = Path.Combine(edgeDirectory, SplitModelBundle.ManifestFile);
+        foreach (var exit in manifest.EarlyExits ?? [])
+        {
+            if (exit.Level < 0 || exit.Level >= heads.Length)
+            {
+                throw new InvalidDataException($"{manifestPath}: early exit for level {exit.Level}, which the model does not have.");
+            }
+            var path = Path.Combine(edgeDirectory, exit.Weights);
+            BundleJson.VerifySha256(path, exit.Sha256, manifestPath);
+            var head = new EarlyExitHead(manifest.Architecture.LatentChannels, manifest.Labels.Count);
+            head.load_safetensors(path, strict: true);
+            head.eval();
+            heads[exit.Level] = head;
+        }
+        return heads;
+    }
+}
