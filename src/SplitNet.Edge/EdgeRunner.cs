@@ -3,108 +3,200 @@ using System.Threading.Channels;
 using Google.Protobuf;
 using HdrHistogram;
 using SplitNet.Contracts.V1;
-using SplitNet.Models.Data;
+using SplitNet.Edge.Resilience;
+using SplitNet.Edge.Sources;
 
 namespace SplitNet.Edge;
 
 /// <summary>
-/// Runs a labelled image set through the split: the head runs on a dedicated encoder thread
-/// (TorchSharp scopes are per thread), coded frames go over one stream with a credit window, and
-/// every answer is checked against the label.
+/// Runs a source of images through the split: the head runs on a dedicated encoder thread
+/// (TorchSharp scopes are per thread) at the camera's pace or as fast as the window allows, the
+/// rate controller picks each frame's level, confident frames are answered by the early-exit head,
+/// the rest go through the <see cref="EdgeClient"/>, and every frame ends exactly once.
 /// </summary>
 public static class EdgeRunner
 {
-    private sealed record Encoded(int Index, EncodedFrame Frame, long Started);
+    private sealed record Captured(long Index, int Label, EncodedFrame Frame, long At);
 
     public static async Task<EdgeReport> RunAsync(
         IFrameEncoder head,
-        SplitInference.SplitInferenceClient client,
-        LabeledImages images,
+        EdgeClient client,
+        IFrameSource source,
         EdgeRunOptions options,
+        EdgeMetrics? metrics = null,
         Action<FrameOutcome>? onFrame = null,
         CancellationToken cancellation = default)
     {
-        var encoded = Channel.CreateBounded<Encoded>(new BoundedChannelOptions(Math.Max(2, options.Window)) { SingleReader = true, SingleWriter = true });
-        var encoder = new Thread(() => Encode(head, images, encoded.Writer, cancellation)) { IsBackground = true, Name = "splitnet-edge-encoder" };
-        var latencies = new LongHistogram(60_000_000, 3);
-        var gate = new object();
-        int correct = 0, failed = 0;
-        long payloadBytes = 0, messageBytes = 0;
-        // Pre-flight: fails fast on an unknown model and opens the connection before the clock runs.
-        await client.GetModelAsync(new GetModelRequest { ModelId = head.ModelId }, cancellationToken: cancellation).ConfigureAwait(false);
-        var clock = Stopwatch.StartNew();
-        encoder.Start();
-
-        await using var session = new StreamingSession(client, options.Window, head.Open, cancellation);
-        var answers = new List<Task>(images.Count);
-        await foreach (var frame in encoded.Reader.ReadAllAsync(cancellation).ConfigureAwait(false))
+        var captured = Channel.CreateBounded<Captured>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        long start = Stopwatch.GetTimestamp();
+        long dropped = 0;
+        var encoder = new Thread(() => dropped = Capture(head, source, options, captured.Writer, start, cancellation))
         {
-            var label = images.Labels[frame.Index];
-            var payload = frame.Frame.Payload;
-            var messageSize = new InferRequest { FrameId = (ulong)frame.Index, Payload = UnsafeByteOperations.UnsafeWrap(payload), RateLevel = frame.Frame.RateLevel }.CalculateSize();
-            var answer = await session.SendAsync((ulong)frame.Index, payload, frame.Frame.RateLevel, cancellation).ConfigureAwait(false);
-            answers.Add(answer.ContinueWith(task =>
+            IsBackground = true,
+            Name = "splitnet-edge-encoder",
+        };
+        var tally = new Tally(options.Deadline, head.Levels);
+        encoder.Start();
+        var answers = new List<Task>();
+        await foreach (var frame in captured.Reader.ReadAllAsync(cancellation).ConfigureAwait(false))
+        {
+            var exit = frame.Frame.EarlyExit;
+            if (options.EarlyExitThreshold is { } tau && exit is not null && exit.Max() >= tau)
             {
-                var latency = Stopwatch.GetElapsedTime(frame.Started);
-                var response = task.IsCompletedSuccessfully
-                    ? task.Result
-                    : new InferResponse { FrameId = (ulong)frame.Index, Error = new FrameError { Code = (int)Grpc.Core.StatusCode.Unavailable, Message = task.Exception?.GetBaseException().Message ?? "cancelled" } };
-                var result = new FrameResult((ulong)frame.Index, response);
-                lock (gate)
-                {
-                    latencies.RecordValue(Math.Max(1, (long)latency.TotalMicroseconds));
-                    payloadBytes += payload.Length;
-                    messageBytes += messageSize;
-                    if (!result.Succeeded)
-                    {
-                        failed++;
-                    }
-                    else if (result.ClassId == label)
-                    {
-                        correct++;
-                    }
-                }
-                onFrame?.Invoke(new FrameOutcome(frame.Index, label, result, payload.Length, messageSize, latency));
-            }, TaskScheduler.Default));
+                Ended(frame, EdgeAnswer.Local((ulong)frame.Index, AnswerSource.EarlyExit, exit), 0, 0);
+                continue;
+            }
+            int payload = frame.Frame.Payload.Length;
+            int message = new InferRequest { FrameId = (ulong)frame.Index, Payload = UnsafeByteOperations.UnsafeWrap(frame.Frame.Payload), RateLevel = frame.Frame.RateLevel }.CalculateSize();
+            options.RateControl?.Sent(payload);
+            metrics?.Sent(payload, frame.Frame.RateLevel);
+            var answer = await client.SubmitAsync((ulong)frame.Index, frame.Frame, exit, cancellation).ConfigureAwait(false);
+            answers.Add(answer.ContinueWith(t => Ended(frame, t.Result, payload, message), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
         }
-        await session.CompleteAsync().ConfigureAwait(false);
         await Task.WhenAll(answers).ConfigureAwait(false);
         encoder.Join();
-        var seconds = clock.Elapsed.TotalSeconds;
-        int frames = answers.Count;
-        return new EdgeReport(
-            frames,
-            failed,
-            frames == 0 ? 0 : (double)correct / frames,
-            frames == 0 ? 0 : (double)payloadBytes / frames,
-            frames == 0 ? 0 : (double)messageBytes / frames,
-            LatencySummary.FromMicros(latencies),
-            frames / seconds,
-            seconds,
-            session.Unmatched);
+        return tally.Report(Stopwatch.GetElapsedTime(start).TotalSeconds, dropped, client);
+
+        void Ended(Captured frame, EdgeAnswer answer, int payload, int message)
+        {
+            var latency = Stopwatch.GetElapsedTime(frame.At);
+            if (payload > 0)
+            {
+                options.RateControl?.Answered(payload, latency, TimeSpan.FromMicroseconds(answer.ServerMicros));
+            }
+            metrics?.Ended(answer, latency);
+            var outcome = new FrameOutcome(frame.Index, frame.Label, answer, payload, message, frame.Frame.RateLevel, latency,
+                Stopwatch.GetElapsedTime(start, frame.At).TotalSeconds);
+            tally.Add(outcome);
+            onFrame?.Invoke(outcome);
+        }
     }
 
-    private static void Encode(IFrameEncoder head, LabeledImages images, ChannelWriter<Encoded> output, CancellationToken cancellation)
+    /// <summary>The encoder thread: captures on schedule, picks the level, codes; returns frames dropped at capture.</summary>
+    private static long Capture(IFrameEncoder head, IFrameSource source, EdgeRunOptions options, ChannelWriter<Captured> output, long start, CancellationToken cancellation)
     {
+        long dropped = 0;
         try
         {
             // The first forward on a thread pays libtorch's one-time set-up; keep it out of the latencies.
-            if (images.Count > 0)
+            head.Encode(source.Image(0));
+            long end = options.Duration is { } d ? start + (long)(d.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
+            for (long k = 0; !cancellation.IsCancellationRequested; k++)
             {
-                head.Encode(images.Image(0));
+                if (options.Duration is null && k >= source.Count)
+                {
+                    break;
+                }
+                long at = Stopwatch.GetTimestamp();
+                if (options.FrameRate is { } fps)
+                {
+                    at = start + (long)(k / fps * Stopwatch.Frequency);
+                    var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), at);
+                    if (wait > TimeSpan.Zero)
+                    {
+                        Thread.Sleep(wait);
+                    }
+                }
+                if (at >= end)
+                {
+                    break;
+                }
+                int index = (int)(k % source.Count);
+                var frame = Encode(head, source.Image(index), options);
+                var item = new Captured(k, source.Label(index), frame, at);
+                if (options.FrameRate is null)
+                {
+                    // A dataset: waiting here is the backpressure of the window.
+                    output.WriteAsync(item, cancellation).AsTask().GetAwaiter().GetResult();
+                }
+                else if (!output.TryWrite(item))
+                {
+                    dropped++;
+                }
             }
-            for (int i = 0; i < images.Count && !cancellation.IsCancellationRequested; i++)
-            {
-                var started = Stopwatch.GetTimestamp();
-                var frame = head.Encode(images.Image(i));
-                // A dedicated thread may block: waiting here is the backpressure on the camera.
-                output.WriteAsync(new Encoded(i, frame, started), cancellation).AsTask().GetAwaiter().GetResult();
-            }
+        }
+        finally
+        {
             output.TryComplete();
         }
-        catch (Exception e)
+        return dropped;
+    }
+
+    private static EncodedFrame Encode(IFrameEncoder head, ReadOnlySpan<byte> pixels, EdgeRunOptions options)
+    {
+        if (options.RateControl is not { } control)
         {
-            output.TryComplete(e);
+            return head.Encode(pixels);
+        }
+        head.RateLevel = (uint)control.Level;
+        var frame = head.Encode(pixels);
+        // The exact size is known now: a frame that would miss its deadline is coded one level lower.
+        while (frame.RateLevel > 0 && !control.Fits(frame.Payload.Length))
+        {
+            head.RateLevel = frame.RateLevel - 1;
+            frame = head.Encode(pixels);
+        }
+        return frame;
+    }
+
+    private sealed class Tally(TimeSpan deadline, int levels)
+    {
+        private readonly object _gate = new();
+        private readonly LongHistogram _latency = new(600_000_000, 3);
+        private readonly Dictionary<string, int> _sources = [];
+        private readonly int[] _levels = new int[levels];
+        private readonly Dictionary<int, (int Frames, int Met, long LevelSum, int Sent, long Bytes)> _seconds = [];
+        private int _frames, _failed, _labelled, _correct, _met;
+        private long _payload, _message;
+
+        public void Add(FrameOutcome o)
+        {
+            lock (_gate)
+            {
+                _frames++;
+                bool met = o.Answer.Succeeded && o.Latency <= deadline;
+                _met += met ? 1 : 0;
+                var source = o.Answer.Source.ToString();
+                _sources[source] = _sources.GetValueOrDefault(source) + 1;
+                if (!o.Answer.Succeeded)
+                {
+                    _failed++;
+                }
+                else
+                {
+                    _latency.RecordValue(Math.Max(1, (long)o.Latency.TotalMicroseconds));
+                }
+                if (o.Label >= 0)
+                {
+                    _labelled++;
+                    _correct += o.Answer.ClassId == o.Label ? 1 : 0;
+                }
+                _payload += o.PayloadBytes;
+                _message += o.MessageBytes;
+                int second = (int)o.Captured;
+                var s = _seconds.GetValueOrDefault(second);
+                bool sent = o.PayloadBytes > 0;
+                if (sent)
+                {
+                    _levels[Math.Min(o.Level, (uint)_levels.Length - 1)]++;
+                }
+                _seconds[second] = (s.Frames + 1, s.Met + (met ? 1 : 0), s.LevelSum + (sent ? o.Level : 0), s.Sent + (sent ? 1 : 0), s.Bytes + o.PayloadBytes);
+            }
+        }
+
+        public EdgeReport Report(double seconds, long dropped, EdgeClient client)
+        {
+            lock (_gate)
+            {
+                var timeline = _seconds.OrderBy(p => p.Key)
+                    .Select(p => new TimelineSecond(p.Key, p.Value.Frames, (double)p.Value.Met / p.Value.Frames,
+                        p.Value.Sent == 0 ? 0 : (double)p.Value.LevelSum / p.Value.Sent, p.Value.Bytes))
+                    .ToList();
+                return new EdgeReport(_frames, _failed, _labelled == 0 ? 0 : (double)_correct / _labelled,
+                    _frames == 0 ? 0 : (double)_payload / _frames, _frames == 0 ? 0 : (double)_message / _frames,
+                    LatencySummary.FromMicros(_latency), _frames / seconds, seconds, _frames == 0 ? 0 : (double)_met / _frames,
+                    new Dictionary<string, int>(_sources), [.. _levels], dropped, client.Retries, client.Failovers, client.Duplicates, timeline);
+            }
         }
     }
 }

@@ -1,10 +1,14 @@
+using SplitNet.Edge.Resilience;
+
 namespace SplitNet.Edge;
 
-/// <summary>What happened to one image of an edge run.</summary>
-/// <param name="Index">Index of the image in the source.</param>
-/// <param name="Label">True class of the image.</param>
-/// <param name="Result">The server's answer.</param>
-/// <param name="PayloadBytes">Coded payload size (header + body).</param>
-/// <param name="MessageBytes">Size of the whole protobuf request message.</param>
-/// <param name="Latency">From the start of the head's forward to the answer.</param>
-public sealed record FrameOutcome(int Index, int Label, FrameResult Result, int PayloadBytes, int MessageBytes, TimeSpan Latency);
+/// <summary>What happened to one captured frame.</summary>
+/// <param name="Index">Capture index.</param>
+/// <param name="Label">True class, or −1 when unknown.</param>
+/// <param name="Answer">Its one outcome.</param>
+/// <param name="PayloadBytes">Payload bytes sent (0 when answered on the edge).</param>
+/// <param name="MessageBytes">Size of the protobuf request message sent (0 when answered on the edge).</param>
+/// <param name="Level">The rate level it was coded at.</param>
+/// <param name="Latency">From capture to answer.</param>
+/// <param name="Captured">Seconds since the run started when the frame was captured.</param>
+public sealed record FrameOutcome(long Index, int Label, EdgeAnswer Answer, int PayloadBytes, int MessageBytes, uint Level, TimeSpan Latency, double Captured);

@@ -12,9 +12,18 @@ public interface IFrameEncoder
     /// <summary>Model id the frames are for.</summary>
     string ModelId { get; }
 
+    /// <summary>Rate levels the encoder offers (1 for feature payloads).</summary>
+    int Levels => 1;
+
+    /// <summary>The level the next frames are coded at.</summary>
+    uint RateLevel { get => 0; set { } }
+
     /// <summary>Runs the head on one 28x28 8-bit image and codes the result.</summary>
     EncodedFrame Encode(ReadOnlySpan<byte> pixels);
 }
 
-/// <summary>A coded frame and the rate level it was coded at (0 for feature payloads).</summary>
-public readonly record struct EncodedFrame(byte[] Payload, uint RateLevel);
+/// <summary>
+/// A coded frame, the rate level it was coded at (0 for feature payloads) and, where the level
+/// has an early-exit head, that head's softmax on the same latent.
+/// </summary>
+public readonly record struct EncodedFrame(byte[] Payload, uint RateLevel, float[]? EarlyExit = null);

@@ -16,12 +16,15 @@ public sealed class LatentEdgeHead : IFrameEncoder
 {
     private readonly SplitModelManifest _manifest;
     private readonly EntropicStudent[] _levels;
+    private readonly EarlyExitHead?[] _exits;
     private uint _rateLevel;
 
-    public LatentEdgeHead(SplitModelManifest manifest, EntropicStudent[] levels, uint rateLevel = 0)
+    /// <param name="exits">Early-exit heads by level (null entries where a level has none).</param>
+    public LatentEdgeHead(SplitModelManifest manifest, EntropicStudent[] levels, uint rateLevel = 0, EarlyExitHead?[]? exits = null)
     {
         _manifest = manifest;
         _levels = levels;
+        _exits = exits ?? new EarlyExitHead?[levels.Length];
         RateLevel = rateLevel;
         Open = new StreamOpen
         {
@@ -32,6 +35,9 @@ public sealed class LatentEdgeHead : IFrameEncoder
     public StreamOpen? Open { get; }
     public string ModelId => _manifest.ModelId;
     public int Levels => _levels.Length;
+
+    /// <summary>Expected coded bytes per frame at each level, from the manifest's test-set scores.</summary>
+    public IReadOnlyList<double> LevelBytes => [.. _manifest.Levels.Select(l => l.Score?.CodedBytes ?? 0)];
 
     /// <summary>The level the next frames are coded at; may change between frames.</summary>
     public uint RateLevel
@@ -54,6 +60,9 @@ public sealed class LatentEdgeHead : IFrameEncoder
         var symbols = student.Bottleneck.Quantize(y, QuantizationMode.Symbols).data<int>().ToArray();
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(64);
         LatentCoder.Encode(_manifest.Stream, symbols, StudentConfig.LatentSize * StudentConfig.LatentSize, student.Bottleneck.Table, buffer);
-        return new EncodedFrame(buffer.WrittenSpan.ToArray(), level);
+        float[]? exit = _exits[level] is { } head
+            ? nn.functional.softmax(head.call(student.Bottleneck.Quantize(y, QuantizationMode.Dequantize)), 1).data<float>().ToArray()
+            : null;
+        return new EncodedFrame(buffer.WrittenSpan.ToArray(), level, exit);
     }
 }

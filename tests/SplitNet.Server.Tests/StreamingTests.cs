@@ -3,6 +3,8 @@ using Google.Protobuf;
 using SplitNet.Codec;
 using SplitNet.Contracts.V1;
 using SplitNet.Edge;
+using SplitNet.Edge.Resilience;
+using SplitNet.Edge.Sources;
 using SplitNet.Models.Teacher;
 
 namespace SplitNet.Server.Tests;
@@ -127,11 +129,14 @@ public sealed class StreamingTests(ServerFixture server)
         var local = Enumerable.Range(0, images.Count)
             .Count(i => LocalTeacher.ArgMax(LocalTeacher.Probabilities(server.Teacher, images.Image(i))) == images.Labels[i]) / 120.0;
 
-        var report = await EdgeRunner.RunAsync(head, server.Client, images, new EdgeRunOptions { Window = 4 });
+        await using var client = new EdgeClient(new EdgeClientOptions { Endpoints = [new Uri(server.Url)], Window = 4 }, head.Open);
+        var report = await EdgeRunner.RunAsync(head, client, new DatasetSource(images, "sample"), new EdgeRunOptions());
 
         Assert.Equal(120, report.Frames);
         Assert.Equal(0, report.Failed);
-        Assert.Equal(0, report.UnmatchedAnswers);
+        Assert.Equal(0, report.Duplicates);
+        Assert.Equal(120, report.Sources["Server"]);
+        Assert.InRange(client.MaxInFlight, 1, 4);
         Assert.InRange(report.Accuracy, local - 0.025, local + 0.025);
         Assert.True(report.MessageBytesPerFrame > report.BytesPerFrame && report.BytesPerFrame > 100);
         Assert.True(report.LatencyMs.P99 >= report.LatencyMs.P50 && report.LatencyMs.P50 > 0);

@@ -28,7 +28,7 @@ internal static class DemoCommand
             {
                 Console.WriteLine($"server on {url}; edge sends {(settings.Count > 0 ? settings.Count : "all")} images from {settings.Data}");
             }
-            var report = await EdgeCommand.RunAsync(settings, url, cancellation);
+            var report = await EdgeCommand.RunAsync(settings, [url], cancellation);
             await server.StopAsync(cancellation);
             return report.Failed == 0 ? 0 : 1;
         });

@@ -5,6 +5,9 @@ using Grpc.Net.Client;
 using SplitNet.Codec;
 using SplitNet.Contracts.V1;
 using SplitNet.Edge;
+using SplitNet.Edge.RateControl;
+using SplitNet.Edge.Resilience;
+using SplitNet.Edge.Sources;
 using SplitNet.Models.Bundles;
 using SplitNet.Models.Teacher;
 using SplitNet.Models.Training;
@@ -16,42 +19,46 @@ internal static class EdgeCommand
 {
     public static Command Create()
     {
-        var server = new Option<string>("--server") { Description = "Server URL, e.g. http://127.0.0.1:50051.", Required = true };
+        var servers = new Option<string[]>("--server")
+        {
+            Description = "Server URL, e.g. http://127.0.0.1:50051; repeat it for failover, in order of preference.",
+            Required = true,
+            AllowMultipleArgumentsPerToken = true,
+        };
         var apiKey = ApiKeyOption();
         var edge = new EdgeOptions();
-        var command = new Command("edge", "Run the head on dataset images, stream coded features to a server, report accuracy, bytes and latency.")
+        var command = new Command("edge", "Run the head on images, stream coded frames to servers (failover, retries, rate control, early exit); report accuracy, bytes and latency.")
         {
-            server, apiKey,
+            servers, apiKey,
         };
         edge.AddTo(command);
         command.SetAction(async (result, cancellation) =>
         {
             var settings = edge.Read(result);
-            try
-            {
-                var report = await RunAsync(settings, result.GetValue(server)!, cancellation, result.GetValue(apiKey));
-                return report.Failed == 0 ? 0 : 1;
-            }
-            catch (RpcException e)
-            {
-                return Refused(e);
-            }
+            var report = await RunAsync(settings, [.. result.GetValue(servers)!], cancellation, result.GetValue(apiKey));
+            return report.Failed == 0 ? 0 : 1;
         });
         return command;
     }
 
-    /// <summary>Runs the edge against <paramref name="url"/> and prints predictions and the summary.</summary>
-    public static async Task<EdgeReport> RunAsync(EdgeSettings settings, string url, CancellationToken cancellation, string? apiKey = null)
+    /// <summary>Runs the edge against <paramref name="urls"/> and prints predictions and the summary.</summary>
+    public static async Task<EdgeReport> RunAsync(EdgeSettings settings, IReadOnlyList<string> urls, CancellationToken cancellation, string? apiKey = null)
     {
         TorchSharp.torch.set_num_threads(settings.Threads);
-        var images = CommonOptions.LoadTest(settings.Data);
-        if (settings.Count > 0)
-        {
-            images = images.Take(settings.Count);
-        }
         var (network, manifest) = TeacherBundle.Load(settings.Teacher);
+        IFrameSource source;
+        if (settings.Images is { } folder)
+        {
+            source = new ImageFolderSource(folder, manifest.Labels);
+        }
+        else
+        {
+            var images = CommonOptions.LoadTest(settings.Data);
+            source = new DatasetSource(settings.Count > 0 ? images.Take(settings.Count) : images, settings.Data);
+        }
         IFrameEncoder head;
         string description;
+        RateController? control = null;
         if (settings.Entropic is null)
         {
             head = new EdgeHead(network, manifest, settings.Split, settings.Codec);
@@ -61,28 +68,67 @@ internal static class EdgeCommand
         {
             var (splitManifest, levels) = SplitModelBundle.Load(settings.EdgeBundle, BundleSide.Edge);
             var rate = settings.Rate ?? (uint)splitManifest.DefaultLevel;
-            head = new LatentEdgeHead(splitManifest, levels, rate);
+            var latent = new LatentEdgeHead(splitManifest, levels, rate, EarlyExitBundle.Load(settings.EdgeBundle, splitManifest));
+            head = latent;
             var level = splitManifest.Levels[(int)rate];
-            description = $"entropic student, rate level {rate} of {levels.Length} (β={level.Beta}), {splitManifest.Stream} stream";
+            description = settings.Adaptive
+                ? $"entropic student, adaptive rate over {levels.Length} levels from level {rate}, {splitManifest.Stream} stream"
+                : $"entropic student, rate level {rate} of {levels.Length} (β={level.Beta}), {splitManifest.Stream} stream";
+            if (settings.Adaptive)
+            {
+                control = new RateController(latent.LevelBytes, (int)rate, new RateControlOptions
+                {
+                    FrameRate = settings.Fps ?? 30,
+                    Deadline = TimeSpan.FromMilliseconds(settings.DeadlineMs),
+                });
+            }
         }
-        using var channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions { MaxReceiveMessageSize = 1 << 20 });
-        var client = Client(channel, apiKey);
+        var deadline = TimeSpan.FromMilliseconds(settings.DeadlineMs);
+        using var metrics = new EdgeMetrics();
+        await using var client = new EdgeClient(new EdgeClientOptions
+        {
+            Endpoints = [.. urls.Select(u => new Uri(u))],
+            Window = settings.Window,
+            FrameDeadline = deadline,
+            ApiKey = apiKey,
+        }, head.Open, metrics);
         int shown = 0;
-        var report = await EdgeRunner.RunAsync(head, client, images, new EdgeRunOptions { Window = settings.Window }, outcome =>
+        using var live = LiveSummary(metrics, settings.Json);
+        var report = await EdgeRunner.RunAsync(head, client, source, new EdgeRunOptions
+        {
+            FrameRate = settings.Fps,
+            Duration = settings.Seconds is { } s ? TimeSpan.FromSeconds(s) : null,
+            EarlyExitThreshold = settings.Tau,
+            RateControl = control,
+            Deadline = deadline,
+        }, metrics, outcome =>
         {
             if (!settings.Json && Interlocked.Increment(ref shown) <= settings.Show)
             {
-                var r = outcome.Result;
-                Console.WriteLine(r.Succeeded
-                    ? $"frame {outcome.Index,5}  {r.Response.Predictions[0].Label,-12} p={r.Response.Predictions[0].Probability:F3}  truth {manifest.Labels[outcome.Label],-12} {outcome.PayloadBytes,6} B  {outcome.Latency.TotalMilliseconds,6:F1} ms"
-                    : $"frame {outcome.Index,5}  failed: {r.Response.Error?.Message}");
+                var a = outcome.Answer;
+                var truth = outcome.Label >= 0 ? manifest.Labels[outcome.Label] : "?";
+                Console.WriteLine(a.Succeeded
+                    ? $"frame {outcome.Index,5}  {manifest.Labels[a.ClassId],-12} p={a.Confidence:F3}  truth {truth,-12} {outcome.PayloadBytes,6} B  {outcome.Latency.TotalMilliseconds,6:F1} ms  {a.Source}"
+                    : $"frame {outcome.Index,5}  failed: {a.Failure}");
             }
         }, cancellation);
-        // The whole teacher, unsplit, on the same images: what the split is measured against.
-        var reference = TeacherEvaluation.Accuracy(TeacherEvaluation.Predict(network, images), images.Labels);
+        double? reference = null;
+        if (source is DatasetSource && settings.Seconds is null)
+        {
+            // The whole teacher, unsplit, on the same images: what the split is measured against.
+            var images = CommonOptions.LoadTest(settings.Data);
+            images = settings.Count > 0 ? images.Take(settings.Count) : images;
+            reference = TeacherEvaluation.Accuracy(TeacherEvaluation.Predict(network, images), images.Labels);
+        }
         Print(settings, head.ModelId, description, manifest, reference, report);
         return report;
     }
+
+    /// <summary>Rewrites one status line on stderr every second while the run lasts (terminals only).</summary>
+    private static Timer? LiveSummary(EdgeMetrics metrics, bool json) =>
+        json || Console.IsErrorRedirected
+            ? null
+            : new Timer(_ => Console.Error.Write($"\r{metrics.Summary()}   "), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
 
     /// <summary>Reports a call the server ended (bad key, unreachable, shut down) and returns the exit code.</summary>
     public static int Refused(RpcException e)
@@ -104,7 +150,7 @@ internal static class EdgeCommand
                 return headers;
             }));
 
-    private static void Print(EdgeSettings settings, string modelId, string description, TeacherManifest manifest, double reference, EdgeReport report)
+    private static void Print(EdgeSettings settings, string modelId, string description, TeacherManifest manifest, double? reference, EdgeReport report)
     {
         if (settings.Json)
         {
@@ -120,17 +166,28 @@ internal static class EdgeCommand
                 bytes_per_frame = report.BytesPerFrame,
                 message_bytes_per_frame = report.MessageBytesPerFrame,
                 latency_ms = new { p50 = report.LatencyMs.P50, p90 = report.LatencyMs.P90, p99 = report.LatencyMs.P99, max = report.LatencyMs.Max, mean = report.LatencyMs.Mean },
+                deadline_ms = settings.DeadlineMs,
+                deadline_met = report.DeadlineMet,
+                sources = report.Sources,
+                levels = report.Levels,
+                dropped_at_capture = report.DroppedAtCapture,
+                retries = report.Retries,
+                failovers = report.Failovers,
+                duplicates = report.Duplicates,
                 frames_per_second = report.FramesPerSecond,
                 seconds = report.Seconds,
+                timeline = report.Timeline,
             });
             return;
         }
+        Console.Error.WriteLine();
         Console.WriteLine();
         Console.WriteLine($"model {modelId}: {description}, window {settings.Window}");
-        Console.WriteLine($"frames          {report.Frames} ({report.Failed} failed)");
-        Console.WriteLine($"accuracy        {report.Accuracy:P2}  (whole teacher on the same images: {reference:P2}" + (manifest.Training is { } t ? $"; on its {t.TestImages} test images: {t.TestAccuracy:P2})" : ")"));
+        Console.WriteLine($"frames          {report.Frames} ({report.Failed} failed, {report.DroppedAtCapture} dropped at capture); answered by {string.Join(", ", report.Sources.Select(p => $"{p.Key} {p.Value}"))}");
+        Console.WriteLine($"accuracy        {report.Accuracy:P2}" + (reference is { } r ? $"  (whole teacher on the same images: {r:P2}" + (manifest.Training is { } t ? $"; on its {t.TestImages} test images: {t.TestAccuracy:P2})" : ")") : ""));
         Console.WriteLine($"bytes/frame     {report.BytesPerFrame:F0} payload, {report.MessageBytesPerFrame:F0} protobuf message");
-        Console.WriteLine($"latency         p50 {report.LatencyMs.P50:F2} ms  p99 {report.LatencyMs.P99:F2} ms  max {report.LatencyMs.Max:F2} ms");
+        Console.WriteLine($"latency         p50 {report.LatencyMs.P50:F2} ms  p99 {report.LatencyMs.P99:F2} ms  max {report.LatencyMs.Max:F2} ms; {report.DeadlineMet:P1} within {settings.DeadlineMs} ms");
+        Console.WriteLine($"resilience      {report.Retries} retries, {report.Failovers} failovers, {report.Duplicates} duplicate answers dropped");
         Console.WriteLine($"throughput      {report.FramesPerSecond:F0} frames/s over {report.Seconds:F1} s");
     }
 

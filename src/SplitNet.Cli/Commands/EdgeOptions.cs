@@ -6,7 +6,8 @@ using SplitNet.Models.Teacher;
 namespace SplitNet.Cli.Commands;
 
 /// <summary>What the edge runs on and how: shared by <c>edge</c> and <c>demo</c>.</summary>
-internal sealed record EdgeSettings(string Data, string Teacher, string? Entropic, uint? Rate, TeacherStage Split, CodecId Codec, int Count, int Window, int Show, int Threads, bool Json)
+internal sealed record EdgeSettings(string Data, string Teacher, string? Entropic, uint? Rate, TeacherStage Split, CodecId Codec, int Count, int Window, int Show, int Threads, bool Json,
+    string? Images, double? Fps, double? Seconds, int DeadlineMs, bool Adaptive, double? Tau)
 {
     public string EdgeBundle => SplitModelBundle.SideDirectory(Entropic!, BundleSide.Edge);
     public string ServerBundle => SplitModelBundle.SideDirectory(Entropic!, BundleSide.Server);
@@ -42,6 +43,12 @@ internal sealed class EdgeOptions
     private readonly Option<int> _show = new("--show") { Description = "Predictions to print before the summary.", DefaultValueFactory = _ => 10 };
     private readonly Option<int> _threads = CommonOptions.Threads();
     private readonly Option<bool> _json = CommonOptions.Json();
+    private readonly Option<string?> _images = new("--images") { Description = "A folder of PNG/JPEG images (class-named subfolders give labels) instead of --data." };
+    private readonly Option<double?> _fps = new("--fps") { Description = "Act as a camera: capture this many frames per second (default: as fast as the window allows)." };
+    private readonly Option<double?> _seconds = new("--seconds") { Description = "Run this long, cycling through the images (default: one pass)." };
+    private readonly Option<int> _deadline = new("--deadline-ms") { Description = "Per-frame deadline, retries included; also the server-side budget.", DefaultValueFactory = _ => 1000 };
+    private readonly Option<bool> _adaptive = new("--adaptive") { Description = "Pick each frame's rate level from the measured link (entropic model)." };
+    private readonly Option<double?> _tau = new("--tau") { Description = "Early exit: answer on the edge when the early-exit head's confidence reaches τ (entropic model with exit heads)." };
 
     public EdgeOptions()
     {
@@ -51,7 +58,7 @@ internal sealed class EdgeOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _data, _teacher, _entropic, _featureSplit, _rate, _split, _codec, _count, _window, _show, _threads, _json })
+        foreach (var option in new Option[] { _data, _teacher, _entropic, _featureSplit, _rate, _split, _codec, _count, _window, _show, _threads, _json, _images, _fps, _seconds, _deadline, _adaptive, _tau })
         {
             command.Options.Add(option);
         }
@@ -68,5 +75,11 @@ internal sealed class EdgeOptions
         result.GetValue(_window),
         result.GetValue(_show),
         result.GetValue(_threads),
-        result.GetValue(_json));
+        result.GetValue(_json),
+        result.GetValue(_images),
+        result.GetValue(_fps),
+        result.GetValue(_seconds),
+        result.GetValue(_deadline),
+        result.GetValue(_adaptive),
+        result.GetValue(_tau));
 }

@@ -83,11 +83,23 @@ public sealed class EdgeClient : IAsyncDisposable
     /// Sends one coded frame and returns its one outcome. <paramref name="local"/> is the
     /// early-exit head's softmax for this frame, used when no server can be reached.
     /// </summary>
-    public async Task<EdgeAnswer> InferAsync(ulong frameId, EncodedFrame frame, float[]? local = null, CancellationToken cancellation = default)
+    public async Task<EdgeAnswer> InferAsync(ulong frameId, EncodedFrame frame, float[]? local = null, CancellationToken cancellation = default) =>
+        await (await SubmitAsync(frameId, frame, local, cancellation).ConfigureAwait(false)).ConfigureAwait(false);
+
+    /// <summary>
+    /// Waits for room in the window, then starts the frame; the returned task completes with its
+    /// outcome. Lets a sender keep the window full without holding more frames than it.
+    /// </summary>
+    public async Task<Task<EdgeAnswer>> SubmitAsync(ulong frameId, EncodedFrame frame, float[]? local = null, CancellationToken cancellation = default)
     {
         await _credits.WaitAsync(cancellation).ConfigureAwait(false);
         int now = Interlocked.Increment(ref _inFlight);
         InterlockedMax(ref _maxInFlight, now);
+        return RunAsync(frameId, frame, local, cancellation);
+    }
+
+    private async Task<EdgeAnswer> RunAsync(ulong frameId, EncodedFrame frame, float[]? local, CancellationToken cancellation)
+    {
         long deadline = Stopwatch.GetTimestamp() + (long)(_options.FrameDeadline.TotalSeconds * Stopwatch.Frequency);
         int attempts = 0;
         try
