@@ -5,6 +5,7 @@ namespace SplitNet.Edge.RateControl;
 /// rate, from what the edge can observe: each frame's exact coded size (known before it is sent),
 /// its round-trip time and the server's own time on it.
 /// <list type="bullet">
+/// <item>The first second and first 20 answers only set the base RTT: start-up delays are not congestion.</item>
 /// <item>The base RTT is the smallest network time (RTT minus server time) seen lately; the
 /// queueing delay of a frame is its network time above that base.</item>
 /// <item>The link's capacity is estimated from the bytes answered per second while frames queue
@@ -36,6 +37,8 @@ public sealed class RateController
     private long _inFlightBytes;
     private long _changedAt;
     private long _congestedSince = -1;
+    private long _firstAnswerAt = -1;
+    private int _answers;
 
     /// <param name="levelBytes">Expected coded bytes per frame at each level, lowest rate first.</param>
     /// <param name="startLevel">The level to start at.</param>
@@ -124,6 +127,17 @@ public sealed class RateController
             double window = _delivered.Count > 1 ? Math.Max(Elapsed(_delivered.Peek().At, now), 0.25) : 1;
             double deliveredRate = _delivered.Sum(d => (double)d.Bytes) / window;
 
+            // The first second (connections opening, first forwards) says nothing about the link.
+            _answers++;
+            if (_firstAnswerAt < 0)
+            {
+                _firstAnswerAt = now;
+            }
+            if (_answers < WarmUpAnswers || Elapsed(_firstAnswerAt, now) < 1)
+            {
+                _queueing = 0;
+                return;
+            }
             double budget = _options.Deadline.TotalSeconds;
             bool congested = _queueing > budget / 3;
             if (congested)
@@ -159,6 +173,7 @@ public sealed class RateController
     }
 
     private const double CapacityMemorySeconds = 5;
+    private const int WarmUpAnswers = 20;
 
     private int HighestFitting(double capacity)
     {

@@ -1,0 +1,194 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using ScottPlot;
+using SplitNet.Edge;
+using SplitNet.Edge.RateControl;
+using SplitNet.Edge.Resilience;
+using SplitNet.Edge.Sources;
+using SplitNet.Models.Bundles;
+using SplitNet.Models.Data;
+
+namespace SplitNet.Cli.Commands;
+
+/// <summary>
+/// <c>splitnet bench bandwidth-drop</c>: inside a network namespace of its own (made by
+/// <c>deploy/netns/bandwidth-drop.sh</c>), shapes loopback with tbf, starts a server, runs an
+/// edge camera and drops the uplink half-way; once with the rate controller and once at fixed levels.
+/// </summary>
+internal static class BandwidthDropBenchCommand
+{
+    public static Command Create()
+    {
+        var high = new Option<string>("--high") { Description = "Link rate before the drop (tc syntax).", DefaultValueFactory = _ => "5mbit" };
+        var low = new Option<string>("--low") { Description = "Link rate after the drop.", DefaultValueFactory = _ => "0.5mbit" };
+        var fps = new Option<double>("--fps") { DefaultValueFactory = _ => 30 };
+        var seconds = new Option<double>("--seconds") { DefaultValueFactory = _ => 20 };
+        var deadline = new Option<int>("--deadline-ms") { DefaultValueFactory = _ => 100 };
+        var name = new Option<string>("--name") { Description = "Report file name (without extension).", DefaultValueFactory = _ => "bandwidth-drop" };
+        var output = new Option<string?>("--out") { Description = "Write <name>.{md,json,png} to this folder." };
+        var hostNamespace = new Option<string?>("--host-netns") { Description = "The namespace this must not run in (readlink /proc/self/ns/net outside); the script passes it." };
+        var json = CommonOptions.Json();
+        var command = new Command("bandwidth-drop", "Inside a network namespace: shape loopback, drop the uplink mid-run, compare adaptive and fixed rate levels (run via deploy/netns/bandwidth-drop.sh).")
+        {
+            high, low, fps, seconds, deadline, name, output, hostNamespace, json,
+        };
+        command.SetAction(async (result, cancellation) =>
+        {
+            if (!InOwnNetworkNamespace(result.GetValue(hostNamespace)))
+            {
+                Console.Error.WriteLine("refusing to shape the loopback of the host's network namespace; run deploy/netns/bandwidth-drop.sh, which makes a namespace of its own");
+                return 2;
+            }
+            var settings = new Settings(result.GetValue(high)!, result.GetValue(low)!, result.GetValue(fps), result.GetValue(seconds), result.GetValue(deadline));
+            var runs = await RunAsync(settings, cancellation);
+            var report = new { settings, runs };
+            var text = JsonSerializer.Serialize(report, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true });
+            if (result.GetValue(output) is { } directory)
+            {
+                Directory.CreateDirectory(directory);
+                string file = result.GetValue(name)!;
+                File.WriteAllText(Path.Combine(directory, file + ".json"), text + "\n");
+                File.WriteAllText(Path.Combine(directory, file + ".md"), Markdown(settings, runs, "splitnet " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)), file));
+                Plot(settings, runs, Path.Combine(directory, file + ".png"));
+            }
+            Console.WriteLine(result.GetValue(json) ? text : string.Join(Environment.NewLine, runs.Select(r =>
+                $"{r.Mode,-22} within {settings.DeadlineMs} ms: {r.DeadlineMet:P1} overall, {r.DeadlineMetAfterDrop:P1} after the drop; mean level {r.MeanLevelBefore:F1} → {r.MeanLevelAfter:F1}")));
+            return 0;
+        });
+        return command;
+    }
+
+    internal sealed record Settings(string High, string Low, double Fps, double Seconds, int DeadlineMs);
+
+    internal sealed record Run(string Mode, int Frames, double DeadlineMet, double DeadlineMetBeforeDrop, double DeadlineMetAfterDrop,
+        double MeanLevelBefore, double MeanLevelAfter, double BytesPerFrame, double Accuracy, long DroppedAtCapture, IReadOnlyList<TimelineSecond> Timeline);
+
+    /// <summary>True when this process's network namespace is not <paramref name="host"/> (as <c>readlink /proc/self/ns/net</c> prints it).</summary>
+    private static bool InOwnNetworkNamespace(string? host)
+    {
+        var readlink = new ProcessStartInfo("readlink", ["/proc/self/ns/net"]) { RedirectStandardOutput = true };
+        using var process = Process.Start(readlink)!;
+        var own = process.StandardOutput.ReadToEnd().Trim();
+        process.WaitForExit();
+        return process.ExitCode == 0 && host is { Length: > 0 } && own.Length > 0 && own != host.Trim();
+    }
+
+    private static void Shape(string rate)
+    {
+        var tc = Process.Start("tc", ["qdisc", "replace", "dev", "lo", "root", "tbf", "rate", rate, "burst", "32kb", "latency", "100ms"])!;
+        tc.WaitForExit();
+        if (tc.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"tc could not shape lo to {rate} (exit {tc.ExitCode})");
+        }
+    }
+
+    private static async Task<IReadOnlyList<Run>> RunAsync(Settings s, CancellationToken cancellation)
+    {
+        Process.Start("ip", ["link", "set", "lo", "up", "mtu", "1500"])!.WaitForExit();
+        Shape(s.High);
+        var edgeDirectory = SplitModelBundle.SideDirectory(CommonOptions.DefaultEntropic, BundleSide.Edge);
+        var (manifest, levels) = SplitModelBundle.Load(edgeDirectory, BundleSide.Edge);
+        var source = new DatasetSource(FashionMnist.Load(CommonOptions.SampleDirectory, DatasetSplit.Test), "sample");
+        using var server = await ServeProcess.StartAsync(ServeProcess.FreePort(), [], cancellation);
+        // An unmeasured pass first: a fresh server's first seconds (JIT, first batches) are not the link.
+        Console.Error.WriteLine("warm-up pass (not measured) …");
+        await using (var warm = new EdgeClient(new EdgeClientOptions { Endpoints = [new Uri(server.Url)], Window = 64 }, new LatentEdgeHead(manifest, levels).Open))
+        {
+            await EdgeRunner.RunAsync(new LatentEdgeHead(manifest, levels, (uint)(levels.Length - 1)), warm, source,
+                new EdgeRunOptions { FrameRate = s.Fps, Duration = TimeSpan.FromSeconds(3) }, cancellation: cancellation);
+        }
+        var runs = new List<Run>();
+        var modes = new List<(string Mode, uint Level, bool Adaptive)> { ("adaptive", (uint)(levels.Length - 1), true) };
+        modes.Add(($"fixed level {levels.Length - 1}", (uint)(levels.Length - 1), false));
+        modes.Add(("fixed level 0", 0, false));
+        foreach (var (mode, level, adaptive) in modes)
+        {
+            Shape(s.High);
+            Console.Error.WriteLine($"{mode}: {s.Seconds} s at {s.Fps} frames/s, {s.High} then {s.Low} from {s.Seconds / 2} s …");
+            var head = new LatentEdgeHead(manifest, levels, level);
+            var control = adaptive
+                ? new RateController(head.LevelBytes, (int)level, new RateControlOptions { FrameRate = s.Fps, Deadline = TimeSpan.FromMilliseconds(s.DeadlineMs) })
+                : null;
+            await using var client = new EdgeClient(new EdgeClientOptions
+            {
+                Endpoints = [new Uri(server.Url)],
+                Window = 64,
+                FrameDeadline = TimeSpan.FromSeconds(5),
+            }, head.Open);
+            var drop = Task.Run(async () =>
+            {
+                await Task.Delay(TimeSpan.FromSeconds(s.Seconds / 2), cancellation);
+                Shape(s.Low);
+            }, cancellation);
+            var report = await EdgeRunner.RunAsync(head, client, source, new EdgeRunOptions
+            {
+                FrameRate = s.Fps,
+                Duration = TimeSpan.FromSeconds(s.Seconds),
+                RateControl = control,
+                Deadline = TimeSpan.FromMilliseconds(s.DeadlineMs),
+            }, cancellation: cancellation);
+            await drop;
+            int half = (int)(s.Seconds / 2);
+            var before = report.Timeline.Where(t => t.Second < half).ToList();
+            var after = report.Timeline.Where(t => t.Second >= half).ToList();
+            static double Met(List<TimelineSecond> seconds) => seconds.Sum(t => t.DeadlineMet * t.Frames) / Math.Max(1, seconds.Sum(t => t.Frames));
+            static double Level(List<TimelineSecond> seconds) => seconds.Sum(t => t.MeanLevel * t.Frames) / Math.Max(1, seconds.Sum(t => t.Frames));
+            var run = new Run(mode, report.Frames, report.DeadlineMet, Met(before), Met(after), Level(before), Level(after),
+                report.BytesPerFrame, report.Accuracy, report.DroppedAtCapture, report.Timeline);
+            Console.Error.WriteLine($"{mode}: {run.DeadlineMet:P1} within {s.DeadlineMs} ms ({run.DeadlineMetAfterDrop:P1} after the drop)");
+            runs.Add(run);
+        }
+        return runs;
+    }
+
+    private static string Markdown(Settings s, IReadOnlyList<Run> runs, string command, string name)
+    {
+        var text = new StringBuilder();
+        void Line(FormattableString line) => text.AppendLine(line.ToString(CultureInfo.InvariantCulture));
+        Line($"# Uplink drop from {s.High} to {s.Low}");
+        Line($"");
+        Line($"Produced by `deploy/netns/bandwidth-drop.sh` (`{command}`): in a network namespace of its own, loopback shaped by");
+        Line($"`tc … tbf rate {s.High} burst 32kb latency 100ms`, a `splitnet serve` process and an edge camera at {s.Fps} frames/s");
+        Line($"(shipped split model, frames from the shipped sample) for {s.Seconds} s; half-way the link drops to {s.Low}.");
+        Line($"Deadline {s.DeadlineMs} ms per frame, capture to answer. Target: ≥ 95 % of frames within it, by lowering the rate level.");
+        Line($"The server gets an unmeasured 3 s warm-up pass first; tbf's 32 kB burst lets a link run above its rate for a few seconds after a drop.");
+        Line($"");
+        Line($"| mode | frames | within {s.DeadlineMs} ms | before the drop | after the drop | mean level before → after | payload B/frame | accuracy |");
+        Line($"|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in runs)
+        {
+            Line($"| {r.Mode} | {r.Frames} | {r.DeadlineMet:P1} | {r.DeadlineMetBeforeDrop:P1} | {r.DeadlineMetAfterDrop:P1} | {r.MeanLevelBefore:F2} → {r.MeanLevelAfter:F2} | {r.BytesPerFrame:F1} | {r.Accuracy:P1} |");
+        }
+        Line($"");
+        Line($"Per-second timeline in `{name}.json`; plot in `{name}.png`.");
+        return text.ToString();
+    }
+
+    private static void Plot(Settings s, IReadOnlyList<Run> runs, string path)
+    {
+        var plot = new ScottPlot.Plot();
+        foreach (var run in runs)
+        {
+            var met = plot.Add.Scatter(run.Timeline.Select(t => (double)t.Second).ToArray(), run.Timeline.Select(t => 100 * t.DeadlineMet).ToArray());
+            met.LegendText = $"{run.Mode}: % within {s.DeadlineMs} ms";
+        }
+        var adaptive = runs[0];
+        var level = plot.Add.Scatter(adaptive.Timeline.Select(t => (double)t.Second).ToArray(), adaptive.Timeline.Select(t => t.MeanLevel).ToArray());
+        level.LegendText = "adaptive: mean rate level (right axis)";
+        level.LinePattern = LinePattern.Dashed;
+        level.Axes.YAxis = plot.Axes.Right;
+        plot.Add.VerticalLine(s.Seconds / 2).LegendText = $"drop to {s.Low}";
+        plot.Axes.Bottom.Label.Text = "second of the run";
+        plot.Axes.Left.Label.Text = "% of frames within the deadline";
+        plot.Axes.Right.Label.Text = "rate level";
+        plot.Axes.SetLimitsY(0, 105, plot.Axes.Left);
+        plot.Axes.SetLimitsY(-0.2, runs.Max(r => r.Timeline.Max(t => t.MeanLevel)) + 0.2, plot.Axes.Right);
+        plot.Title($"Uplink {s.High} → {s.Low}, {s.Fps} frames/s");
+        plot.ShowLegend(Alignment.LowerLeft);
+        plot.SavePng(path, 900, 560);
+    }
+}

@@ -1,0 +1,138 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using SplitNet.Edge;
+using SplitNet.Edge.Resilience;
+using SplitNet.Edge.Sources;
+using SplitNet.Models.Bundles;
+using SplitNet.Models.Data;
+
+namespace SplitNet.Cli.Commands;
+
+/// <summary>
+/// <c>splitnet bench failover</c>: an edge camera streams to the first of two <c>splitnet serve</c>
+/// processes; half-way the first is killed (SIGKILL). Reports frames lost or duplicated and how
+/// long the edge took to be back at full rate on the second.
+/// </summary>
+internal static class FailoverBenchCommand
+{
+    public static Command Create()
+    {
+        var fps = new Option<double>("--fps") { DefaultValueFactory = _ => 30 };
+        var seconds = new Option<double>("--seconds") { DefaultValueFactory = _ => 12 };
+        var deadline = new Option<int>("--deadline-ms") { DefaultValueFactory = _ => 2000 };
+        var output = new Option<string?>("--out") { Description = "Write failover.{md,json} to this folder." };
+        var json = CommonOptions.Json();
+        var command = new Command("failover", "Kill one of two server processes mid-run; count lost and duplicated frames and the gap before the edge is back at full rate.")
+        {
+            fps, seconds, deadline, output, json,
+        };
+        command.SetAction(async (result, cancellation) =>
+        {
+            var report = await RunAsync(result.GetValue(fps), result.GetValue(seconds), result.GetValue(deadline), cancellation);
+            var text = JsonSerializer.Serialize(report, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true });
+            if (result.GetValue(output) is { } directory)
+            {
+                Directory.CreateDirectory(directory);
+                File.WriteAllText(Path.Combine(directory, "failover.json"), text + "\n");
+                File.WriteAllText(Path.Combine(directory, "failover.md"), Markdown(report, "splitnet " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1))));
+            }
+            Console.WriteLine(result.GetValue(json) ? text
+                : $"{report.Frames} frames: {report.Lost} lost, {report.DuplicateOutcomes} answered twice ({report.DuplicateAnswersDropped} duplicate answers dropped); " +
+                  $"longest gap between answers {report.LongestGapMs:F0} ms; full rate again {report.RecoveryMs:F0} ms after the kill");
+            return report.Lost == 0 && report.DuplicateOutcomes == 0 ? 0 : 1;
+        });
+        return command;
+    }
+
+    internal sealed record FailoverReport(
+        double Fps, double Seconds, int Frames, int Lost, int DuplicateOutcomes, long DuplicateAnswersDropped, long Retries, long Failovers,
+        double KilledAtSeconds, double LongestGapMs, double RecoveryMs, double MaxLatencyAroundKillMs, int AnsweredByFirst, int AnsweredBySecond,
+        IReadOnlyList<int> AnswersPer100Ms);
+
+    private static async Task<FailoverReport> RunAsync(double fps, double seconds, int deadlineMs, CancellationToken cancellation)
+    {
+        var edgeDirectory = SplitModelBundle.SideDirectory(CommonOptions.DefaultEntropic, BundleSide.Edge);
+        var (manifest, levels) = SplitModelBundle.Load(edgeDirectory, BundleSide.Edge);
+        var head = new LatentEdgeHead(manifest, levels, (uint)manifest.DefaultLevel);
+        var source = new DatasetSource(FashionMnist.Load(CommonOptions.SampleDirectory, DatasetSplit.Test), "sample");
+        Console.Error.WriteLine("starting two splitnet serve processes …");
+        using var first = await ServeProcess.StartAsync(ServeProcess.FreePort(), [], cancellation);
+        using var second = await ServeProcess.StartAsync(ServeProcess.FreePort(), [], cancellation);
+        await using var client = new EdgeClient(new EdgeClientOptions
+        {
+            Endpoints = [new Uri(first.Url), new Uri(second.Url)],
+            FrameDeadline = TimeSpan.FromMilliseconds(deadlineMs),
+        }, head.Open);
+        var outcomes = new List<(FrameOutcome Outcome, double AnsweredAt)>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        double killedAt = seconds / 2;
+        var killer = Task.Run(async () =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(killedAt), cancellation);
+            killedAt = clock.Elapsed.TotalSeconds;
+            first.Kill();
+            Console.Error.WriteLine($"killed the first server at {killedAt:F2} s");
+        }, cancellation);
+        Console.Error.WriteLine($"edge camera at {fps} frames/s for {seconds} s against both …");
+        await EdgeRunner.RunAsync(head, client, source, new EdgeRunOptions
+        {
+            FrameRate = fps,
+            Duration = TimeSpan.FromSeconds(seconds),
+            Deadline = TimeSpan.FromMilliseconds(deadlineMs),
+        }, onFrame: o =>
+        {
+            lock (outcomes)
+            {
+                outcomes.Add((o, clock.Elapsed.TotalSeconds));
+            }
+        }, cancellation: cancellation);
+        await killer;
+
+        var ids = outcomes.Select(o => o.Outcome.Index).ToList();
+        int duplicates = ids.Count - ids.Distinct().Count();
+        int lost = outcomes.Count(o => !o.Outcome.Answer.Succeeded);
+        var answered = outcomes.Where(o => o.Outcome.Answer.Succeeded).Select(o => o.AnsweredAt).Order().ToList();
+        double longestGap = answered.Zip(answered.Skip(1), (a, b) => b - a).Where((_, i) => answered[i] > killedAt - 1 && answered[i] < killedAt + 3).DefaultIfEmpty(0).Max();
+        // Back at full rate: the first 1 s window after the kill that holds (nearly) a second's worth of answers.
+        double recovery = double.NaN;
+        for (double t = killedAt; t < seconds; t += 0.01)
+        {
+            int inWindow = answered.Count(a => a >= t && a < t + 1);
+            if (inWindow >= 0.95 * fps)
+            {
+                recovery = t - killedAt;
+                break;
+            }
+        }
+        var around = outcomes.Where(o => o.Outcome.Captured > killedAt - 0.5 && o.Outcome.Captured < killedAt + 1).ToList();
+        int bins = (int)Math.Ceiling(seconds * 10) + 20;
+        var per100 = new int[bins];
+        foreach (var a in answered)
+        {
+            per100[Math.Min(bins - 1, (int)(a * 10))]++;
+        }
+        return new FailoverReport(fps, seconds, outcomes.Count, lost, duplicates, client.Duplicates, client.Retries, client.Failovers,
+            killedAt, longestGap * 1000, recovery * 1000, around.Count == 0 ? 0 : around.Max(o => o.Outcome.Latency.TotalMilliseconds),
+            outcomes.Count(o => o.Outcome.Answer.Endpoint == new Uri(first.Url)), outcomes.Count(o => o.Outcome.Answer.Endpoint == new Uri(second.Url)),
+            per100);
+    }
+
+    private static string Markdown(FailoverReport r, string command)
+    {
+        var text = new StringBuilder();
+        void Line(FormattableString line) => text.AppendLine(line.ToString(CultureInfo.InvariantCulture));
+        Line($"# Failover: one of two server processes killed mid-run");
+        Line($"");
+        Line($"Produced by `{command}`. An edge camera ({r.Fps} frames/s, shipped split model at its default level, frames coded from the");
+        Line($"shipped sample) streams to the first of two `splitnet serve` processes on loopback; at {r.KilledAtSeconds:F2} s the first is");
+        Line($"killed with SIGKILL. The edge fails over to the second and re-sends every frame the first had not answered.");
+        Line($"");
+        Line($"- Frames lost: **{r.Lost}** of {r.Frames}; frames answered twice: **{r.DuplicateOutcomes}** (duplicate answers dropped on the wire: {r.DuplicateAnswersDropped}) — target 0 and 0: **{(r.Lost == 0 && r.DuplicateOutcomes == 0 ? "met" : "not met")}**");
+        Line($"- Back at full rate (a 1 s window holding ≥ 95 % of a second's frames) **{r.RecoveryMs:F0} ms** after the kill — target ≤ 1 s: **{(r.RecoveryMs <= 1000 ? "met" : "not met")}**");
+        Line($"- Longest gap between two answers around the kill: {r.LongestGapMs:F0} ms; worst latency of a frame captured around the kill: {r.MaxLatencyAroundKillMs:F0} ms");
+        Line($"- Answered by the first server {r.AnsweredByFirst}, by the second {r.AnsweredBySecond}; {r.Retries} re-sends, {r.Failovers} failover(s)");
+        return text.ToString();
+    }
+}

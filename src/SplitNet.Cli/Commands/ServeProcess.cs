@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+
+namespace SplitNet.Cli.Commands;
+
+/// <summary>A <c>splitnet serve</c> child process on a loopback port, for scenarios that kill servers for real.</summary>
+internal sealed class ServeProcess : IDisposable
+{
+    private readonly Process _process;
+
+    private ServeProcess(Process process, int port) => (_process, Port) = (process, port);
+
+    public int Port { get; }
+    public string Url => $"http://127.0.0.1:{Port}";
+
+    /// <summary>Starts the server and waits until its health check says SERVING.</summary>
+    public static async Task<ServeProcess> StartAsync(int port, IEnumerable<string> extraArguments, CancellationToken cancellation)
+    {
+        var start = new ProcessStartInfo(Environment.ProcessPath!)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in new[] { "serve", "--port", $"{port}", "--metrics-port", "0", "--Logging:LogLevel:Default=Warning" }.Concat(extraArguments))
+        {
+            start.ArgumentList.Add(argument);
+        }
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start splitnet serve");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var server = new ServeProcess(process, port);
+        using var channel = GrpcChannel.ForAddress(server.Url);
+        var health = new Health.HealthClient(channel);
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"splitnet serve on port {port} exited with code {process.ExitCode}");
+            }
+            try
+            {
+                var status = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(2), cancellationToken: cancellation);
+                if (status.Status == HealthCheckResponse.Types.ServingStatus.Serving)
+                {
+                    return server;
+                }
+            }
+            catch (Grpc.Core.RpcException) when (clock.Elapsed < TimeSpan.FromSeconds(120))
+            {
+            }
+            await Task.Delay(200, cancellation);
+        }
+    }
+
+    /// <summary>A loopback port free right now.</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>SIGKILL: no drain, no goodbye; connections die with the process.</summary>
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+        _process.Dispose();
+    }
+}
