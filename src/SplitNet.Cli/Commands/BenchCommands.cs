@@ -14,7 +14,7 @@ namespace SplitNet.Cli.Commands;
 /// <summary><c>splitnet bench ...</c>: full-dataset measurements.</summary>
 internal static class BenchCommands
 {
-    public static Command Create() => new("bench", "Measure models: accuracy on the full dataset, compute cost.") { Teacher(), Cost(), RateAccuracy(), ServerBenchCommand.Create(), FailoverBenchCommand.Create(), BandwidthDropBenchCommand.Create() };
+    public static Command Create() => new("bench", "Measure models: accuracy on the full dataset, compute cost.") { Teacher(), Cost(), RateAccuracy(), ServerBenchCommand.Create(), FailoverBenchCommand.Create(), BandwidthDropBenchCommand.Create(), EarlyExitBenchCommand.Create() };
 
     private static Command Teacher()
     {

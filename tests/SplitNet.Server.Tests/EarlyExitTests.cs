@@ -1,0 +1,60 @@
+using SplitNet.Edge;
+using SplitNet.Edge.Resilience;
+using SplitNet.Edge.Sources;
+using SplitNet.Models.Bundles;
+using SplitNet.Models.Student;
+
+namespace SplitNet.Server.Tests;
+
+[Collection(nameof(ServerCollection))]
+public sealed class EarlyExitTests(ServerFixture server) : IDisposable
+{
+    private readonly string _edge = Directory.CreateTempSubdirectory("splitnet-exit-").FullName;
+
+    private LatentEdgeHead HeadWithExits()
+    {
+        foreach (var file in Directory.GetFiles(server.SplitEdgeDirectory))
+        {
+            File.Copy(file, Path.Combine(_edge, Path.GetFileName(file)));
+        }
+        var (manifest, _) = SplitModelBundle.Load(_edge, BundleSide.Edge);
+        TorchSharp.torch.random.manual_seed(3);
+        using (var exit = new EarlyExitHead(manifest.Architecture.LatentChannels, manifest.Labels.Count))
+        {
+            EarlyExitBundle.Save(_edge, 0, exit, accuracy: 0.5);
+        }
+        var (reloaded, levels) = SplitModelBundle.Load(_edge, BundleSide.Edge);
+        return new LatentEdgeHead(reloaded, levels, 0, EarlyExitBundle.Load(_edge, reloaded));
+    }
+
+    [Theory]
+    [InlineData(0.0, 30, 0)]
+    [InlineData(1.01, 0, 30)]
+    public async Task Threshold_DecidesWhichFramesAreAnsweredOnTheEdgeAndSendNothing(double tau, int onEdge, int onServer)
+    {
+        var head = HeadWithExits();
+        await using var client = new EdgeClient(new EdgeClientOptions { Endpoints = [new Uri(server.Url)] }, head.Open);
+
+        var report = await EdgeRunner.RunAsync(head, client, new DatasetSource(server.Sample.Take(30), "sample"), new EdgeRunOptions { EarlyExitThreshold = tau });
+
+        Assert.Equal(onEdge, report.Sources.GetValueOrDefault("EarlyExit"));
+        Assert.Equal(onServer, report.Sources.GetValueOrDefault("Server"));
+        Assert.Equal(onServer == 0, report.BytesPerFrame == 0);
+    }
+
+    [Fact]
+    public void Bundle_RecordsTheHeadAndRefusesATamperedFile()
+    {
+        var head = HeadWithExits();
+        var frame = head.Encode(server.Sample.Image(0));
+        Assert.NotNull(frame.EarlyExit);
+        Assert.Equal(1.0, frame.EarlyExit!.Sum(), 3);
+
+        File.AppendAllText(Path.Combine(_edge, "level0.exit.safetensors"), "x");
+        var (manifest, _) = SplitModelBundle.Load(_edge, BundleSide.Edge);
+        var error = Assert.Throws<InvalidDataException>(() => EarlyExitBundle.Load(_edge, manifest));
+        Assert.Contains("level0.exit.safetensors", error.Message);
+    }
+
+    public void Dispose() => Directory.Delete(_edge, recursive: true);
+}
