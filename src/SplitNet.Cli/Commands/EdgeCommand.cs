@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Grpc.Core;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using SplitNet.Codec;
@@ -85,6 +87,10 @@ internal static class EdgeCommand
         }
         var deadline = TimeSpan.FromMilliseconds(settings.DeadlineMs);
         using var metrics = new EdgeMetrics();
+        // Exported over OTLP where a collector is named by the standard OpenTelemetry variables.
+        using var exporter = string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"))
+            ? null
+            : OpenTelemetry.Sdk.CreateMeterProviderBuilder().AddMeter(EdgeMetrics.MeterName).AddOtlpExporter().Build();
         await using var client = new EdgeClient(new EdgeClientOptions
         {
             Endpoints = [.. urls.Select(u => new Uri(u))],
