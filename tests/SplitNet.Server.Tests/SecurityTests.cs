@@ -5,6 +5,7 @@ using SplitNet.Codec;
 using SplitNet.Contracts.Inference;
 using SplitNet.Contracts.V1;
 using SplitNet.Edge;
+using SplitNet.Edge.Resilience;
 using SplitNet.Models.Bundles;
 using SplitNet.Models.Teacher;
 
@@ -80,6 +81,23 @@ public sealed class SecurityTests : IAsyncLifetime
         // Under TLS 1.3 the client may finish its side of the handshake before the server's alert
         // arrives; the call then fails on the broken connection instead of on connect.
         Assert.Contains(error.StatusCode, new[] { StatusCode.Unavailable, StatusCode.Internal });
+    }
+
+    [Fact]
+    public async Task EdgeClient_WithTheCaTheClientCertificateAndAKey_IsAnswered()
+    {
+        await using var client = new EdgeClient(new EdgeClientOptions
+        {
+            Endpoints = [new Uri(_server.Url)],
+            ApiKey = ApiKey,
+            ServerCaFile = _certificates.AuthorityFile,
+            ClientCertificate = (_certificates.ClientCertificateFile, _certificates.ClientKeyFile),
+        }, open: null);
+
+        var answer = await client.InferAsync(1, new EncodedFrame(_payload, 0));
+
+        Assert.True(answer.Succeeded, answer.Failure);
+        Assert.Equal(AnswerSource.Server, answer.Source);
     }
 
     public async Task DisposeAsync()

@@ -22,6 +22,8 @@ internal sealed class TestCertificates : IDisposable
         File.WriteAllText(ServerCertificateFile, server.Certificate.ExportCertificatePem());
         File.WriteAllText(ServerKeyFile, server.Key.ExportPkcs8PrivateKeyPem());
         var client = Issue("CN=edge-1", "1.3.6.1.5.5.7.3.2", serverName: false);
+        File.WriteAllText(ClientCertificateFile, client.Certificate.ExportCertificatePem());
+        File.WriteAllText(ClientKeyFile, client.Key.ExportPkcs8PrivateKeyPem());
         Client = X509CertificateLoader.LoadPkcs12(client.Certificate.CopyWithPrivateKey(client.Key).Export(X509ContentType.Pkcs12), null);
     }
 
@@ -30,6 +32,8 @@ internal sealed class TestCertificates : IDisposable
     public string AuthorityFile => Path.Combine(_directory, "ca.pem");
     public string ServerCertificateFile => Path.Combine(_directory, "server.pem");
     public string ServerKeyFile => Path.Combine(_directory, "server.key");
+    public string ClientCertificateFile => Path.Combine(_directory, "client.pem");
+    public string ClientKeyFile => Path.Combine(_directory, "client.key");
 
     /// <summary>A client handler that trusts only the test CA and presents <paramref name="certificate"/>.</summary>
     public SocketsHttpHandler Handler(X509Certificate2? certificate)

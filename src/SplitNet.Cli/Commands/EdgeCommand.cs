@@ -28,23 +28,32 @@ internal static class EdgeCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var apiKey = ApiKeyOption();
+        var ca = new Option<string?>("--ca") { Description = "PEM CA certificate(s) https servers must chain to (instead of the system store)." };
+        var clientCertificate = new Option<string?>("--client-cert") { Description = "PEM client certificate for mutual TLS (with --client-key)." };
+        var clientKey = new Option<string?>("--client-key") { Description = "PEM private key of --client-cert." };
         var edge = new EdgeOptions();
         var command = new Command("edge", "Run the head on images, stream coded frames to servers (failover, retries, rate control, early exit); report accuracy, bytes and latency.")
         {
-            servers, apiKey,
+            servers, apiKey, ca, clientCertificate, clientKey,
         };
         edge.AddTo(command);
         command.SetAction(async (result, cancellation) =>
         {
             var settings = edge.Read(result);
-            var report = await RunAsync(settings, [.. result.GetValue(servers)!], cancellation, result.GetValue(apiKey));
+            var tls = new EdgeTlsFiles(result.GetValue(ca), result.GetValue(clientCertificate), result.GetValue(clientKey));
+            if ((tls.ClientCertificate is null) != (tls.ClientKey is null))
+            {
+                Console.Error.WriteLine("--client-cert and --client-key go together");
+                return 2;
+            }
+            var report = await RunAsync(settings, [.. result.GetValue(servers)!], cancellation, result.GetValue(apiKey), tls);
             return report.Failed == 0 ? 0 : 1;
         });
         return command;
     }
 
     /// <summary>Runs the edge against <paramref name="urls"/> and prints predictions and the summary.</summary>
-    public static async Task<EdgeReport> RunAsync(EdgeSettings settings, IReadOnlyList<string> urls, CancellationToken cancellation, string? apiKey = null)
+    public static async Task<EdgeReport> RunAsync(EdgeSettings settings, IReadOnlyList<string> urls, CancellationToken cancellation, string? apiKey = null, EdgeTlsFiles? tls = null)
     {
         TorchSharp.torch.set_num_threads(settings.Threads);
         var (network, manifest) = TeacherBundle.Load(settings.Teacher);
@@ -97,6 +106,8 @@ internal static class EdgeCommand
             Window = settings.Window,
             FrameDeadline = deadline,
             ApiKey = apiKey,
+            ServerCaFile = tls?.Ca,
+            ClientCertificate = tls is { ClientCertificate: { } certificate, ClientKey: { } key } ? (certificate, key) : null,
         }, head.Open, metrics);
         int shown = 0;
         using var live = LiveSummary(metrics, settings.Json);
@@ -199,3 +210,6 @@ internal static class EdgeCommand
 
     public static string CodecName(CodecId codec) => codec == CodecId.RawFloat32 ? "float32" : "affine8-lz4";
 }
+
+/// <summary>TLS files of <c>splitnet edge</c>.</summary>
+internal sealed record EdgeTlsFiles(string? Ca, string? ClientCertificate, string? ClientKey);

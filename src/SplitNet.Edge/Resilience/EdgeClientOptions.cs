@@ -35,4 +35,10 @@ public sealed record EdgeClientOptions
 
     /// <summary>Sent as <c>authorization: Bearer &lt;key&gt;</c> when set. Default none.</summary>
     public string? ApiKey { get; init; }
+
+    /// <summary>PEM CA certificate(s) that https servers must chain to, instead of the system store. Default none.</summary>
+    public string? ServerCaFile { get; init; }
+
+    /// <summary>PEM client certificate and key presented for mutual TLS. Default none.</summary>
+    public (string CertificateFile, string KeyFile)? ClientCertificate { get; init; }
 }

@@ -27,7 +27,7 @@ internal sealed class ServerLink : IAsyncDisposable
     {
         Endpoint = endpoint;
         _open = open;
-        _channel = GrpcChannel.ForAddress(endpoint);
+        _channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions { HttpHandler = EdgeTls.Handler(options) });
         _client = new SplitInference.SplitInferenceClient(_channel);
         if (options.ApiKey is { } key)
         {
