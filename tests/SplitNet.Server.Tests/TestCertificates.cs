@@ -8,6 +8,8 @@ namespace SplitNet.Server.Tests;
 internal sealed class TestCertificates : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("splitnet-tls-").FullName;
+    private readonly DateTimeOffset _validFrom = DateTimeOffset.UtcNow.AddMinutes(-5);
+    private readonly DateTimeOffset _validUntil = DateTimeOffset.UtcNow.AddDays(1);
 
     public TestCertificates()
     {
@@ -15,7 +17,8 @@ internal sealed class TestCertificates : IDisposable
         var caRequest = new CertificateRequest("CN=SplitNet test CA", caKey, HashAlgorithmName.SHA256);
         caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        Authority = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        // The CA outlives its leaves, whatever second each is issued in.
+        Authority = caRequest.CreateSelfSigned(_validFrom, _validUntil.AddDays(1));
         File.WriteAllText(AuthorityFile, Authority.ExportCertificatePem());
 
         var server = Issue("CN=127.0.0.1", "1.3.6.1.5.5.7.3.1", serverName: true);
@@ -65,7 +68,7 @@ internal sealed class TestCertificates : IDisposable
             names.AddIpAddress(IPAddress.Loopback);
             request.CertificateExtensions.Add(names.Build());
         }
-        var certificate = request.Create(Authority, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1), RandomNumberGenerator.GetBytes(8));
+        var certificate = request.Create(Authority, _validFrom, _validUntil, RandomNumberGenerator.GetBytes(8));
         return (certificate, key);
     }
 
