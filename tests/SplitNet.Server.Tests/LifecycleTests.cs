@@ -107,6 +107,7 @@ public sealed class LifecycleTests : IDisposable
         Assert.True((await protocol.ModelReadyAsync(new ModelReadyRequest { Name = _manifest.ModelId, Version = "2" })).Ready);
         var v2 = await protocol.ModelStatisticsAsync(new ModelStatisticsRequest { Name = _manifest.ModelId, Version = "2" });
         Assert.True(v2.ModelStats.Single().InferenceCount >= 6 * 30, "version 2 answered the frames sent after the swap");
+        Assert.True(v2.ModelStats.Single().InferenceCount <= (ulong)streams.Sum(s => s.Sent), "warm-up runs are not counted as traffic");
 
         await protocol.RepositoryModelUnloadAsync(new RepositoryModelUnloadRequest { ModelName = _manifest.ModelId });
         var gone = await Assert.ThrowsAsync<RpcException>(async () => await client.InferAsync(new InferRequest { Payload = ByteString.CopyFrom(payloads[0]) }));

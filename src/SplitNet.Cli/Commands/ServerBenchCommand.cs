@@ -31,19 +31,20 @@ internal static class ServerBenchCommand
         var overload = new Option<double>("--overload") { Description = "Offered load of the overload run, as a multiple of the measured capacity.", DefaultValueFactory = _ => 2 };
         var queue = new Option<int>("--overload-queue") { Description = "Queue bound of the overload run.", DefaultValueFactory = _ => 128 };
         var deadline = new Option<int>("--deadline-ms") { Description = "Per-frame deadline of the overload run.", DefaultValueFactory = _ => 100 };
+        var headroom = new Option<int>("--deadline-headroom") { Description = "The server's DeadlineHeadroomPercent in the overload run.", DefaultValueFactory = _ => new SplitNetServerOptions().DeadlineHeadroomPercent };
         var threads = new Option<int>("--torch-threads") { Description = "libtorch intra-op threads, in-process and in the server (0: libtorch's default).", DefaultValueFactory = _ => 0 };
         var output = new Option<string?>("--out") { Description = "Write server.{md,json,png} to this folder." };
         var json = CommonOptions.Json();
         var command = new Command("server", "Server throughput vs in-process decode+tail, dynamic batching vs batch size 1, and overload at 2x capacity.")
         {
-            model, seconds, streams, window, batches, delay, overload, queue, deadline, threads, output, json,
+            model, seconds, streams, window, batches, delay, overload, queue, deadline, headroom, threads, output, json,
         };
         command.SetAction(async (result, cancellation) =>
         {
             var settings = new Settings(
                 result.GetValue(model)!, TimeSpan.FromSeconds(result.GetValue(seconds)), result.GetValue(streams), result.GetValue(window),
                 [.. result.GetValue(batches)!.Order()], result.GetValue(delay), result.GetValue(overload), result.GetValue(queue),
-                (uint)result.GetValue(deadline) * 1000, result.GetValue(threads));
+                (uint)result.GetValue(deadline) * 1000, result.GetValue(threads), result.GetValue(headroom));
             if (settings.TorchThreads > 0)
             {
                 TorchSharp.torch.set_num_threads(settings.TorchThreads);
@@ -69,7 +70,7 @@ internal static class ServerBenchCommand
     }
 
     private sealed record Settings(string Model, TimeSpan Duration, int Streams, int Window, int[] Batches, int DelayMicros,
-        double Overload, int OverloadQueue, uint DeadlineMicros, int TorchThreads);
+        double Overload, int OverloadQueue, uint DeadlineMicros, int TorchThreads, int Headroom);
 
     private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(2);
 
@@ -108,7 +109,7 @@ internal static class ServerBenchCommand
     private static async Task<OverloadRow> OverloadAsync(Settings s, string serverDirectory, StreamOpen? open, LoadFrame[] frames,
         double capacity, double offered, CancellationToken cancellation)
     {
-        await using var server = await StartAsync(serverDirectory, s.Batches.Max(), s.DelayMicros, s.OverloadQueue, s.TorchThreads, cancellation);
+        await using var server = await StartAsync(serverDirectory, s.Batches.Max(), s.DelayMicros, s.OverloadQueue, s.TorchThreads, cancellation, s.Headroom);
         double heapStart = HeapMegabytes();
         using var process = Process.GetCurrentProcess();
         double workingSetStart = process.WorkingSet64 / 1e6, workingSetPeak = workingSetStart;
@@ -160,7 +161,7 @@ internal static class ServerBenchCommand
         return stats.ExecutionCount == 0 ? 0 : (double)stats.InferenceCount / stats.ExecutionCount;
     }
 
-    private static async Task<BenchServer> StartAsync(string serverDirectory, int maxBatch, int delayMicros, int queue, int torchThreads, CancellationToken cancellation)
+    private static async Task<BenchServer> StartAsync(string serverDirectory, int maxBatch, int delayMicros, int queue, int torchThreads, CancellationToken cancellation, int? headroom = null)
     {
         var app = SplitNetServerHost.Build([], options =>
         {
@@ -172,6 +173,7 @@ internal static class ServerBenchCommand
             options.QueueCapacity = queue;
             options.MaxInFlightPerStream = 1 << 16;
             options.TorchThreads = torchThreads;
+            options.DeadlineHeadroomPercent = headroom ?? options.DeadlineHeadroomPercent;
         }, LogLevel.Warning);
         await app.StartAsync(cancellation);
         await app.WhenReadyAsync(cancellation);

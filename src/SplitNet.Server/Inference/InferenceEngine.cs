@@ -146,7 +146,12 @@ internal sealed class InferenceEngine : IDisposable
         }
         var compute = Stopwatch.GetElapsedTime(start);
         _queue.RecordExecution(n, compute);
-        _metrics.Executed(target.Model, batch, compute);
+        // Warm-up jobs of a newly loaded model are not traffic: they stay out of metrics and statistics.
+        var served = batch.FindAll(j => j.Bounded);
+        if (served.Count > 0)
+        {
+            _metrics.Executed(target.Model, served, compute);
+        }
         for (int i = 0; i < n; i++)
         {
             batch[i].Completion.TrySetResult(probabilities.AsSpan(i * target.Classes, target.Classes).ToArray());
