@@ -59,8 +59,9 @@ public sealed class SplitNetServerOptions
     public int Workers { get; set; } = 1;
 
     /// <summary>
-    /// libtorch intra-op threads for every forward (process-wide); 0 keeps libtorch's choice (all
-    /// cores). One thread leaves the other cores to gRPC where requests are small. Default 0.
+    /// libtorch intra-op threads for every forward (process-wide). 0 chooses per batch with one
+    /// worker: one thread for batches under 8 frames (a tiny forward gains less from more cores than
+    /// it costs gRPC), every core for larger ones. Default 0.
     /// </summary>
     [Range(0, 256)]
     public int TorchThreads { get; set; }

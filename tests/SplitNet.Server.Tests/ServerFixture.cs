@@ -67,6 +67,7 @@ public sealed class ServerFixture : IAsyncLifetime
             options.MaxReceiveMessageBytes = MaxReceiveMessageBytes;
             options.MaxFrameBytes = MaxFrameBytes;
             options.MaxBatchSize = 16;
+            options.TorchThreads = 1;
         }, LogLevel.Warning);
         await _app.StartAsync();
         await _app.WhenReadyAsync();

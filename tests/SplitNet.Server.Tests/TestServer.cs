@@ -19,6 +19,8 @@ internal sealed class TestServer : IAsyncDisposable
         {
             options.Port = 0;
             options.MetricsPort = 0;
+            // Test tensors are tiny and xUnit runs classes in parallel: keep libtorch on one thread.
+            options.TorchThreads = 1;
             configure(options);
         }, LogLevel.Warning);
         await app.StartAsync();

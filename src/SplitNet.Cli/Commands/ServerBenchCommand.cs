@@ -89,6 +89,8 @@ internal static class ServerBenchCommand
         foreach (int batch in s.Batches)
         {
             Console.Error.WriteLine($"max batch {batch}: in-process decode + tail …");
+            // The servers change libtorch's (process-wide) thread count; in-process runs get the default back.
+            TorchSharp.torch.set_num_threads(s.TorchThreads > 0 ? s.TorchThreads : Environment.ProcessorCount);
             double bare = TailThroughput.Measure(serverLevels[level], edgeManifest.Stream, payloads, batch, s.Duration / 2);
             Console.Error.WriteLine($"max batch {batch}: {bare:F0} frames/s in-process; server under {s.Streams} streams …");
             await using var server = await StartAsync(serverDirectory, batch, s.DelayMicros, queue: 4 * s.Streams * s.Window, s.TorchThreads, cancellation);

@@ -104,6 +104,8 @@ public sealed class EdgeClient : IAsyncDisposable
         int attempts = 0;
         try
         {
+            // Polly's timeout is cooperative; the outer wait makes sure the frame ends even if some
+            // transport await inside ignores the cancellation.
             var (response, link) = await _frames.ExecuteAsync(async token =>
             {
                 attempts++;
@@ -129,7 +131,7 @@ public sealed class EdgeClient : IAsyncDisposable
                     FailOver(link);
                     throw;
                 }
-            }, cancellation).ConfigureAwait(false);
+            }, cancellation).AsTask().WaitAsync(_options.FrameDeadline + AbandonGrace, cancellation).ConfigureAwait(false);
             var best = response.Predictions[0];
             return new EdgeAnswer(frameId, AnswerSource.Server, (int)best.ClassId, best.Probability, null, attempts, link.Endpoint, response.ServerMicros);
         }
@@ -139,7 +141,7 @@ public sealed class EdgeClient : IAsyncDisposable
                 ? new EdgeAnswer(frameId, AnswerSource.None, -1, 0, "no server reachable and no early-exit head to answer locally", attempts, null)
                 : EdgeAnswer.Local(frameId, AnswerSource.LocalFallback, local) with { Attempts = attempts };
         }
-        catch (TimeoutRejectedException)
+        catch (Exception e) when (e is TimeoutRejectedException or TimeoutException)
         {
             return new EdgeAnswer(frameId, AnswerSource.None, -1, 0, $"deadline of {_options.FrameDeadline.TotalMilliseconds:F0} ms passed", attempts, null);
         }
@@ -201,6 +203,8 @@ public sealed class EdgeClient : IAsyncDisposable
         }
         _credits.Dispose();
     }
+
+    private static readonly TimeSpan AbandonGrace = TimeSpan.FromSeconds(1);
 
     /// <summary>Every server's circuit is open.</summary>
     private sealed class NoServerException : Exception;

@@ -52,10 +52,10 @@ internal sealed class LinkStream : IAsyncDisposable
                 }
                 if (_open is not null && !_opened)
                 {
-                    await _call.RequestStream.WriteAsync(new InferRequest { Open = _open }, cancellation).ConfigureAwait(false);
+                    await WriteAsync(new InferRequest { Open = _open }, cancellation).ConfigureAwait(false);
                     _opened = true;
                 }
-                await _call.RequestStream.WriteAsync(frame, cancellation).ConfigureAwait(false);
+                await WriteAsync(frame, cancellation).ConfigureAwait(false);
             }
             finally
             {
@@ -77,6 +77,24 @@ internal sealed class LinkStream : IAsyncDisposable
         finally
         {
             _pending.TryRemove(new KeyValuePair<ulong, TaskCompletionSource<InferResponse>>(frame.FrameId, answer));
+        }
+    }
+
+    /// <summary>
+    /// One write, given up when the frame's budget ends even if the transport does not notice the
+    /// cancellation: the call is then abandoned (a half-done write leaves it unusable) and the lock freed.
+    /// </summary>
+    private async Task WriteAsync(InferRequest message, CancellationToken cancellation)
+    {
+        try
+        {
+            await _call.RequestStream.WriteAsync(message, cancellation).WaitAsync(cancellation).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            _broken = true;
+            _call.Dispose();
+            throw;
         }
     }
 

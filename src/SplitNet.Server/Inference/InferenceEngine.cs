@@ -22,6 +22,8 @@ internal sealed class InferenceEngine : IDisposable
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IReadOnlyList<ServedModel> _startModels = [];
     private int _warming;
+    private readonly int _torchThreads;
+    private int _currentThreads = -1;
 
     public InferenceEngine(IOptions<SplitNetServerOptions> options, ServerMetrics metrics, ILogger<InferenceEngine> logger)
     {
@@ -31,6 +33,7 @@ internal sealed class InferenceEngine : IDisposable
         _metrics = metrics;
         _logger = logger;
         _warmUpRounds = settings.WarmUpRounds;
+        _torchThreads = settings.TorchThreads;
         if (settings.TorchThreads > 0)
         {
             TorchSharp.torch.set_num_threads(settings.TorchThreads);
@@ -130,6 +133,7 @@ internal sealed class InferenceEngine : IDisposable
             batch[i].Input.CopyTo(inputs, i * target.InputSize);
         }
         float[] probabilities;
+        UseThreads(n);
         long start = Stopwatch.GetTimestamp();
         try
         {
@@ -157,6 +161,27 @@ internal sealed class InferenceEngine : IDisposable
             batch[i].Completion.TrySetResult(probabilities.AsSpan(i * target.Classes, target.Classes).ToArray());
         }
     }
+
+    /// <summary>
+    /// With <see cref="SplitNetServerOptions.TorchThreads"/> 0, small batches run on one intra-op
+    /// thread: spreading a tiny forward over every core costs more in synchronisation (and in
+    /// cores taken from gRPC) than it gains; large batches use every core.
+    /// </summary>
+    private void UseThreads(int batchSize)
+    {
+        if (_torchThreads > 0 || _workers.Length > 1)
+        {
+            return;
+        }
+        int threads = batchSize < SmallBatch ? 1 : Environment.ProcessorCount;
+        if (threads != _currentThreads)
+        {
+            TorchSharp.torch.set_num_threads(threads);
+            _currentThreads = threads;
+        }
+    }
+
+    private const int SmallBatch = 8;
 
     public void Dispose()
     {
