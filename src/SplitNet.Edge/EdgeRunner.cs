@@ -36,6 +36,7 @@ public static class EdgeRunner
             Name = "splitnet-edge-encoder",
         };
         var tally = new Tally(options.Deadline, head.Levels);
+        await client.ConnectAsync(TimeSpan.FromSeconds(2), cancellation).ConfigureAwait(false);
         encoder.Start();
         var answers = new List<Task>();
         await foreach (var frame in captured.Reader.ReadAllAsync(cancellation).ConfigureAwait(false))

@@ -79,6 +79,15 @@ public sealed class EdgeClient : IAsyncDisposable
     /// <summary>True when every server's circuit is open: frames are answered locally.</summary>
     public bool AllCircuitsOpen => _links.All(l => l.IsOpen);
 
+    /// <summary>Connects to every server before the first frame, so failing over pays no connection set-up (bounded by <paramref name="timeout"/>).</summary>
+    public async Task ConnectAsync(TimeSpan timeout, CancellationToken cancellation = default)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        bounded.CancelAfter(timeout);
+        await Task.WhenAll(_links.Select(l => l.ConnectAsync(bounded.Token))).ConfigureAwait(false);
+        cancellation.ThrowIfCancellationRequested();
+    }
+
     /// <summary>
     /// Sends one coded frame and returns its one outcome. <paramref name="local"/> is the
     /// early-exit head's softmax for this frame, used when no server can be reached.

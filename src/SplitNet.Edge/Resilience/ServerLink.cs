@@ -70,6 +70,19 @@ internal sealed class ServerLink : IAsyncDisposable
     public static bool IsTransportFailure(RpcException e) =>
         e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown or StatusCode.Cancelled;
 
+    /// <summary>Opens the connection ahead of the first frame (a warm standby fails over without a handshake); failures are left to the first send.</summary>
+    public async Task ConnectAsync(CancellationToken cancellation)
+    {
+        try
+        {
+            await _channel.ConnectAsync(cancellation).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || cancellation.IsCancellationRequested)
+        {
+            // An unreachable or slow server is found out, counted and failed over by the sends themselves.
+        }
+    }
+
     /// <summary>Sends one frame through the breaker on the current stream (opening one if needed).</summary>
     public ValueTask<InferResponse> SendAsync(InferRequest frame, CancellationToken cancellation) =>
         _breaker.ExecuteAsync(static async (state, token) => await state.Link.Stream().SendAsync(state.Frame, token).ConfigureAwait(false),
