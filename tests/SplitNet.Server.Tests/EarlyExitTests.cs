@@ -33,7 +33,7 @@ public sealed class EarlyExitTests(ServerFixture server) : IDisposable
     public async Task Threshold_DecidesWhichFramesAreAnsweredOnTheEdgeAndSendNothing(double tau, int onEdge, int onServer)
     {
         var head = HeadWithExits();
-        await using var client = new EdgeClient(new EdgeClientOptions { Endpoints = [new Uri(server.Url)] }, head.Open);
+        await using var client = new EdgeClient(new EdgeClientOptions { Endpoints = [new Uri(server.Url)], FrameDeadline = TimeSpan.FromSeconds(20) }, head.Open);
 
         var report = await EdgeRunner.RunAsync(head, client, new DatasetSource(server.Sample.Take(30), "sample"), new EdgeRunOptions { EarlyExitThreshold = tau });
 

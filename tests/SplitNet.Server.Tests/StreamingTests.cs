@@ -129,7 +129,7 @@ public sealed class StreamingTests(ServerFixture server)
         var local = Enumerable.Range(0, images.Count)
             .Count(i => LocalTeacher.ArgMax(LocalTeacher.Probabilities(server.Teacher, images.Image(i))) == images.Labels[i]) / 120.0;
 
-        await using var client = new EdgeClient(new EdgeClientOptions { Endpoints = [new Uri(server.Url)], Window = 4 }, head.Open);
+        await using var client = new EdgeClient(new EdgeClientOptions { Endpoints = [new Uri(server.Url)], Window = 4, FrameDeadline = TimeSpan.FromSeconds(20) }, head.Open);
         var report = await EdgeRunner.RunAsync(head, client, new DatasetSource(images, "sample"), new EdgeRunOptions());
 
         Assert.Equal(120, report.Frames);
