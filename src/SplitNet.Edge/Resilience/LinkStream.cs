@@ -17,24 +17,44 @@ internal sealed class LinkStream : IAsyncDisposable
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly StreamOpen? _open;
     private readonly Task _receiving;
+    private long _duplicates;
     private bool _opened;
     private volatile bool _broken;
 
-    public LinkStream(SplitInference.SplitInferenceClient client, StreamOpen? open, Metadata headers)
+    public LinkStream(SplitInference.SplitInferenceClient client, StreamOpen? open, Metadata? headers = null, CancellationToken cancellation = default)
     {
         _open = open;
-        _call = client.InferStream(headers);
+        _call = client.InferStream(headers, cancellationToken: cancellation);
         _receiving = ReceiveAsync();
     }
-
-    private long _duplicates;
 
     public bool Broken => _broken;
 
     /// <summary>Answers that matched no waiting frame.</summary>
     public long Duplicates => Interlocked.Read(ref _duplicates);
 
-    public async Task<InferResponse> SendAsync(InferRequest frame, CancellationToken cancellation)
+    /// <summary>Frames sent and not yet answered.</summary>
+    public int Waiting => _pending.Count;
+
+    /// <summary>Sends one frame and waits for its answer; gives up (and forgets the frame) when <paramref name="cancellation"/> fires.</summary>
+    public async Task<InferResponse> InferAsync(InferRequest frame, CancellationToken cancellation)
+    {
+        var answer = await SendAsync(frame, cancellation).ConfigureAwait(false);
+        try
+        {
+            return await answer.WaitAsync(cancellation).ConfigureAwait(false);
+        }
+        finally
+        {
+            Forget(frame.FrameId, answer);
+        }
+    }
+
+    /// <summary>
+    /// Writes one frame (the stream's open message first, once). Completes when the frame is on
+    /// its way; the returned task completes with its answer, or fails when the stream breaks.
+    /// </summary>
+    public async Task<Task<InferResponse>> SendAsync(InferRequest frame, CancellationToken cancellation)
     {
         var answer = new TaskCompletionSource<InferResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (!_pending.TryAdd(frame.FrameId, answer))
@@ -61,22 +81,41 @@ internal sealed class LinkStream : IAsyncDisposable
             {
                 _writeLock.Release();
             }
-            return await answer.Task.WaitAsync(cancellation).ConfigureAwait(false);
+            return answer.Task;
         }
-        catch (Exception e) when (e is not RpcException and not OperationCanceledException)
+        catch (Exception e)
         {
+            Forget(frame.FrameId, answer.Task);
+            if (e is OperationCanceledException)
+            {
+                throw;
+            }
+            _broken = true;
             // A write on a call that already failed: the transport is gone.
-            _broken = true;
-            throw new RpcException(new Status(StatusCode.Unavailable, $"stream broke: {e.Message}"), e.Message);
+            throw e as RpcException ?? new RpcException(new Status(StatusCode.Unavailable, $"stream broke: {e.Message}"), e.Message);
         }
-        catch (RpcException)
+    }
+
+    /// <summary>Tells the server no more frames come and waits until every answer has arrived.</summary>
+    public async Task CompleteAsync()
+    {
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
         {
-            _broken = true;
-            throw;
+            await _call.RequestStream.CompleteAsync().ConfigureAwait(false);
         }
         finally
         {
-            _pending.TryRemove(new KeyValuePair<ulong, TaskCompletionSource<InferResponse>>(frame.FrameId, answer));
+            _writeLock.Release();
+        }
+        await _receiving.ConfigureAwait(false);
+    }
+
+    private void Forget(ulong frameId, Task<InferResponse> answer)
+    {
+        if (_pending.TryGetValue(frameId, out var waiting) && waiting.Task == answer)
+        {
+            _pending.TryRemove(new KeyValuePair<ulong, TaskCompletionSource<InferResponse>>(frameId, waiting));
         }
     }
 
