@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using ScottPlot;
 using SplitNet.Edge;
 using SplitNet.Edge.RateControl;
@@ -45,13 +44,11 @@ internal static class BandwidthDropBenchCommand
             var settings = new Settings(result.GetValue(high)!, result.GetValue(low)!, result.GetValue(fps), result.GetValue(seconds), result.GetValue(deadline));
             var runs = await RunAsync(settings, cancellation);
             var report = new { settings, runs };
-            var text = JsonSerializer.Serialize(report, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true });
+            var text = JsonOutput.Report(report);
             if (result.GetValue(output) is { } directory)
             {
-                Directory.CreateDirectory(directory);
                 string file = result.GetValue(name)!;
-                File.WriteAllText(Path.Combine(directory, file + ".json"), text + "\n");
-                File.WriteAllText(Path.Combine(directory, file + ".md"), Markdown(settings, runs, "splitnet " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)), file));
+                JsonOutput.WriteReport(directory, file, text, Markdown(settings, runs, JsonOutput.CommandLine, file));
                 Plot(settings, runs, Path.Combine(directory, file + ".png"));
             }
             Console.WriteLine(result.GetValue(json) ? text : string.Join(Environment.NewLine, runs.Select(r =>

@@ -171,7 +171,7 @@ internal static class BenchCommands
             {
                 Add(bench.InputCodec(codec));
             }
-            var commandLine = "splitnet " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
+            var commandLine = JsonOutput.CommandLine;
             RateAccuracyReport.Write(rows, test.Count, result.GetValue(output)!, commandLine);
             if (result.GetValue(json))
             {

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using SplitNet.Evaluation;
 using SplitNet.Models.Bundles;
 using SplitNet.Models.Data;
@@ -44,13 +43,10 @@ internal static class EarlyExitBenchCommand
             }
             var teacher = TeacherBundle.Load(CommonOptions.DefaultTeacher).Manifest.Training?.TestAccuracy ?? double.NaN;
             var targets = Targets(points, teacher);
-            var text = JsonSerializer.Serialize(new { images = test.Count, teacher_accuracy = teacher, targets, points },
-                new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true });
+            var text = JsonOutput.Report(new { images = test.Count, teacher_accuracy = teacher, targets, points });
             if (result.GetValue(output) is { } directory)
             {
-                Directory.CreateDirectory(directory);
-                File.WriteAllText(Path.Combine(directory, "early-exit.json"), text + "\n");
-                File.WriteAllText(Path.Combine(directory, "early-exit.md"), Markdown(points, targets, test.Count, teacher, "splitnet " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1))));
+                JsonOutput.WriteReport(directory, "early-exit", text, Markdown(points, targets, test.Count, teacher, JsonOutput.CommandLine));
                 Plot(points, teacher, Path.Combine(directory, "early-exit.png"));
             }
             Console.WriteLine(result.GetValue(json) ? text : string.Join(Environment.NewLine, targets.Select(t => t.ToString())));

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using SplitNet.Edge;
 using SplitNet.Edge.Resilience;
 using SplitNet.Edge.Sources;
@@ -31,12 +30,10 @@ internal static class FailoverBenchCommand
         command.SetAction(async (result, cancellation) =>
         {
             var report = await RunAsync(result.GetValue(fps), result.GetValue(seconds), result.GetValue(deadline), cancellation);
-            var text = JsonSerializer.Serialize(report, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true });
+            var text = JsonOutput.Report(report);
             if (result.GetValue(output) is { } directory)
             {
-                Directory.CreateDirectory(directory);
-                File.WriteAllText(Path.Combine(directory, "failover.json"), text + "\n");
-                File.WriteAllText(Path.Combine(directory, "failover.md"), Markdown(report, "splitnet " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1))));
+                JsonOutput.WriteReport(directory, "failover", text, Markdown(report, JsonOutput.CommandLine));
             }
             Console.WriteLine(result.GetValue(json) ? text
                 : $"{report.Frames} frames: {report.Lost} lost, {report.DuplicateOutcomes} answered twice ({report.DuplicateAnswersDropped} duplicate answers dropped); " +

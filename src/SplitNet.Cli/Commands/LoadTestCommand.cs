@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Grpc.Net.Client;
 using SplitNet.Edge;
 using SplitNet.LoadTest;
@@ -50,7 +49,7 @@ internal static class LoadTestCommand
             }
             if (result.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(load, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+                JsonOutput.Write(load);
                 return 0;
             }
             Console.Error.WriteLine();

@@ -52,7 +52,7 @@ internal static class ServerBenchCommand
             var report = await RunAsync(settings, cancellation);
             if (result.GetValue(output) is { } directory)
             {
-                ServerBenchReport.Write(report, directory, "splitnet " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
+                ServerBenchReport.Write(report, directory, JsonOutput.CommandLine);
             }
             if (result.GetValue(json))
             {

@@ -19,6 +19,7 @@ internal sealed class ServedSplitModel : ServedModel
             s.Bottleneck.Table,
             s.Bottleneck.Medians().data<float>().ToArray(),
             new StudentTail(this, s, manifest.Labels.Count)))];
+        Targets = [.. Levels.Select(l => l.Tail)];
     }
 
     public SplitModelManifest Manifest { get; }
@@ -26,7 +27,7 @@ internal sealed class ServedSplitModel : ServedModel
     public override int Version => Manifest.Version;
     public override IReadOnlyList<string> Labels => Manifest.Labels;
     public IReadOnlyList<ServedLevel> Levels { get; }
-    public override IReadOnlyList<IInferenceTarget> Targets => [.. Levels.Select(l => l.Tail)];
+    public override IReadOnlyList<IInferenceTarget> Targets { get; }
 
     /// <summary>Symbols per image: channels × latent height × width.</summary>
     public int LatentSize => Manifest.Architecture.LatentChannels * StudentConfig.LatentSize * StudentConfig.LatentSize;

@@ -165,6 +165,10 @@ internal sealed class InferenceProtocolService(
         long version = ParseVersion(request.ModelVersion);
         var model = registry.Find(request.ModelName, version)
             ?? throw new FrameException(StatusCode.NotFound, $"model '{request.ModelName}' {request.ModelVersion} is not served here");
+        if (request.Outputs.FirstOrDefault(o => o.Name != ProbabilitiesOutput) is { } unknown)
+        {
+            throw new FrameException(StatusCode.InvalidArgument, $"'{model.Id}' has no output '{unknown.Name}'; it answers '{ProbabilitiesOutput}'");
+        }
         var frames = ProtocolTensors.ReadFrames(request, model is ServedSplitModel ? LatentInput : FeaturesInput);
         int level = (int)(ProtocolTensors.Int64Parameter(request, "rate_level") ?? (model as ServedSplitModel)?.Manifest.DefaultLevel ?? 0);
         string? tables = ProtocolTensors.StringParameter(request, "tables_sha256");
@@ -172,10 +176,6 @@ internal sealed class InferenceProtocolService(
         var kind = model is ServedSplitModel ? FrameKind.Latent : FrameKind.Features;
         var answers = await Task.WhenAll(frames.Select(payload =>
             processor.RunAsync(new FrameInput(kind, model.Id, version, payload, level, tables, deadline), context.CancellationToken))).ConfigureAwait(false);
-        foreach (var output in request.Outputs.Where(o => o.Name != ProbabilitiesOutput))
-        {
-            throw new FrameException(StatusCode.InvalidArgument, $"'{model.Id}' has no output '{output.Name}'; it answers '{ProbabilitiesOutput}'");
-        }
         int classes = model.Labels.Count;
         var raw = new byte[answers.Length * classes * sizeof(float)];
         for (int i = 0; i < answers.Length; i++)
