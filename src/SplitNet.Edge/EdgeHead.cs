@@ -1,38 +1,29 @@
 using SplitNet.Codec;
 using SplitNet.Contracts.V1;
-using SplitNet.Models.Bundles;
-using SplitNet.Models.Data;
+using SplitNet.Models.Split;
 using SplitNet.Models.Teacher;
-using static TorchSharp.torch;
 
 namespace SplitNet.Edge;
 
 /// <summary>
-/// The shallow part of a split model: runs the teacher's stages up to <see cref="Split"/> on one
-/// image and codes the feature into a payload. Not thread-safe: use it from one thread.
+/// The edge side of a feature split: the model's layers up to the split point on one image, the
+/// feature coded into a self-describing payload (<see cref="FeatureCodec"/>). Not thread-safe.
 /// </summary>
-public sealed class EdgeHead(TeacherNet network, TeacherManifest manifest, TeacherStage split, CodecId codec) : IFrameEncoder
+public sealed class EdgeHead(FeatureEdgePart part, CodecId codec) : IFrameEncoder
 {
     /// <summary>Feature payloads describe themselves: nothing to declare.</summary>
     public StreamOpen? Open => null;
 
-    public TeacherStage Split { get; } = split;
+    public FeatureSplitPoint Split => part.Point;
     public CodecId Codec { get; } = codec;
-    public string ModelId => manifest.ModelId;
-    public TensorShape FeatureShape { get; } = new(manifest.Architecture.FeatureShape(split));
+    public string ModelId => part.ModelId;
+    public TensorShape FeatureShape => part.Shape;
 
-    /// <summary>The feature after <see cref="Split"/> for one 8-bit image, as a managed array.</summary>
-    public float[] Features(ReadOnlySpan<byte> pixels)
-    {
-        using var _ = inference_mode();
-        using var scope = NewDisposeScope();
-        var x = ImageTensors.Single(pixels, FashionMnist.Height, FashionMnist.Width);
-        return network.Run(x, TeacherStage.Stem, Split).data<float>().ToArray();
-    }
+    /// <summary>The feature after the split point for one image, as a managed array.</summary>
+    public float[] Features(SplitInput input) => part.Features(input);
 
     /// <summary>Runs the head on one image and returns the coded payload.</summary>
-    public byte[] Encode(ReadOnlySpan<byte> pixels) =>
-        FeatureCodec.Encode(Codec, ModelId, (byte)Split, FeatureShape, Features(pixels));
+    public byte[] Encode(SplitInput input) => FeatureCodec.Encode(Codec, ModelId, Split.Id, FeatureShape, Features(input));
 
-    EncodedFrame IFrameEncoder.Encode(ReadOnlySpan<byte> pixels) => new(Encode(pixels), 0);
+    EncodedFrame IFrameEncoder.Encode(SplitInput input) => new(Encode(input), 0);
 }

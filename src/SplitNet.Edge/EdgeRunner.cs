@@ -48,7 +48,7 @@ public static class EdgeRunner
                 continue;
             }
             int payload = frame.Frame.Payload.Length;
-            int message = new InferRequest { FrameId = (ulong)frame.Index, Payload = UnsafeByteOperations.UnsafeWrap(frame.Frame.Payload), RateLevel = frame.Frame.RateLevel }.CalculateSize();
+            int message = new InferRequest { FrameId = (ulong)frame.Index, Payload = UnsafeByteOperations.UnsafeWrap(frame.Frame.Payload), RateLevel = frame.Frame.RateLevel, LatentLength = frame.Frame.LatentLength }.CalculateSize();
             options.RateControl?.Sent(payload);
             metrics?.Sent(payload, frame.Frame.RateLevel);
             var answer = await client.SubmitAsync((ulong)frame.Index, frame.Frame, exit, cancellation).ConfigureAwait(false);

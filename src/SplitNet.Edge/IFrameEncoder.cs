@@ -1,8 +1,9 @@
 using SplitNet.Contracts.V1;
+using SplitNet.Models.Split;
 
 namespace SplitNet.Edge;
 
-/// <summary>The device side of a split model: turns one image into the bytes of one frame.</summary>
+/// <summary>The device side of a split model: turns one input into the bytes of one frame.</summary>
 /// <remarks>Implementations run TorchSharp and are used from one thread only.</remarks>
 public interface IFrameEncoder
 {
@@ -18,12 +19,13 @@ public interface IFrameEncoder
     /// <summary>The level the next frames are coded at.</summary>
     uint RateLevel { get => 0; set { } }
 
-    /// <summary>Runs the head on one 28x28 8-bit image and codes the result.</summary>
-    EncodedFrame Encode(ReadOnlySpan<byte> pixels);
+    /// <summary>Runs the edge part on one input and codes the result.</summary>
+    EncodedFrame Encode(SplitInput input);
 }
 
 /// <summary>
-/// A coded frame, the rate level it was coded at (0 for feature payloads) and, where the level
-/// has an early-exit head, that head's softmax on the same latent.
+/// A coded frame, the rate level it was coded at (0 for feature payloads), its length along the
+/// model's variable latent axis (0 when the shape is fixed) and, where the level has an
+/// early-exit head, that head's softmax on the same latent.
 /// </summary>
-public readonly record struct EncodedFrame(byte[] Payload, uint RateLevel, float[]? EarlyExit = null);
+public readonly record struct EncodedFrame(byte[] Payload, uint RateLevel, float[]? EarlyExit = null, uint LatentLength = 0);

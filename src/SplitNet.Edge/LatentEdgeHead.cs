@@ -1,43 +1,43 @@
-using SplitNet.Codec.Entropy;
 using SplitNet.Contracts.V1;
-using SplitNet.Models.Bundles;
-using SplitNet.Models.Data;
-using SplitNet.Models.Entropy;
+using SplitNet.Models.Split;
 using SplitNet.Models.Student;
-using static TorchSharp.torch;
 
 namespace SplitNet.Edge;
 
 /// <summary>
-/// The edge half of an entropic split model: the encoder g_a of the chosen rate level, rounding
-/// around the level's medians and rANS coding with the level's shipped tables.
+/// The edge side of a split model: the chosen rate level's edge part, then that level's entropy
+/// model (<see cref="Codec.Entropy.EntropyModel.Compress(ReadOnlySpan{int})"/>), and the level's
+/// early exit where it has one. Works for any split model; not thread-safe.
 /// </summary>
 public sealed class LatentEdgeHead : IFrameEncoder
 {
-    private readonly SplitModelManifest _manifest;
-    private readonly EntropicStudent[] _levels;
-    private readonly EarlyExitHead?[] _exits;
+    private readonly SplitModel _model;
+    private readonly EarlyExit?[] _exits;
     private uint _rateLevel;
 
+    /// <param name="model">The edge side of a split model (<see cref="Models.Bundles.BundleSide.Edge"/>).</param>
     /// <param name="exits">Early-exit heads by level (null entries where a level has none).</param>
-    public LatentEdgeHead(SplitModelManifest manifest, EntropicStudent[] levels, uint rateLevel = 0, EarlyExitHead?[]? exits = null)
+    public LatentEdgeHead(SplitModel model, uint rateLevel = 0, IReadOnlyList<EarlyExitHead?>? exits = null)
     {
-        _manifest = manifest;
-        _levels = levels;
-        _exits = exits ?? new EarlyExitHead?[levels.Length];
+        if (model.Levels.Any(l => l.Edge is null))
+        {
+            throw new ArgumentException($"{model.Directory}: not an edge bundle.", nameof(model));
+        }
+        _model = model;
+        _exits = [.. model.Levels.Select(l => exits?.ElementAtOrDefault(l.Level) is { } head ? new EarlyExit(head, model.Latent) : null)];
         RateLevel = rateLevel;
         Open = new StreamOpen
         {
-            Identity = new LatentIdentity { ModelId = manifest.ModelId, TablesSha256 = { manifest.Levels.Select(l => l.TablesSha256) } },
+            Identity = new LatentIdentity { ModelId = model.Id, TablesSha256 = { model.Levels.Select(l => l.Entropy.TablesSha256) } },
         };
     }
 
     public StreamOpen? Open { get; }
-    public string ModelId => _manifest.ModelId;
-    public int Levels => _levels.Length;
+    public string ModelId => _model.Id;
+    public int Levels => _model.Levels.Count;
 
     /// <summary>Expected coded bytes per frame at each level, from the manifest's test-set scores.</summary>
-    public IReadOnlyList<double> LevelBytes => [.. _manifest.Levels.Select(l => l.Score?.CodedBytes ?? 0)];
+    public IReadOnlyList<double> LevelBytes => [.. _model.Manifest.Levels.Select(l => l.Score?.CodedBytes ?? 0)];
 
     /// <summary>The level the next frames are coded at; may change between frames.</summary>
     public uint RateLevel
@@ -45,24 +45,23 @@ public sealed class LatentEdgeHead : IFrameEncoder
         get => _rateLevel;
         set
         {
-            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(value, (uint)_levels.Length);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(value, (uint)_model.Levels.Count);
             _rateLevel = value;
         }
     }
 
-    public EncodedFrame Encode(ReadOnlySpan<byte> pixels)
+    public EncodedFrame Encode(SplitInput input)
     {
-        var level = _rateLevel;
-        var student = _levels[level];
-        using var mode = inference_mode();
-        using var scope = NewDisposeScope();
-        var y = student.Encoder.call(ImageTensors.Single(pixels, FashionMnist.Height, FashionMnist.Width));
-        var symbols = student.Bottleneck.Quantize(y, QuantizationMode.Symbols).data<int>().ToArray();
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(64);
-        LatentCoder.Encode(_manifest.Stream, symbols, StudentConfig.LatentSize * StudentConfig.LatentSize, student.Bottleneck.Table, buffer);
-        float[]? exit = _exits[level] is { } head
-            ? nn.functional.softmax(head.call(student.Bottleneck.Quantize(y, QuantizationMode.Dequantize)), 1).data<float>().ToArray()
-            : null;
-        return new EncodedFrame(buffer.WrittenSpan.ToArray(), level, exit);
+        var level = _model.Levels[(int)_rateLevel];
+        var latent = level.Edge!.Encode(input);
+        var payload = level.Entropy.Compress(latent.Symbols);
+        float[]? exit = null;
+        if (_exits[level.Level] is { } head)
+        {
+            var yHat = new float[latent.Symbols.Length];
+            level.Entropy.Dequantize(latent.Symbols, yHat);
+            exit = head.Probabilities(yHat, latent.Length);
+        }
+        return new EncodedFrame(payload, _rateLevel, exit, _model.Latent.IsVariable ? (uint)latent.Length : 0);
     }
 }

@@ -36,9 +36,10 @@ public sealed class StreamingSession : IAsyncDisposable
     /// <summary>
     /// Sends one frame once the window has room. The returned task completes with the answer;
     /// the first task completes when the frame is on its way. A non-zero
-    /// <paramref name="timeoutMicros"/> is the frame's time budget on the server.
+    /// <paramref name="timeoutMicros"/> is the frame's time budget on the server;
+    /// <paramref name="latentLength"/> is the frame's length along a variable latent axis.
     /// </summary>
-    public async Task<Task<InferResponse>> SendAsync(ulong frameId, ReadOnlyMemory<byte> payload, uint rateLevel = 0, CancellationToken cancellation = default, uint timeoutMicros = 0)
+    public async Task<Task<InferResponse>> SendAsync(ulong frameId, ReadOnlyMemory<byte> payload, uint rateLevel = 0, CancellationToken cancellation = default, uint timeoutMicros = 0, uint latentLength = 0)
     {
         await _credits.WaitAsync(cancellation).ConfigureAwait(false);
         Task<InferResponse> answer;
@@ -50,6 +51,7 @@ public sealed class StreamingSession : IAsyncDisposable
                 Payload = UnsafeByteOperations.UnsafeWrap(payload),
                 RateLevel = rateLevel,
                 TimeoutMicros = timeoutMicros,
+                LatentLength = latentLength,
             }, cancellation).ConfigureAwait(false);
         }
         catch

@@ -2,14 +2,17 @@ using Grpc.HealthCheck;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using SplitNet.Models.Split;
+using SplitNet.Models.Student;
 using SplitNet.Server;
 using SplitNet.Server.Inference;
-using SplitNet.Server.Models;
+using SplitNet.Server.Serving;
 using SplitNet.Server.Security;
 using SplitNet.Server.Services;
 using SplitNet.Server.Telemetry;
@@ -57,6 +60,7 @@ public static class SplitNetServerExtensions
         services.AddSingleton<ModelManager>();
         services.AddHostedService(provider => provider.GetRequiredService<ModelManager>());
         services.AddSingleton<FrameProcessor>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISplitModelFamily>(EntropicStudentFamily.Instance));
         return services;
     }
 

@@ -20,9 +20,11 @@ public static class SplitNetServerHost
     /// <summary>
     /// Creates (but does not start) the server from configuration (appsettings.json, environment,
     /// <paramref name="args"/>) and then <paramref name="configure"/>. Port 0 picks a free port;
-    /// read it from <c>app.Urls</c> after start.
+    /// read it from <c>app.Urls</c> after start. <paramref name="services"/> adds to the server's
+    /// services, e.g. an <see cref="Models.Split.ISplitModelFamily"/> for a model of one's own.
     /// </summary>
-    public static WebApplication Build(string[] args, Action<SplitNetServerOptions>? configure = null, LogLevel minimumLogLevel = LogLevel.Information, string? configFile = null)
+    public static WebApplication Build(string[] args, Action<SplitNetServerOptions>? configure = null, LogLevel minimumLogLevel = LogLevel.Information, string? configFile = null,
+        Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
         if (configFile is not null)
@@ -35,6 +37,7 @@ public static class SplitNetServerHost
         // One line per call and per scrape would drown the server's own events.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddSplitNetServer(builder.Configuration, configure);
+        services?.Invoke(builder.Services);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var options = kestrel.ApplicationServices.GetRequiredService<IOptions<SplitNetServerOptions>>().Value;
@@ -60,7 +63,7 @@ public static class SplitNetServerHost
 
     /// <summary>Completes once every model is loaded and warmed up (health SERVING); faults if start-up failed.</summary>
     public static Task WhenReadyAsync(this WebApplication app, CancellationToken cancellation = default) =>
-        app.Services.GetRequiredService<Models.ModelManager>().WhenReady.WaitAsync(cancellation);
+        app.Services.GetRequiredService<Serving.ModelManager>().WhenReady.WaitAsync(cancellation);
 
     /// <summary>The batcher's queue right now: frames waiting, the most ever waiting, and the bound.</summary>
     public static (int Pending, int Peak, int Capacity) QueueStatus(this WebApplication app)

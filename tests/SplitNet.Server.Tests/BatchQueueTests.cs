@@ -1,21 +1,29 @@
 using System.Diagnostics;
+using SplitNet.Codec;
+using SplitNet.Models.Split;
 using SplitNet.Server.Inference;
-using SplitNet.Server.Models;
+using SplitNet.Server.Serving;
 
 namespace SplitNet.Server.Tests;
 
 public sealed class BatchQueueTests
 {
-    private sealed class Target : IInferenceTarget
+    private sealed class Part(LatentShape latent) : IServerPart
     {
-        public ServedModel Model => null!;
-        public int InputSize => 1;
+        public LatentShape Latent { get; } = latent;
+        public OutputKind Output => OutputKind.Probabilities;
         public int Classes => 1;
-        public float[] Run(float[] inputs, int count) => new float[count];
+        public int EmbeddingSize => 0;
+        public SplitOutput Run(ReadOnlySpan<float> yHat, ReadOnlySpan<int> lengths, int paddedLength) => new(new float[lengths.Length], null);
+        public void Dispose()
+        {
+        }
     }
 
-    private static InferenceJob Job(IInferenceTarget target, long deadline = InferenceJob.NoDeadline) =>
-        new(target, [0f], deadline, CancellationToken.None);
+    private static InferenceTarget Target(LatentShape? latent = null) => new(null!, new Part(latent ?? new([1])));
+
+    private static InferenceJob Job(InferenceTarget target, long deadline = InferenceJob.NoDeadline, int length = 1) =>
+        new(target, new float[target.Latent.Elements(length)], length, deadline, CancellationToken.None);
 
     private static long In(TimeSpan span) => Stopwatch.GetTimestamp() + (long)(span.TotalSeconds * Stopwatch.Frequency);
 
@@ -23,7 +31,7 @@ public sealed class BatchQueueTests
     public void TryTake_FullBatchIsTakenAtOnceAndNeverMixesTargets()
     {
         var queue = new BatchQueue(capacity: 100, maxBatchSize: 4, maxQueueDelay: TimeSpan.FromSeconds(30));
-        Target a = new(), b = new();
+        InferenceTarget a = Target(), b = Target();
         for (int i = 0; i < 6; i++)
         {
             Assert.Equal(Admission.Queued, queue.TryEnqueue(Job(i % 2 == 0 ? a : b)));
@@ -44,7 +52,7 @@ public sealed class BatchQueueTests
     public void TryTake_PartialBatchWaitsForTheQueueDelay()
     {
         var queue = new BatchQueue(capacity: 100, maxBatchSize: 8, maxQueueDelay: TimeSpan.FromMilliseconds(50));
-        var target = new Target();
+        var target = Target();
         queue.TryEnqueue(Job(target));
         queue.TryEnqueue(Job(target));
         List<InferenceJob> batch = [], expired = [];
@@ -60,7 +68,7 @@ public sealed class BatchQueueTests
     public void TryEnqueue_BeyondCapacity_IsFullAndThePeakStaysAtTheBound()
     {
         var queue = new BatchQueue(capacity: 3, maxBatchSize: 8, maxQueueDelay: TimeSpan.Zero);
-        var target = new Target();
+        var target = Target();
         var outcomes = Enumerable.Range(0, 5).Select(_ => queue.TryEnqueue(Job(target))).ToArray();
         Assert.Equal([Admission.Queued, Admission.Queued, Admission.Queued, Admission.Full, Admission.Full], outcomes);
         Assert.Equal(3, queue.Peak);
@@ -70,7 +78,7 @@ public sealed class BatchQueueTests
     public void TryTake_ExpiredJobsAreHandedBackNotBatched()
     {
         var queue = new BatchQueue(capacity: 10, maxBatchSize: 8, maxQueueDelay: TimeSpan.Zero);
-        var target = new Target();
+        var target = Target();
         var late = Job(target, In(TimeSpan.FromMilliseconds(20)));
         var fine = Job(target);
         queue.TryEnqueue(late);
@@ -89,7 +97,7 @@ public sealed class BatchQueueTests
     public void TryEnqueue_WorkAheadOutlastsTheDeadline_IsTooLateUntilTheEstimateGoesStale()
     {
         var queue = new BatchQueue(capacity: 100, maxBatchSize: 8, maxQueueDelay: TimeSpan.FromSeconds(30));
-        var target = new Target();
+        var target = Target();
         queue.RecordExecution(8, TimeSpan.FromMilliseconds(400));
         queue.TryEnqueue(Job(target));
 
@@ -103,13 +111,36 @@ public sealed class BatchQueueTests
     public void Complete_WorkersDrainWhatIsQueuedThenStop()
     {
         var queue = new BatchQueue(capacity: 10, maxBatchSize: 8, maxQueueDelay: TimeSpan.FromSeconds(30));
-        queue.TryEnqueue(Job(new Target()));
+        queue.TryEnqueue(Job(Target()));
         queue.Complete();
         List<InferenceJob> batch = [], expired = [];
 
         Assert.True(queue.TryTake(batch, expired));
         Assert.Single(batch);
         Assert.False(queue.TryTake(batch, expired));
-        Assert.Equal(Admission.Closed, queue.TryEnqueue(Job(new Target())));
+        Assert.Equal(Admission.Closed, queue.TryEnqueue(Job(Target())));
+    }
+
+    [Fact]
+    public void TryTake_VariableLengths_BatchTogetherOnlyWithinAPowerOfTwoBucket()
+    {
+        var queue = new BatchQueue(capacity: 100, maxBatchSize: 8, maxQueueDelay: TimeSpan.Zero);
+        var target = Target(new LatentShape([2, 64], variableAxis: 1));
+        foreach (int length in new[] { 3, 4, 5, 8, 64 })
+        {
+            Assert.Equal(Admission.Queued, queue.TryEnqueue(Job(target, length: length)));
+        }
+        var batches = new List<int[]>();
+        List<InferenceJob> batch = [], expired = [];
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(queue.TryTake(batch, expired));
+            batches.Add([.. batch.Select(j => j.Length)]);
+            Assert.All(batch, j => Assert.Equal(batch[0].Key, j.Key));
+        }
+
+        Assert.Equal([[3, 4], [5, 8], [64]], batches);
+        Assert.Equal([4, 8, 64], batches.Select(b => target.PaddedLength(b[0])));
+        Assert.Equal(0, queue.Pending);
     }
 }

@@ -5,6 +5,7 @@ using SplitNet.Contracts.Inference;
 using SplitNet.Contracts.V1;
 using SplitNet.Edge;
 using SplitNet.Models.Bundles;
+using SplitNet.Models.Split;
 using SplitNet.Models.Teacher;
 
 namespace SplitNet.Server.Tests;
@@ -23,8 +24,7 @@ public sealed class BatchingTests(ServerFixture server)
     [Fact]
     public async Task InferStream_TwelveConcurrentLatentStreams_AreBatchedTogetherAndEachFrameIsAnsweredOnce()
     {
-        var (manifest, levels) = SplitModelBundle.Load(server.SplitEdgeDirectory, BundleSide.Edge);
-        var head = new LatentEdgeHead(manifest, levels);
+        var head = new LatentEdgeHead(SplitModel.Load(server.SplitEdgeDirectory, BundleSide.Edge));
         var frames = Enumerable.Range(0, 20).Select(i => head.Encode(server.Sample.Image(i)).Payload).ToArray();
         var expected = frames.Select((_, i) => LocalTeacher.ArgMax(server.LocalSplitProbabilities(0, i))).ToArray();
         var before = await StatisticsAsync("test-entropic");
@@ -68,7 +68,7 @@ public sealed class BatchingTests(ServerFixture server)
     [Fact]
     public async Task Infer_FrameBudgetRunsOutWhileQueued_IsDeadlineExceededAndNeverComputed()
     {
-        var payload = new EdgeHead(server.Teacher, server.Manifest, TeacherStage.Stage1, CodecId.Affine8Lz4).Encode(server.Sample.Image(0));
+        var payload = LocalTeacher.Head(server.Teacher, server.Manifest, TeacherStage.Stage1, CodecId.Affine8Lz4).Encode(server.Sample.Image(0));
         var before = await StatisticsAsync(server.Manifest.ModelId);
 
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
@@ -84,7 +84,7 @@ public sealed class BatchingTests(ServerFixture server)
     [Fact]
     public async Task Infer_CallDeadlineShorterThanTheQueueDelay_IsDeadlineExceeded()
     {
-        var payload = new EdgeHead(server.Teacher, server.Manifest, TeacherStage.Stage1, CodecId.Affine8Lz4).Encode(server.Sample.Image(0));
+        var payload = LocalTeacher.Head(server.Teacher, server.Manifest, TeacherStage.Stage1, CodecId.Affine8Lz4).Encode(server.Sample.Image(0));
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
             await server.Client.InferAsync(new InferRequest { FrameId = 1, Payload = ByteString.CopyFrom(payload) }, deadline: DateTime.UtcNow.AddTicks(1)));
         Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
@@ -93,7 +93,7 @@ public sealed class BatchingTests(ServerFixture server)
     [Fact]
     public async Task Infer_TruncatedFeaturePayload_IsInvalidArgument()
     {
-        var payload = new EdgeHead(server.Teacher, server.Manifest, TeacherStage.Stage2, CodecId.Affine8Lz4).Encode(server.Sample.Image(0));
+        var payload = LocalTeacher.Head(server.Teacher, server.Manifest, TeacherStage.Stage2, CodecId.Affine8Lz4).Encode(server.Sample.Image(0));
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
             await server.Client.InferAsync(new InferRequest { FrameId = 1, Payload = ByteString.CopyFrom(payload[..(payload.Length / 2)]) }));
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);

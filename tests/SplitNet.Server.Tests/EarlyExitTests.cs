@@ -2,6 +2,7 @@ using SplitNet.Edge;
 using SplitNet.Edge.Resilience;
 using SplitNet.Edge.Sources;
 using SplitNet.Models.Bundles;
+using SplitNet.Models.Split;
 using SplitNet.Models.Student;
 
 namespace SplitNet.Server.Tests;
@@ -19,12 +20,12 @@ public sealed class EarlyExitTests(ServerFixture server) : IDisposable
         }
         var (manifest, _) = SplitModelBundle.Load(_edge, BundleSide.Edge);
         TorchSharp.torch.random.manual_seed(3);
-        using (var exit = new EarlyExitHead(manifest.Architecture.LatentChannels, manifest.Labels.Count))
+        using (var exit = new EarlyExitHead(manifest.Latent!.Channels, manifest.Labels.Count))
         {
             EarlyExitBundle.Save(_edge, 0, exit, accuracy: 0.5);
         }
-        var (reloaded, levels) = SplitModelBundle.Load(_edge, BundleSide.Edge);
-        return new LatentEdgeHead(reloaded, levels, 0, EarlyExitBundle.Load(_edge, reloaded));
+        var reloaded = SplitModel.Load(_edge, BundleSide.Edge);
+        return new LatentEdgeHead(reloaded, 0, EarlyExitBundle.Load(_edge, reloaded.Manifest));
     }
 
     [Theory]

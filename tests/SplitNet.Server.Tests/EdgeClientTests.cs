@@ -16,7 +16,7 @@ public sealed class EdgeClientTests : IDisposable
     public EdgeClientTests()
     {
         (_teacher, _manifest) = TeacherBundle.Load(ServerFixture.TeacherDirectory);
-        _head = new EdgeHead(_teacher, _manifest, TeacherStage.Stage2, CodecId.Affine8Lz4);
+        _head = LocalTeacher.Head(_teacher, _manifest, TeacherStage.Stage2, CodecId.Affine8Lz4);
     }
 
     private EncodedFrame Frame(int seed) => new(_head.Encode(Enumerable.Range(0, 784).Select(i => (byte)(i * seed % 251)).ToArray()), 0);

@@ -3,6 +3,7 @@ using Grpc.Core;
 using SplitNet.Contracts.V1;
 using SplitNet.Edge;
 using SplitNet.Models.Bundles;
+using SplitNet.Models.Split;
 using static TorchSharp.torch;
 
 namespace SplitNet.Server.Tests;
@@ -12,8 +13,7 @@ public sealed class LatentStreamTests(ServerFixture server)
 {
     private LatentEdgeHead EdgeHead()
     {
-        var (manifest, levels) = SplitModelBundle.Load(server.SplitEdgeDirectory, BundleSide.Edge);
-        return new LatentEdgeHead(manifest, levels);
+        return new LatentEdgeHead(SplitModel.Load(server.SplitEdgeDirectory, BundleSide.Edge));
     }
 
     private float[] LocalProbabilities(int level, int image) => server.LocalSplitProbabilities(level, image);

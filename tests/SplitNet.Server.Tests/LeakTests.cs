@@ -1,7 +1,8 @@
 using SplitNet.Edge;
 using SplitNet.Models.Bundles;
+using SplitNet.Models.Split;
 using SplitNet.Models.Student;
-using SplitNet.Server.Models;
+using SplitNet.Server.Serving;
 using TorchSharp;
 
 namespace SplitNet.Server.Tests;
@@ -24,20 +25,22 @@ public sealed class LeakTests(ServerFixture server)
     [Fact]
     public void BatchedTails_TeacherAndStudent_LeaveNoTensorAlive()
     {
-        using var teacher = (ServedTeacher)ModelBundles.Load(ServerFixture.TeacherDirectory);
-        using var split = (ServedSplitModel)ModelBundles.Load(server.SplitServerDirectory);
+        using var teacher = (ServedTeacher)ModelBundles.Load(ServerFixture.TeacherDirectory, SplitModel.BuiltInFamilies);
+        using var split = (ServedSplitModel)ModelBundles.Load(server.SplitServerDirectory, SplitModel.BuiltInFamilies);
         foreach (var target in teacher.Targets.Concat(split.Targets))
         {
-            AssertFlat(() => Assert.Equal(8 * target.Classes, target.Run(new float[8 * target.InputSize], 8).Length));
+            int length = target.Latent.MaxLength;
+            AssertFlat(() => Assert.Equal(8 * target.Part.Classes,
+                target.Run(new float[8 * target.Latent.Elements(length)], Enumerable.Repeat(length, 8).ToArray(), length).Probabilities!.Length));
         }
     }
 
     [Fact]
     public void LatentHeadWithEarlyExit_LeavesNoTensorAlive()
     {
-        var (manifest, levels) = SplitModelBundle.Load(server.SplitEdgeDirectory, BundleSide.Edge);
-        using var exit = new EarlyExitHead(manifest.Architecture.LatentChannels, manifest.Labels.Count);
-        var head = new LatentEdgeHead(manifest, levels, 1, [null, exit]);
+        using var model = SplitModel.Load(server.SplitEdgeDirectory, BundleSide.Edge);
+        var exit = new EarlyExitHead(model.Latent.Channels, model.Manifest.Labels.Count);
+        var head = new LatentEdgeHead(model, 1, [null, exit]);
         AssertFlat(() => Assert.NotNull(head.Encode(server.Sample.Image(2)).EarlyExit));
     }
 }

@@ -20,7 +20,7 @@ public sealed class LifecycleTests : IDisposable
     public LifecycleTests() => (_teacher, _manifest) = TeacherBundle.Load(ServerFixture.TeacherDirectory);
 
     private byte[] Payload(int seed) =>
-        new EdgeHead(_teacher, _manifest, TeacherStage.Stage2, CodecId.Affine8Lz4).Encode(Enumerable.Range(0, 784).Select(i => (byte)(i * seed)).ToArray());
+        LocalTeacher.Head(_teacher, _manifest, TeacherStage.Stage2, CodecId.Affine8Lz4).Encode(Enumerable.Range(0, 784).Select(i => (byte)(i * seed)).ToArray());
 
     /// <summary>Copies the shipped teacher into the repository as <paramref name="version"/>, its manifest saying so.</summary>
     private void AddVersion(int version)

@@ -1,4 +1,6 @@
 using SplitNet.Codec;
+using SplitNet.Edge;
+using SplitNet.Models.Bundles;
 using SplitNet.Models.Data;
 using SplitNet.Models.Teacher;
 using static TorchSharp.torch;
@@ -8,6 +10,10 @@ namespace SplitNet.Server.Tests;
 /// <summary>Runs the teacher in the test process, for comparison with what the server answers.</summary>
 internal static class LocalTeacher
 {
+    /// <summary>The edge side of the teacher cut after <paramref name="split"/>, coding with <paramref name="codec"/>.</summary>
+    public static EdgeHead Head(TeacherNet teacher, TeacherManifest manifest, TeacherStage split, CodecId codec) =>
+        new(FeatureSplit.Head(teacher, manifest, FeatureSplit.Points(manifest.Architecture)[(int)split]), codec);
+
     /// <summary>Softmax of the whole teacher on one image.</summary>
     public static float[] Probabilities(TeacherNet teacher, ReadOnlySpan<byte> pixels)
     {

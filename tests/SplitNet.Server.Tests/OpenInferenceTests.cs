@@ -6,6 +6,7 @@ using SplitNet.Contracts.Inference;
 using SplitNet.Contracts.V1;
 using SplitNet.Edge;
 using SplitNet.Models.Bundles;
+using SplitNet.Models.Split;
 using SplitNet.Models.Teacher;
 
 namespace SplitNet.Server.Tests;
@@ -17,8 +18,7 @@ public sealed class OpenInferenceTests(ServerFixture server)
 
     private LatentEdgeHead Head()
     {
-        var (manifest, levels) = SplitModelBundle.Load(server.SplitEdgeDirectory, BundleSide.Edge);
-        return new LatentEdgeHead(manifest, levels) { RateLevel = 1 };
+        return new LatentEdgeHead(SplitModel.Load(server.SplitEdgeDirectory, BundleSide.Edge)) { RateLevel = 1 };
     }
 
     /// <summary>BYTES elements in raw form: each a 4-byte little-endian length and the bytes.</summary>
@@ -103,7 +103,7 @@ public sealed class OpenInferenceTests(ServerFixture server)
     [Fact]
     public async Task ModelInfer_TeacherFeaturesAsTypedBytes_MatchTheLocalTail()
     {
-        var payload = new EdgeHead(server.Teacher, server.Manifest, TeacherStage.Stage2, CodecId.Affine8Lz4).Encode(server.Sample.Image(4));
+        var payload = LocalTeacher.Head(server.Teacher, server.Manifest, TeacherStage.Stage2, CodecId.Affine8Lz4).Encode(server.Sample.Image(4));
         var request = new ModelInferRequest
         {
             ModelName = server.Manifest.ModelId,

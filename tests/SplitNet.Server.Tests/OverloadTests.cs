@@ -25,7 +25,7 @@ public sealed class OverloadTests
         });
         var (teacher, manifest) = TeacherBundle.Load(ServerFixture.TeacherDirectory);
         using var _ = teacher;
-        var payload = new EdgeHead(teacher, manifest, TeacherStage.Stem, CodecId.RawFloat32).Encode(new byte[28 * 28]);
+        var payload = LocalTeacher.Head(teacher, manifest, TeacherStage.Stem, CodecId.RawFloat32).Encode(new byte[28 * 28]);
         using var channel = server.Channel();
         var client = new SplitInference.SplitInferenceClient(channel);
 

@@ -34,7 +34,7 @@ public sealed class SecurityTests : IAsyncLifetime
         });
         var (teacher, manifest) = TeacherBundle.Load(ServerFixture.TeacherDirectory);
         using var _ = teacher;
-        _payload = new EdgeHead(teacher, manifest, TeacherStage.Stage2, CodecId.Affine8Lz4).Encode(new byte[784]);
+        _payload = LocalTeacher.Head(teacher, manifest, TeacherStage.Stage2, CodecId.Affine8Lz4).Encode(new byte[784]);
     }
 
     private Task<InferResponse> InferAsync(string? authorization, bool clientCertificate = true)

@@ -12,7 +12,7 @@ namespace SplitNet.Server.Tests;
 [Collection(nameof(ServerCollection))]
 public sealed class StreamingTests(ServerFixture server)
 {
-    private EdgeHead Head(CodecId codec, TeacherStage split = TeacherStage.Stage2) => new(server.Teacher, server.Manifest, split, codec);
+    private EdgeHead Head(CodecId codec, TeacherStage split = TeacherStage.Stage2) => LocalTeacher.Head(server.Teacher, server.Manifest, split, codec);
 
     /// <summary>Sends every payload on one raw stream and collects every answer, duplicates included.</summary>
     private async Task<List<InferResponse>> StreamAsync(IReadOnlyList<byte[]> payloads)

@@ -13,7 +13,7 @@ public sealed class TelemetryTests(ServerFixture server)
     private Task<InferResponse> InferAsync() =>
         server.Client.InferAsync(new InferRequest
         {
-            Payload = ByteString.CopyFrom(new EdgeHead(server.Teacher, server.Manifest, TeacherStage.Stage2, CodecId.Affine8Lz4).Encode(server.Sample.Image(1))),
+            Payload = ByteString.CopyFrom(LocalTeacher.Head(server.Teacher, server.Manifest, TeacherStage.Stage2, CodecId.Affine8Lz4).Encode(server.Sample.Image(1))),
         }).ResponseAsync;
 
     [Fact]

@@ -11,7 +11,7 @@ namespace SplitNet.Server.Tests;
 public sealed class UnaryTests(ServerFixture server)
 {
     private byte[] GoodPayload(int image = 0) =>
-        new EdgeHead(server.Teacher, server.Manifest, TeacherStage.Stage2, CodecId.Affine8Lz4).Encode(server.Sample.Image(image));
+        LocalTeacher.Head(server.Teacher, server.Manifest, TeacherStage.Stage2, CodecId.Affine8Lz4).Encode(server.Sample.Image(image));
 
     private async Task AssertStillServingAsync()
     {

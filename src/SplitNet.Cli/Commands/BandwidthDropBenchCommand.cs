@@ -8,6 +8,7 @@ using SplitNet.Edge.RateControl;
 using SplitNet.Edge.Resilience;
 using SplitNet.Edge.Sources;
 using SplitNet.Models.Bundles;
+using SplitNet.Models.Split;
 using SplitNet.Models.Data;
 
 namespace SplitNet.Cli.Commands;
@@ -88,25 +89,26 @@ internal static class BandwidthDropBenchCommand
         Process.Start("ip", ["link", "set", "lo", "up", "mtu", "1500"])!.WaitForExit();
         Shape(s.High);
         var edgeDirectory = SplitModelBundle.SideDirectory(CommonOptions.DefaultEntropic, BundleSide.Edge);
-        var (manifest, levels) = SplitModelBundle.Load(edgeDirectory, BundleSide.Edge);
+        using var model = SplitModel.Load(edgeDirectory, BundleSide.Edge);
+        int levels = model.Levels.Count;
         var source = new DatasetSource(FashionMnist.Load(CommonOptions.SampleDirectory, DatasetSplit.Test), "sample");
         using var server = await ServeProcess.StartAsync(ServeProcess.FreePort(), [], cancellation);
         // An unmeasured pass first: a fresh server's first seconds (JIT, first batches) are not the link.
         Console.Error.WriteLine("warm-up pass (not measured) …");
-        await using (var warm = new EdgeClient(new EdgeClientOptions { Endpoints = [new Uri(server.Url)], Window = 64 }, new LatentEdgeHead(manifest, levels).Open))
+        await using (var warm = new EdgeClient(new EdgeClientOptions { Endpoints = [new Uri(server.Url)], Window = 64 }, new LatentEdgeHead(model).Open))
         {
-            await EdgeRunner.RunAsync(new LatentEdgeHead(manifest, levels, (uint)(levels.Length - 1)), warm, source,
+            await EdgeRunner.RunAsync(new LatentEdgeHead(model, (uint)(levels - 1)), warm, source,
                 new EdgeRunOptions { FrameRate = s.Fps, Duration = TimeSpan.FromSeconds(3) }, cancellation: cancellation);
         }
         var runs = new List<Run>();
-        var modes = new List<(string Mode, uint Level, bool Adaptive)> { ("adaptive", (uint)(levels.Length - 1), true) };
-        modes.Add(($"fixed level {levels.Length - 1}", (uint)(levels.Length - 1), false));
+        var modes = new List<(string Mode, uint Level, bool Adaptive)> { ("adaptive", (uint)(levels - 1), true) };
+        modes.Add(($"fixed level {levels - 1}", (uint)(levels - 1), false));
         modes.Add(("fixed level 0", 0, false));
         foreach (var (mode, level, adaptive) in modes)
         {
             Shape(s.High);
             Console.Error.WriteLine($"{mode}: {s.Seconds} s at {s.Fps} frames/s, {s.High} then {s.Low} from {s.Seconds / 2} s …");
-            var head = new LatentEdgeHead(manifest, levels, level);
+            var head = new LatentEdgeHead(model, level);
             var control = adaptive
                 ? new RateController(head.LevelBytes, (int)level, new RateControlOptions { FrameRate = s.Fps, Deadline = TimeSpan.FromMilliseconds(s.DeadlineMs) })
                 : null;

@@ -11,6 +11,7 @@ using SplitNet.Edge.RateControl;
 using SplitNet.Edge.Resilience;
 using SplitNet.Edge.Sources;
 using SplitNet.Models.Bundles;
+using SplitNet.Models.Split;
 using SplitNet.Models.Teacher;
 using SplitNet.Models.Training;
 
@@ -72,19 +73,21 @@ internal static class EdgeCommand
         RateController? control = null;
         if (settings.Entropic is null)
         {
-            head = new EdgeHead(network, manifest, settings.Split, settings.Codec);
+            head = new EdgeHead(FeatureSplit.Head(network, manifest, FeatureSplit.Point(manifest.Architecture, settings.Split.ToString())), settings.Codec);
             description = $"split after {settings.Split.ToString().ToLowerInvariant()}, codec {CodecName(settings.Codec)}";
         }
         else
         {
-            var (splitManifest, levels) = SplitModelBundle.Load(settings.EdgeBundle, BundleSide.Edge);
+            var model = SplitModel.Load(settings.EdgeBundle, BundleSide.Edge);
+            var splitManifest = model.Manifest;
+            int levels = model.Levels.Count;
             var rate = settings.Rate ?? (uint)splitManifest.DefaultLevel;
-            var latent = new LatentEdgeHead(splitManifest, levels, rate, EarlyExitBundle.Load(settings.EdgeBundle, splitManifest));
+            var latent = new LatentEdgeHead(model, rate, EarlyExitBundle.Load(settings.EdgeBundle, splitManifest));
             head = latent;
             var level = splitManifest.Levels[(int)rate];
             description = settings.Adaptive
-                ? $"entropic student, adaptive rate over {levels.Length} levels from level {rate}, {splitManifest.Stream} stream"
-                : $"entropic student, rate level {rate} of {levels.Length} (β={level.Beta}), {splitManifest.Stream} stream";
+                ? $"entropic student, adaptive rate over {levels} levels from level {rate}, {splitManifest.Stream} stream"
+                : $"entropic student, rate level {rate} of {levels} (β={level.Beta}), {splitManifest.Stream} stream";
             if (settings.Adaptive)
             {
                 control = new RateController(latent.LevelBytes, (int)rate, new RateControlOptions

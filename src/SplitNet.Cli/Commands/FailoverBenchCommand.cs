@@ -5,6 +5,7 @@ using SplitNet.Edge;
 using SplitNet.Edge.Resilience;
 using SplitNet.Edge.Sources;
 using SplitNet.Models.Bundles;
+using SplitNet.Models.Split;
 using SplitNet.Models.Data;
 
 namespace SplitNet.Cli.Commands;
@@ -51,8 +52,8 @@ internal static class FailoverBenchCommand
     private static async Task<FailoverReport> RunAsync(double fps, double seconds, int deadlineMs, CancellationToken cancellation)
     {
         var edgeDirectory = SplitModelBundle.SideDirectory(CommonOptions.DefaultEntropic, BundleSide.Edge);
-        var (manifest, levels) = SplitModelBundle.Load(edgeDirectory, BundleSide.Edge);
-        var head = new LatentEdgeHead(manifest, levels, (uint)manifest.DefaultLevel);
+        using var model = SplitModel.Load(edgeDirectory, BundleSide.Edge);
+        var head = new LatentEdgeHead(model, (uint)model.Manifest.DefaultLevel);
         var source = new DatasetSource(FashionMnist.Load(CommonOptions.SampleDirectory, DatasetSplit.Test), "sample");
         Console.Error.WriteLine("starting two splitnet serve processes …");
         using var first = await ServeProcess.StartAsync(ServeProcess.FreePort(), [], cancellation);

@@ -3,6 +3,7 @@ using Grpc.Net.Client;
 using SplitNet.Edge;
 using SplitNet.LoadTest;
 using SplitNet.Models.Bundles;
+using SplitNet.Models.Split;
 using SplitNet.Models.Data;
 
 namespace SplitNet.Cli.Commands;
@@ -28,9 +29,9 @@ internal static class LoadTestCommand
         };
         command.SetAction(async (result, cancellation) =>
         {
-            var (manifest, levels) = SplitModelBundle.Load(SplitModelBundle.SideDirectory(result.GetValue(model)!, BundleSide.Edge), BundleSide.Edge);
-            uint level = result.GetValue(rate) ?? (uint)manifest.DefaultLevel;
-            var head = new LatentEdgeHead(manifest, levels, level);
+            using var edge = SplitModel.Load(SplitModelBundle.SideDirectory(result.GetValue(model)!, BundleSide.Edge), BundleSide.Edge);
+            uint level = result.GetValue(rate) ?? (uint)edge.Manifest.DefaultLevel;
+            var head = new LatentEdgeHead(edge, level);
             var sample = FashionMnist.Load(CommonOptions.SampleDirectory, DatasetSplit.Test);
             var frames = Enumerable.Range(0, sample.Count).Select(i => new LoadFrame(head.Encode(sample.Image(i)).Payload, level)).ToArray();
             double? offered = result.GetValue(frameRate);

@@ -9,6 +9,7 @@ using SplitNet.Edge;
 using SplitNet.Evaluation;
 using SplitNet.LoadTest;
 using SplitNet.Models.Bundles;
+using SplitNet.Models.Split;
 using SplitNet.Models.Data;
 using SplitNet.Server;
 
@@ -76,11 +77,12 @@ internal static class ServerBenchCommand
 
     private static async Task<ServerBenchResult> RunAsync(Settings s, CancellationToken cancellation)
     {
-        var (edgeManifest, edgeLevels) = SplitModelBundle.Load(SplitModelBundle.SideDirectory(s.Model, BundleSide.Edge), BundleSide.Edge);
+        using var edge = SplitModel.Load(SplitModelBundle.SideDirectory(s.Model, BundleSide.Edge), BundleSide.Edge);
+        var edgeManifest = edge.Manifest;
         var serverDirectory = SplitModelBundle.SideDirectory(s.Model, BundleSide.Server);
         var (_, serverLevels) = SplitModelBundle.Load(serverDirectory, BundleSide.Server);
         int level = edgeManifest.DefaultLevel;
-        var head = new LatentEdgeHead(edgeManifest, edgeLevels, (uint)level);
+        var head = new LatentEdgeHead(edge, (uint)level);
         var sample = FashionMnist.Load(CommonOptions.SampleDirectory, DatasetSplit.Test);
         var frames = Enumerable.Range(0, sample.Count).Select(i => new LoadFrame(head.Encode(sample.Image(i)).Payload, (uint)level)).ToArray();
         var payloads = frames.Select(f => f.Payload).ToArray();

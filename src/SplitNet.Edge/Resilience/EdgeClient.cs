@@ -124,6 +124,7 @@ public sealed class EdgeClient : IAsyncDisposable
                     FrameId = frameId,
                     Payload = UnsafeByteOperations.UnsafeWrap(frame.Payload),
                     RateLevel = frame.RateLevel,
+                    LatentLength = frame.LatentLength,
                     TimeoutMicros = (uint)Math.Max(1, Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline).TotalMicroseconds),
                 };
                 try

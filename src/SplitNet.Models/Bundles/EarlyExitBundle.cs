@@ -39,7 +39,9 @@ public static class EarlyExitBundle
             }
             var path = Path.Combine(edgeDirectory, exit.Weights);
             BundleJson.VerifySha256(path, exit.Sha256, manifestPath);
-            var head = new EarlyExitHead(manifest.Architecture.LatentChannels, manifest.Labels.Count);
+            var channels = manifest.Latent?.Channels ?? manifest.Architecture?.LatentChannels
+                ?? throw new InvalidDataException($"{manifestPath}: no latent shape for the early exits.");
+            var head = new EarlyExitHead(channels, manifest.Labels.Count);
             head.load_safetensors(path, strict: true);
             head.eval();
             heads[exit.Level] = head;

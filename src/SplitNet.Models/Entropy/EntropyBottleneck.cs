@@ -204,47 +204,50 @@ public sealed class EntropyBottleneck : nn.Module<Tensor, (Tensor YHat, Tensor L
         _quantized_cdf.set_(zeros(quantizedCdfShape, dtype: int32));
     }
 
-    /// <summary>Entropy-codes each image of <paramref name="y"/> (N, C, H, W) into one rANS stream.</summary>
-    public byte[][] Compress(Tensor y, LatentStream format = LatentStream.CompressAI)
+    /// <summary>
+    /// The frozen entropy model as both ends use it: tables, medians (copied out of the
+    /// parameters) and <paramref name="format"/>. Throws until <see cref="Update"/> has run.
+    /// </summary>
+    public EntropyModel Model(LatentStream format = LatentStream.CompressAI)
     {
         var table = Table;
         using var mode = no_grad();
         using var scope = NewDisposeScope();
+        return new EntropyModel(table, quantiles.detach()[.., 0, 1].data<float>().ToArray(), format);
+    }
+
+    /// <summary>Entropy-codes each image of <paramref name="y"/> (N, C, H, W) into one stream, through <see cref="EntropyModel.Compress(ReadOnlySpan{int})"/>.</summary>
+    public byte[][] Compress(Tensor y, LatentStream format = LatentStream.CompressAI)
+    {
+        var model = Model(format);
+        using var mode = no_grad();
+        using var scope = NewDisposeScope();
         var symbols = Quantize(y, QuantizationMode.Symbols).contiguous();
-        long n = y.shape[0], perImage = symbols.numel() / n, spatial = y.shape[2] * y.shape[3];
+        int n = (int)y.shape[0], perImage = (int)(symbols.numel() / n);
         var all = symbols.data<int>().ToArray();
         var strings = new byte[n][];
         for (int i = 0; i < n; i++)
         {
-            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-            LatentCoder.Encode(format, all.AsSpan((int)(i * perImage), (int)perImage), (int)spatial, table, buffer);
-            strings[i] = buffer.WrittenSpan.ToArray();
+            strings[i] = model.Compress(all.AsSpan(i * perImage, perImage));
         }
         return strings;
     }
 
-    /// <summary>Decodes streams from <see cref="Compress"/> into ŷ of shape (N, C, H, W).</summary>
+    /// <summary>Decodes streams from <see cref="Compress"/> into ŷ of shape (N, C, H, W), through <see cref="EntropyModel.TryDecompress"/>.</summary>
     /// <exception cref="InvalidDataException">A stream is corrupt.</exception>
     public Tensor Decompress(IReadOnlyList<byte[]> strings, int height, int width, LatentStream format = LatentStream.CompressAI)
     {
-        var table = Table;
+        var model = Model(format);
         int perImage = _channels * height * width;
-        var symbols = new float[strings.Count * perImage];
-        var decoded = new int[perImage];
+        var yHat = new float[strings.Count * perImage];
         for (int i = 0; i < strings.Count; i++)
         {
-            if (!LatentCoder.TryDecode(format, strings[i], height * width, table, decoded, out var error))
+            if (!model.TryDecompress(strings[i], yHat.AsSpan(i * perImage, perImage), out var error))
             {
                 throw new InvalidDataException($"latent stream {i}: {error}");
             }
-            for (int k = 0; k < perImage; k++)
-            {
-                symbols[i * perImage + k] = decoded[k];
-            }
         }
-        using var scope = NewDisposeScope();
-        var yHat = tensor(symbols, [strings.Count, _channels, height, width]) + Medians().view(1, -1, 1, 1);
-        return yHat.MoveToOuterDisposeScope();
+        return tensor(yHat, [strings.Count, _channels, height, width]);
     }
 
     private CdfTable? ReadTable()

@@ -21,8 +21,9 @@ internal enum Admission
 }
 
 /// <summary>
-/// The dynamic batcher's queue: one FIFO per target (model version × rate level or split point)
-/// under one bound on everything pending. A worker takes the oldest target's jobs as a batch once
+/// The dynamic batcher's queue: one FIFO per batch key (target, i.e. model version × rate level or
+/// split point, and padded length: see <see cref="InferenceTarget.PaddedLength"/>) under one bound
+/// on everything pending. A worker takes the oldest key's jobs as a batch once
 /// the batch is full or its first job has waited the maximum queue delay. Jobs that cannot finish
 /// by their deadline, judged from the measured cost of recent batches, are refused at the door or
 /// handed back at take time to be dropped, never computed.
@@ -30,7 +31,7 @@ internal enum Admission
 internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQueueDelay, int workers = 1, int headroomPercent = 0)
 {
     private readonly object _gate = new();
-    private readonly Dictionary<IInferenceTarget, Queue<InferenceJob>> _queues = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<BatchKey, Queue<InferenceJob>> _queues = [];
     private readonly long _maxDelay = (long)(maxQueueDelay.TotalSeconds * Stopwatch.Frequency);
     private int _pending;
     private int _peak;
@@ -74,9 +75,9 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
             {
                 return Admission.TooLate;
             }
-            if (!_queues.TryGetValue(job.Target, out var queue))
+            if (!_queues.TryGetValue(job.Key, out var queue))
             {
-                _queues[job.Target] = queue = new Queue<InferenceJob>();
+                _queues[job.Key] = queue = new Queue<InferenceJob>();
             }
             job.Enqueued = now;
             job.Bounded = !bypassCapacity;
@@ -139,7 +140,7 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
                     }
                     if (due.Count == 0)
                     {
-                        _queues.Remove(batch.Count > 0 ? batch[0].Target : expired[0].Target);
+                        _queues.Remove(batch.Count > 0 ? batch[0].Key : expired[0].Key);
                     }
                     return true;
                 }

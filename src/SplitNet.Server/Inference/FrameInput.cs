@@ -18,6 +18,7 @@ internal enum FrameKind
 /// <param name="RateLevel">Rate level of a latent.</param>
 /// <param name="TablesSha256">The CDF-table hash the sender coded a latent with; null skips the check.</param>
 /// <param name="Deadline"><see cref="System.Diagnostics.Stopwatch"/> timestamp after which the frame is dropped.</param>
+/// <param name="LatentLength">A latent's length along its model's variable axis; 0 for a fixed shape.</param>
 internal readonly record struct FrameInput(
     FrameKind Kind,
     string? ModelId,
@@ -25,7 +26,8 @@ internal readonly record struct FrameInput(
     ReadOnlyMemory<byte> Payload,
     int RateLevel,
     string? TablesSha256,
-    long Deadline);
+    long Deadline,
+    int LatentLength = 0);
 
-/// <summary>A frame's answer: the softmax over the model's labels, and the server time from arrival to answer.</summary>
-internal sealed record FrameAnswer(float[] Probabilities, IReadOnlyList<string> Labels, string ModelId, int Version, TimeSpan Elapsed);
+/// <summary>A frame's answer: its outputs (probabilities over the model's labels and/or an embedding), and the server time from arrival to answer.</summary>
+internal sealed record FrameAnswer(FrameOutput Output, IReadOnlyList<string> Labels, string ModelId, int Version, TimeSpan Elapsed);

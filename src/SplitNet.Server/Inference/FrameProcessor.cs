@@ -3,10 +3,7 @@ using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SplitNet.Codec;
-using SplitNet.Codec.Entropy;
-using SplitNet.Models.Student;
-using SplitNet.Models.Teacher;
-using SplitNet.Server.Models;
+using SplitNet.Server.Serving;
 using SplitNet.Server.Telemetry;
 
 namespace SplitNet.Server.Inference;
@@ -33,7 +30,7 @@ internal sealed class FrameProcessor(
     /// <summary>Fails with FAILED_PRECONDITION unless <paramref name="declared"/> is the hash of the level's tables.</summary>
     public static void CheckTables(ServedSplitModel model, int level, string declared)
     {
-        var served = model.Levels[level].Table.Hash;
+        var served = model.Levels[level].Entropy.TablesSha256;
         if (!string.Equals(declared, served, StringComparison.OrdinalIgnoreCase))
         {
             throw new FrameException(StatusCode.FailedPrecondition,
@@ -94,8 +91,8 @@ internal sealed class FrameProcessor(
                 case Admission.Closed:
                     throw new FrameException(StatusCode.Unavailable, "the server is shutting down");
             }
-            var probabilities = await job.Completion.Task.ConfigureAwait(false);
-            return new FrameAnswer(probabilities, model.Labels, model.Id, model.Version, Stopwatch.GetElapsedTime(arrived));
+            var output = await job.Completion.Task.ConfigureAwait(false);
+            return new FrameAnswer(output, model.Labels, model.Id, model.Version, Stopwatch.GetElapsedTime(arrived));
         }
         catch (FrameException e)
         {
@@ -139,19 +136,20 @@ internal sealed class FrameProcessor(
 
     private static InferenceJob DecodeFeatures(ServedTeacher model, PayloadHeader header, int headerLength, FrameInput frame, CancellationToken cancellation)
     {
-        var expected = model.FeatureShape(header.SplitPoint)
+        var tail = model.Tail(header.SplitPoint)
             ?? throw new FrameException(StatusCode.InvalidArgument, $"model '{model.Id}' has no split point {header.SplitPoint}");
+        var expected = new TensorShape(tail.Latent.Dimensions);
         if (!expected.Equals(header.Shape))
         {
             throw new FrameException(StatusCode.InvalidArgument,
-                $"feature shape {header.Shape} does not match {expected} expected after {(TeacherStage)header.SplitPoint} of '{model.Id}'");
+                $"feature shape {header.Shape} does not match {expected} expected after {model.SplitPoints[header.SplitPoint].Name} of '{model.Id}'");
         }
         var features = new float[expected.ElementCount];
         if (FeatureCodec.TryDecodeBody(frame.Payload.Span, header, headerLength, features, out var error) != DecodeStatus.Ok)
         {
             throw new FrameException(StatusCode.InvalidArgument, $"corrupt payload: {error}");
         }
-        return new InferenceJob(model.Tail(header.SplitPoint), features, frame.Deadline, cancellation);
+        return new InferenceJob(tail, features, tail.Latent.MaxLength, frame.Deadline, cancellation);
     }
 
     private static InferenceJob DecodeLatent(ServedSplitModel model, FrameInput frame, CancellationToken cancellation)
@@ -165,17 +163,15 @@ internal sealed class FrameProcessor(
         {
             CheckTables(model, level.Level, frame.TablesSha256);
         }
-        const int spatial = StudentConfig.LatentSize * StudentConfig.LatentSize;
-        var symbols = new int[model.LatentSize];
-        if (!LatentCoder.TryDecode(model.Manifest.Stream, frame.Payload.Span, spatial, level.Table, symbols, out var error))
+        if (!model.Latent.TryResolve(frame.LatentLength, out int length, out var problem))
+        {
+            throw new FrameException(StatusCode.InvalidArgument, $"'{model.Id}': {problem}");
+        }
+        var yHat = new float[model.Latent.Elements(length)];
+        if (!level.Entropy.TryDecompress(frame.Payload.Span, yHat, out var error))
         {
             throw new FrameException(StatusCode.InvalidArgument, $"corrupt latent: {error}");
         }
-        var latent = new float[symbols.Length];
-        for (int i = 0; i < symbols.Length; i++)
-        {
-            latent[i] = symbols[i] + level.Medians[i / spatial];
-        }
-        return new InferenceJob(level.Tail, latent, frame.Deadline, cancellation);
+        return new InferenceJob(level.Target, yHat, length, frame.Deadline, cancellation);
     }
 }

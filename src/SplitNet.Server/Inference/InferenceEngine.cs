@@ -2,7 +2,8 @@ using System.Diagnostics;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using SplitNet.Server.Models;
+using SplitNet.Models.Split;
+using SplitNet.Server.Serving;
 using SplitNet.Server.Telemetry;
 
 namespace SplitNet.Server.Inference;
@@ -71,7 +72,7 @@ internal sealed class InferenceEngine : IDisposable
         {
             for (int i = 0; i < _queue.MaxBatchSize; i++)
             {
-                var job = new InferenceJob(target, new float[target.InputSize], InferenceJob.NoDeadline, CancellationToken.None);
+                var job = new InferenceJob(target, new float[target.Latent.Elements(target.Latent.MaxLength)], target.Latent.MaxLength, InferenceJob.NoDeadline, CancellationToken.None);
                 if (_queue.TryEnqueue(job, bypassCapacity: true) != Admission.Queued)
                 {
                     throw new InvalidOperationException("the inference engine is shutting down");
@@ -90,9 +91,10 @@ internal sealed class InferenceEngine : IDisposable
             {
                 foreach (var target in _startModels.SelectMany(m => m.Targets))
                 {
+                    int length = target.Latent.MaxLength;
                     foreach (int n in new[] { 1, _queue.MaxBatchSize })
                     {
-                        target.Run(new float[n * target.InputSize], n);
+                        target.Run(new float[n * target.Latent.Elements(length)], Enumerable.Repeat(length, n).ToArray(), length);
                     }
                 }
             }
@@ -125,19 +127,15 @@ internal sealed class InferenceEngine : IDisposable
 
     private void Execute(List<InferenceJob> batch)
     {
-        var target = batch[0].Target;
+        var (target, padded) = batch[0].Key;
         int n = batch.Count;
-        var inputs = new float[n * target.InputSize];
-        for (int i = 0; i < n; i++)
-        {
-            batch[i].Input.CopyTo(inputs, i * target.InputSize);
-        }
-        float[] probabilities;
+        var (inputs, lengths) = Pad(batch, target, padded);
+        SplitOutput output;
         UseThreads(n);
         long start = Stopwatch.GetTimestamp();
         try
         {
-            probabilities = target.Run(inputs, n);
+            output = target.Run(inputs, lengths, padded);
         }
         catch (Exception e)
         {
@@ -156,10 +154,36 @@ internal sealed class InferenceEngine : IDisposable
         {
             _metrics.Executed(target.Model, served, compute);
         }
+        int classes = target.Part.Classes, embedding = target.Part.EmbeddingSize;
         for (int i = 0; i < n; i++)
         {
-            batch[i].Completion.TrySetResult(probabilities.AsSpan(i * target.Classes, target.Classes).ToArray());
+            batch[i].Completion.TrySetResult(new FrameOutput(
+                output.Probabilities?.AsSpan(i * classes, classes).ToArray(),
+                output.Embeddings?.AsSpan(i * embedding, embedding).ToArray()));
         }
+    }
+
+    /// <summary>
+    /// Lays the batch's ŷ end to end, each frame as (C, <paramref name="padded"/>, …) with zeros
+    /// past its own length along the variable axis (a fixed latent is copied as it is).
+    /// </summary>
+    private static (float[] Inputs, int[] Lengths) Pad(List<InferenceJob> batch, InferenceTarget target, int padded)
+    {
+        var latent = target.Latent;
+        int row = padded * latent.StepElements, frame = latent.Channels * row;
+        var inputs = new float[batch.Count * frame];
+        var lengths = new int[batch.Count];
+        for (int i = 0; i < batch.Count; i++)
+        {
+            var job = batch[i];
+            lengths[i] = job.Length;
+            int used = job.Length * latent.StepElements;
+            for (int c = 0; c < latent.Channels; c++)
+            {
+                job.Input.AsSpan(c * used, used).CopyTo(inputs.AsSpan(i * frame + c * row));
+            }
+        }
+        return (inputs, lengths);
     }
 
     /// <summary>

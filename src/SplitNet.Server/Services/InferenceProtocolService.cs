@@ -5,7 +5,7 @@ using Grpc.Core;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using SplitNet.Server.Inference;
-using SplitNet.Server.Models;
+using SplitNet.Server.Serving;
 using SplitNet.Contracts.Inference;
 
 namespace SplitNet.Server.Services;
@@ -13,8 +13,9 @@ namespace SplitNet.Server.Services;
 /// <summary>
 /// The Open Inference Protocol (KServe v2 <c>inference.GRPCInferenceService</c>) with Triton's
 /// streaming, statistics and repository extensions. A frame is one element of the BYTES input
-/// (<c>latent</c> for a split model, <c>features</c> for a teacher); the answer is the FP32 output
-/// <c>probabilities</c>. Tensor names and parameters are documented in protos/README.md.
+/// (<c>latent</c> for a split model, <c>features</c> for a teacher; <c>latent_length</c> beside it
+/// for a variable latent); the answer is the FP32 outputs <c>probabilities</c> and/or
+/// <c>embedding</c>, as the model has them. Tensor names and parameters are documented in protos/README.md.
 /// </summary>
 internal sealed class InferenceProtocolService(
     FrameProcessor processor,
@@ -26,7 +27,6 @@ internal sealed class InferenceProtocolService(
 {
     public const string LatentInput = "latent";
     public const string FeaturesInput = "features";
-    public const string ProbabilitiesOutput = "probabilities";
 
     private static readonly string ServerVersion =
         typeof(InferenceProtocolService).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
@@ -58,12 +58,14 @@ internal sealed class InferenceProtocolService(
             Datatype = "BYTES",
             Shape = { -1, 1 },
         });
-        response.Outputs.Add(new ModelMetadataResponse.Types.TensorMetadata
+        if (model is ServedSplitModel { Latent.IsVariable: true })
         {
-            Name = ProbabilitiesOutput,
-            Datatype = "FP32",
-            Shape = { -1, model.Labels.Count },
-        });
+            response.Inputs.Add(new ModelMetadataResponse.Types.TensorMetadata { Name = ProtocolTensors.LatentLengthInput, Datatype = "INT32", Shape = { -1 } });
+        }
+        foreach (var output in ProtocolNames.Outputs(model.Output))
+        {
+            response.Outputs.Add(new ModelMetadataResponse.Types.TensorMetadata { Name = output, Datatype = "FP32", Shape = { -1, OutputSize(model, output) } });
+        }
         return Task.FromResult(response);
     }
 
@@ -165,35 +167,45 @@ internal sealed class InferenceProtocolService(
         long version = ParseVersion(request.ModelVersion);
         var model = registry.Find(request.ModelName, version)
             ?? throw new FrameException(StatusCode.NotFound, $"model '{request.ModelName}' {request.ModelVersion} is not served here");
-        if (request.Outputs.FirstOrDefault(o => o.Name != ProbabilitiesOutput) is { } unknown)
+        var served = ProtocolNames.Outputs(model.Output).ToList();
+        if (request.Outputs.FirstOrDefault(o => !served.Contains(o.Name)) is { } unknown)
         {
-            throw new FrameException(StatusCode.InvalidArgument, $"'{model.Id}' has no output '{unknown.Name}'; it answers '{ProbabilitiesOutput}'");
+            throw new FrameException(StatusCode.InvalidArgument, $"'{model.Id}' has no output '{unknown.Name}'; it answers {string.Join(", ", served.Select(o => $"'{o}'"))}");
         }
-        var frames = ProtocolTensors.ReadFrames(request, model is ServedSplitModel ? LatentInput : FeaturesInput);
-        int level = (int)(ProtocolTensors.Int64Parameter(request, "rate_level") ?? (model as ServedSplitModel)?.Manifest.DefaultLevel ?? 0);
+        var outputs = request.Outputs.Count == 0 ? served : [.. request.Outputs.Select(o => o.Name).Distinct()];
+        var split = model as ServedSplitModel;
+        var (frames, lengths) = ProtocolTensors.ReadFrames(request, split is not null ? LatentInput : FeaturesInput, split?.Latent.IsVariable ?? false);
+        int level = (int)(ProtocolTensors.Int64Parameter(request, "rate_level") ?? split?.Manifest.DefaultLevel ?? 0);
         string? tables = ProtocolTensors.StringParameter(request, "tables_sha256");
         long deadline = Deadlines.For(context, ProtocolTensors.Int64Parameter(request, "timeout") ?? 0);
-        var kind = model is ServedSplitModel ? FrameKind.Latent : FrameKind.Features;
-        var answers = await Task.WhenAll(frames.Select(payload =>
-            processor.RunAsync(new FrameInput(kind, model.Id, version, payload, level, tables, deadline), context.CancellationToken))).ConfigureAwait(false);
-        int classes = model.Labels.Count;
-        var raw = new byte[answers.Length * classes * sizeof(float)];
-        for (int i = 0; i < answers.Length; i++)
-        {
-            for (int c = 0; c < classes; c++)
-            {
-                BinaryPrimitives.WriteSingleLittleEndian(raw.AsSpan((i * classes + c) * sizeof(float)), answers[i].Probabilities[c]);
-            }
-        }
-        return new ModelInferResponse
+        var kind = split is not null ? FrameKind.Latent : FrameKind.Features;
+        var answers = await Task.WhenAll(frames.Select((payload, i) =>
+            processor.RunAsync(new FrameInput(kind, model.Id, version, payload, level, tables, deadline, lengths[i]), context.CancellationToken))).ConfigureAwait(false);
+        var response = new ModelInferResponse
         {
             ModelName = model.Id,
             ModelVersion = $"{answers.FirstOrDefault()?.Version ?? model.Version}",
             Id = request.Id,
-            Outputs = { new ModelInferResponse.Types.InferOutputTensor { Name = ProbabilitiesOutput, Datatype = "FP32", Shape = { answers.Length, classes } } },
-            RawOutputContents = { UnsafeByteOperations.UnsafeWrap(raw) },
         };
+        foreach (var output in outputs)
+        {
+            int size = OutputSize(model, output);
+            var raw = new byte[answers.Length * size * sizeof(float)];
+            for (int i = 0; i < answers.Length; i++)
+            {
+                var values = output == ProtocolNames.Embedding ? answers[i].Output.Embedding! : answers[i].Output.Probabilities!;
+                for (int k = 0; k < size; k++)
+                {
+                    BinaryPrimitives.WriteSingleLittleEndian(raw.AsSpan((i * size + k) * sizeof(float)), values[k]);
+                }
+            }
+            response.Outputs.Add(new ModelInferResponse.Types.InferOutputTensor { Name = output, Datatype = "FP32", Shape = { answers.Length, size } });
+            response.RawOutputContents.Add(UnsafeByteOperations.UnsafeWrap(raw));
+        }
+        return response;
     }
+
+    private static int OutputSize(ServedModel model, string output) => output == ProtocolNames.Embedding ? model.EmbeddingSize : model.Labels.Count;
 
     private ServedModel Find(string name, string version) =>
         registry.Find(name, ParseVersion(version)) ?? throw new RpcException(new Status(StatusCode.NotFound, $"model '{name}' {version} is not served here"));

@@ -1,5 +1,5 @@
 using SplitNet.Contracts.Inference;
-using SplitNet.Server.Models;
+using SplitNet.Server.Serving;
 using Stats = SplitNet.Server.Telemetry.ModelStatistics;
 
 namespace SplitNet.Server.Services;

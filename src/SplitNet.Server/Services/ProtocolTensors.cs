@@ -8,29 +8,37 @@ namespace SplitNet.Server.Services;
 /// <summary>Reads the frames and parameters of an Open Inference Protocol request.</summary>
 internal static class ProtocolTensors
 {
+    /// <summary>The optional INT32 input that gives each frame's length along a variable latent axis.</summary>
+    public const string LatentLengthInput = "latent_length";
+
     /// <summary>
     /// The elements of the BYTES input <paramref name="name"/>, from <c>raw_input_contents</c>
-    /// (each element a 4-byte little-endian length and its bytes) or typed <c>bytes_contents</c>.
+    /// (each element a 4-byte little-endian length and its bytes) or typed <c>bytes_contents</c>,
+    /// and, when <paramref name="lengths"/> is allowed, the INT32 input <see cref="LatentLengthInput"/>
+    /// (one value per frame, raw little-endian or typed <c>int_contents</c>); 0 per frame without it.
     /// </summary>
-    public static IReadOnlyList<ReadOnlyMemory<byte>> ReadFrames(ModelInferRequest request, string name)
+    public static (IReadOnlyList<ReadOnlyMemory<byte>> Frames, int[] Lengths) ReadFrames(ModelInferRequest request, string name, bool lengths)
     {
-        if (request.Inputs.Count != 1 || request.Inputs[0].Name != name)
+        var names = request.Inputs.Select(i => i.Name).ToList();
+        bool fits = names.Count >= 1 && names[0] == name && (names.Count == 1 || (lengths && names.Count == 2 && names[1] == LatentLengthInput));
+        if (!fits)
         {
             throw new FrameException(StatusCode.InvalidArgument,
-                $"this model takes one input '{name}' (BYTES); the request has [{string.Join(", ", request.Inputs.Select(i => $"'{i.Name}'"))}]");
+                $"this model takes the input '{name}' (BYTES){(lengths ? $" and '{LatentLengthInput}' (INT32)" : "")}; the request has [{string.Join(", ", names.Select(n => $"'{n}'"))}]");
+        }
+        bool raw = request.RawInputContents.Count > 0;
+        if (raw && request.RawInputContents.Count != request.Inputs.Count)
+        {
+            throw new FrameException(StatusCode.InvalidArgument, $"{request.RawInputContents.Count} raw contents for {request.Inputs.Count} inputs");
         }
         var input = request.Inputs[0];
         if (input.Datatype != "BYTES")
         {
             throw new FrameException(StatusCode.InvalidArgument, $"input '{name}' must be BYTES, not {input.Datatype}");
         }
-        long elements = input.Shape.Aggregate(1L, (a, d) => a * d);
-        if (input.Shape.Count is < 1 or > 2 || (input.Shape.Count == 2 && input.Shape[1] != 1) || elements < 1)
-        {
-            throw new FrameException(StatusCode.InvalidArgument, $"input '{name}' has shape [{string.Join(",", input.Shape)}]; expected [batch, 1] or [batch]");
-        }
+        long elements = Elements(input);
         List<ReadOnlyMemory<byte>> frames;
-        if (request.RawInputContents.Count > 0)
+        if (raw)
         {
             if (input.Contents is not null)
             {
@@ -46,7 +54,43 @@ internal static class ProtocolTensors
         {
             throw new FrameException(StatusCode.InvalidArgument, $"input '{name}' has shape [{string.Join(",", input.Shape)}] but carries {frames.Count} elements");
         }
-        return frames;
+        var declared = request.Inputs.Count == 2 ? ReadLengths(request.Inputs[1], raw ? request.RawInputContents[1].Memory : null, frames.Count) : new int[frames.Count];
+        return (frames, declared);
+    }
+
+    private static long Elements(ModelInferRequest.Types.InferInputTensor input)
+    {
+        long elements = input.Shape.Aggregate(1L, (a, d) => a * d);
+        if (input.Shape.Count is < 1 or > 2 || (input.Shape.Count == 2 && input.Shape[1] != 1) || elements < 1)
+        {
+            throw new FrameException(StatusCode.InvalidArgument, $"input '{input.Name}' has shape [{string.Join(",", input.Shape)}]; expected [batch, 1] or [batch]");
+        }
+        return elements;
+    }
+
+    private static int[] ReadLengths(ModelInferRequest.Types.InferInputTensor input, ReadOnlyMemory<byte>? raw, int frames)
+    {
+        if (input.Datatype != "INT32" || Elements(input) != frames)
+        {
+            throw new FrameException(StatusCode.InvalidArgument, $"input '{LatentLengthInput}' must be INT32 with one value per frame ({frames})");
+        }
+        if (raw is { } bytes)
+        {
+            if (bytes.Length != frames * sizeof(int))
+            {
+                throw new FrameException(StatusCode.InvalidArgument, $"raw contents of '{LatentLengthInput}' hold {bytes.Length} bytes, not {frames * sizeof(int)}");
+            }
+            var lengths = new int[frames];
+            for (int i = 0; i < frames; i++)
+            {
+                lengths[i] = BinaryPrimitives.ReadInt32LittleEndian(bytes.Span[(i * sizeof(int))..]);
+            }
+            return lengths;
+        }
+        var typed = input.Contents?.IntContents;
+        return typed is { Count: var n } && n == frames
+            ? [.. typed]
+            : throw new FrameException(StatusCode.InvalidArgument, $"input '{LatentLengthInput}' carries {typed?.Count ?? 0} values for {frames} frames");
     }
 
     /// <summary>An int64 parameter of the request or of its input, if set.</summary>

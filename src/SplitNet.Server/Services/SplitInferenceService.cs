@@ -5,10 +5,9 @@ using Microsoft.Extensions.Options;
 using SplitNet.Codec;
 using SplitNet.Codec.Entropy;
 using SplitNet.Contracts.V1;
-using SplitNet.Models.Student;
-using SplitNet.Models.Teacher;
+using SplitNet.Models.Split;
 using SplitNet.Server.Inference;
-using SplitNet.Server.Models;
+using SplitNet.Server.Serving;
 
 namespace SplitNet.Server.Services;
 
@@ -112,7 +111,8 @@ internal sealed class SplitInferenceService(
     }
 
     private static FrameInput Latent(InferRequest request, string modelId, string tables, ServerCallContext context) =>
-        new(FrameKind.Latent, modelId, 0, request.Payload.Memory, (int)request.RateLevel, tables, Deadlines.For(context, request.TimeoutMicros));
+        new(FrameKind.Latent, modelId, 0, request.Payload.Memory, (int)request.RateLevel, tables, Deadlines.For(context, request.TimeoutMicros),
+            (int)Math.Min(request.LatentLength, int.MaxValue));
 
     private static FrameInput Features(InferRequest request, ServerCallContext context) =>
         new(FrameKind.Features, null, 0, request.Payload.Memory, 0, null, Deadlines.For(context, request.TimeoutMicros));
@@ -143,16 +143,22 @@ internal sealed class SplitInferenceService(
     private static InferResponse Answer(ulong frameId, FrameAnswer answer, int topK)
     {
         var response = new InferResponse { FrameId = frameId, ServerMicros = (uint)Math.Max(1, answer.Elapsed.TotalMicroseconds) };
-        var probabilities = answer.Probabilities;
-        Span<int> order = stackalloc int[probabilities.Length];
-        for (int i = 0; i < order.Length; i++)
+        if (answer.Output.Probabilities is { } probabilities)
         {
-            order[i] = i;
+            Span<int> order = stackalloc int[probabilities.Length];
+            for (int i = 0; i < order.Length; i++)
+            {
+                order[i] = i;
+            }
+            order.Sort((a, b) => probabilities[b].CompareTo(probabilities[a]));
+            foreach (var c in order[..Math.Clamp(topK, 1, order.Length)])
+            {
+                response.Predictions.Add(new ClassScore { ClassId = (uint)c, Label = answer.Labels[c], Probability = probabilities[c] });
+            }
         }
-        order.Sort((a, b) => probabilities[b].CompareTo(probabilities[a]));
-        foreach (var c in order[..Math.Clamp(topK, 1, order.Length)])
+        if (answer.Output.Embedding is { } embedding)
         {
-            response.Predictions.Add(new ClassScore { ClassId = (uint)c, Label = answer.Labels[c], Probability = probabilities[c] });
+            response.Embedding.Add(embedding);
         }
         return response;
     }
@@ -166,12 +172,12 @@ internal sealed class SplitInferenceService(
             Codecs = { (uint)CodecId.RawFloat32, (uint)CodecId.Affine8Lz4 },
             Labels = { model.Labels },
             WeightsSha256 = model.Manifest.WeightsSha256,
+            InputKind = ProtocolNames.Input(InputKind.Image),
+            Outputs = { ProtocolNames.Outputs(model.Output) },
         };
-        for (var stage = TeacherStage.Stem; stage < TeacherStage.Head; stage++)
+        foreach (var point in model.SplitPoints)
         {
-            var point = new SplitPoint { Id = (uint)stage, Name = stage.ToString().ToLowerInvariant() };
-            point.Shape.AddRange(model.FeatureShape((byte)stage)!.Dimensions.ToArray().Select(d => (uint)d));
-            info.SplitPoints.Add(point);
+            info.SplitPoints.Add(new SplitPoint { Id = point.Id, Name = point.Name, Shape = { point.Feature.Dimensions.Select(d => (uint)d) } });
         }
         return info;
     }
@@ -184,6 +190,9 @@ internal sealed class SplitInferenceService(
             Version = (uint)model.Version,
             Labels = { model.Labels },
             LatentStream = model.Manifest.Stream == LatentStream.Compact ? "compact" : "compressai",
+            InputKind = ProtocolNames.Input(model.Manifest.Input),
+            Outputs = { ProtocolNames.Outputs(model.Output) },
+            EmbeddingSize = (uint)model.EmbeddingSize,
         };
         foreach (var level in model.Manifest.Levels)
         {
@@ -191,7 +200,8 @@ internal sealed class SplitInferenceService(
             {
                 Level = (uint)level.Level,
                 TablesSha256 = level.TablesSha256,
-                LatentShape = { (uint)model.Manifest.Architecture.LatentChannels, StudentConfig.LatentSize, StudentConfig.LatentSize },
+                LatentShape = { model.Latent.Dimensions.Select(d => (uint)d) },
+                VariableAxis = (uint)(model.Latent.VariableAxis ?? 0),
                 Accuracy = (float)(level.Score?.Accuracy ?? 0),
                 BytesPerImage = (float)(level.Score?.CodedBytes ?? 0),
             });

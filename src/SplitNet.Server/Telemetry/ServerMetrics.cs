@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Grpc.Core;
 using SplitNet.Server.Inference;
-using SplitNet.Server.Models;
+using SplitNet.Server.Serving;
 
 namespace SplitNet.Server.Telemetry;
 

@@ -2,10 +2,11 @@ using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SplitNet.Models.Split;
 using SplitNet.Server.Inference;
 using SplitNet.Server.Services;
 
-namespace SplitNet.Server.Models;
+namespace SplitNet.Server.Serving;
 
 /// <summary>
 /// Loads every configured model at start, warms the inference workers on them and then reports
@@ -18,10 +19,12 @@ internal sealed class ModelManager(
     InferenceEngine engine,
     ServerHealth health,
     IOptions<SplitNetServerOptions> options,
+    IEnumerable<ISplitModelFamily> families,
     ILogger<ModelManager> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _changes = new(1, 1);
     private readonly SplitNetServerOptions _options = options.Value;
+    private readonly ISplitModelFamily[] _families = [.. families];
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>True once the start-up models are loaded and every worker has run them.</summary>
@@ -73,7 +76,7 @@ internal sealed class ModelManager(
             var loaded = new List<ServedModel>();
             foreach (var (_, version, directory) in folders.Where(f => !served.Any(s => s.Version == f.Version)))
             {
-                var model = await Task.Run(() => ModelBundles.Load(directory, name, version), cancellation).ConfigureAwait(false);
+                var model = await Task.Run(() => ModelBundles.Load(directory, _families, name, version), cancellation).ConfigureAwait(false);
                 await engine.WarmUpAsync(model).ConfigureAwait(false);
                 loaded.Add(model);
             }
@@ -128,7 +131,7 @@ internal sealed class ModelManager(
         var models = new List<ServedModel>();
         foreach (var (directory, name, version) in directories)
         {
-            var model = ModelBundles.Load(directory, name, version);
+            var model = ModelBundles.Load(directory, _families, name, version);
             if (models.Any(m => m.Id == model.Id && m.Version == model.Version))
             {
                 model.Dispose();

@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 
-namespace SplitNet.Server.Models;
+namespace SplitNet.Server.Serving;
 
 /// <summary>
 /// The model versions being served, as one immutable snapshot that is swapped atomically. A

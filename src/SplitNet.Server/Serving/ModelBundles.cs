@@ -1,7 +1,8 @@
 using System.Text.Json;
 using SplitNet.Models.Bundles;
+using SplitNet.Models.Split;
 
-namespace SplitNet.Server.Models;
+namespace SplitNet.Server.Serving;
 
 /// <summary>
 /// Finds and loads model bundles: explicit bundle folders, and a model repository laid out as
@@ -11,12 +12,13 @@ internal static class ModelBundles
 {
     /// <summary>Loads a teacher bundle or the server half of a split model from <paramref name="directory"/>.</summary>
     /// <param name="directory">The bundle folder.</param>
+    /// <param name="families">The split-model families the server can build parts for.</param>
     /// <param name="repositoryName">In a repository: the model folder's name, which must be the manifest's model id.</param>
     /// <param name="repositoryVersion">In a repository: the version folder's number, which must be the manifest's version.</param>
-    public static ServedModel Load(string directory, string? repositoryName = null, int? repositoryVersion = null)
+    public static ServedModel Load(string directory, IEnumerable<ISplitModelFamily> families, string? repositoryName = null, int? repositoryVersion = null)
     {
         ServedModel model = Format(directory) == SplitModelManifest.CurrentFormat
-            ? Split(directory)
+            ? new ServedSplitModel(SplitModel.Load(directory, BundleSide.Server, families)) { Directory = directory }
             : Teacher(directory);
         string manifest = Path.Combine(directory, TeacherBundle.ManifestFile);
         string? problem =
@@ -48,12 +50,6 @@ internal static class ModelBundles
                 .Where(v => v.Parsed > 0)
                 .Select(v => (v.Name, v.Parsed, v.Folder)))
             .OrderBy(v => v.Name, StringComparer.Ordinal).ThenBy(v => v.Parsed)];
-    }
-
-    private static ServedModel Split(string directory)
-    {
-        var (manifest, students) = SplitModelBundle.Load(directory, BundleSide.Server);
-        return new ServedSplitModel(manifest, students) { Directory = directory };
     }
 
     private static ServedModel Teacher(string directory)

@@ -1,7 +1,8 @@
+using SplitNet.Models.Split;
 using SplitNet.Server.Inference;
 using SplitNet.Server.Telemetry;
 
-namespace SplitNet.Server.Models;
+namespace SplitNet.Server.Serving;
 
 /// <summary>
 /// One version of a served model. Requests lease it while they use it; once it is retired
@@ -22,7 +23,13 @@ internal abstract class ServedModel : IDisposable
     public required string Directory { get; init; }
 
     /// <summary>Every batching target (split point or rate level) of this version.</summary>
-    public abstract IReadOnlyList<IInferenceTarget> Targets { get; }
+    public abstract IReadOnlyList<InferenceTarget> Targets { get; }
+
+    /// <summary>What its answers carry.</summary>
+    public abstract OutputKind Output { get; }
+
+    /// <summary>Floats per embedding (0 without one).</summary>
+    public virtual int EmbeddingSize => 0;
 
     /// <summary>Counts behind the statistics endpoint.</summary>
     public ModelStatistics Statistics { get; } = new();

@@ -1,0 +1,25 @@
+using SplitNet.Codec;
+using SplitNet.Models.Data;
+using SplitNet.Models.Entropy;
+using SplitNet.Models.Split;
+using static TorchSharp.torch;
+
+namespace SplitNet.Models.Student;
+
+/// <summary>The edge part of one student level: g_a on a 28×28 image, rounded around the medians.</summary>
+internal sealed class StudentEdgePart(EntropicStudent student) : IEdgePart
+{
+    public InputKind Input => InputKind.Image;
+    public LatentShape Latent { get; } = EntropicStudentFamily.LatentOf(student.Config);
+
+    public EdgeLatent Encode(SplitInput input)
+    {
+        input.Expect(InputKind.Image);
+        using var mode = inference_mode();
+        using var scope = NewDisposeScope();
+        var y = student.Encoder.call(ImageTensors.Single(input.Pixels, FashionMnist.Height, FashionMnist.Width));
+        return new EdgeLatent(student.Bottleneck.Quantize(y, QuantizationMode.Symbols).data<int>().ToArray(), StudentConfig.LatentSize);
+    }
+
+    public void Dispose() => student.Dispose();
+}

@@ -1,0 +1,65 @@
+using SplitNet.Codec;
+using SplitNet.Models.Bundles;
+using SplitNet.Models.Data;
+using SplitNet.Models.Split;
+using static TorchSharp.torch;
+
+namespace SplitNet.Models.Teacher;
+
+/// <summary>A stage boundary at which the teacher can be cut, and the feature shape there.</summary>
+/// <param name="Id">The split point as carried in feature payload headers (the stage's index).</param>
+/// <param name="Name">The stage's name: stem, stage1, stage2, stage3.</param>
+public sealed record FeatureSplitPoint(byte Id, string Name, LatentShape Feature);
+
+/// <summary>
+/// The teacher itself as a split model: the edge runs its stages up to a split point and sends the
+/// feature with a feature codec (float32, or 8-bit affine + LZ4, <see cref="FeatureCodec"/>); the
+/// server continues from the next stage. Every stage boundary before the head is a split point.
+/// </summary>
+public static class FeatureSplit
+{
+    /// <summary>The split points of a teacher, in order.</summary>
+    public static IReadOnlyList<FeatureSplitPoint> Points(TeacherConfig config) =>
+        [.. Enumerable.Range(0, (int)TeacherStage.Head).Select(s =>
+            new FeatureSplitPoint((byte)s, ((TeacherStage)s).ToString().ToLowerInvariant(), new LatentShape(config.FeatureShape((TeacherStage)s))))];
+
+    /// <summary>The split point named <paramref name="name"/> (stem, stage1, stage2, stage3).</summary>
+    public static FeatureSplitPoint Point(TeacherConfig config, string name) =>
+        Points(config).FirstOrDefault(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ArgumentException($"'{name}' is not a split point; use one of {string.Join(", ", Points(config).Select(p => p.Name))}", nameof(name));
+
+    /// <summary>The edge side: the teacher's stages up to and including <paramref name="point"/>.</summary>
+    public static FeatureEdgePart Head(TeacherNet network, TeacherManifest manifest, FeatureSplitPoint point) => new(network, manifest.ModelId, point);
+
+    /// <summary>The server side: the teacher from the stage after <paramref name="point"/> to its head.</summary>
+    public static IServerPart Tail(TeacherNet network, FeatureSplitPoint point, int classes) => new FeatureTailPart(network, point, classes);
+}
+
+/// <summary>The edge side of a feature split: a float feature per image, for a feature codec.</summary>
+public sealed class FeatureEdgePart(TeacherNet network, string modelId, FeatureSplitPoint point)
+{
+    public string ModelId { get; } = modelId;
+    public FeatureSplitPoint Point { get; } = point;
+    public TensorShape Shape { get; } = new(point.Feature.Dimensions);
+
+    /// <summary>The feature after the split point for one 8-bit image, as a managed array.</summary>
+    public float[] Features(SplitInput input)
+    {
+        input.Expect(InputKind.Image);
+        using var mode = inference_mode();
+        using var scope = NewDisposeScope();
+        var x = ImageTensors.Single(input.Pixels, FashionMnist.Height, FashionMnist.Width);
+        return network.Run(x, TeacherStage.Stem, (TeacherStage)Point.Id).data<float>().ToArray();
+    }
+}
+
+/// <summary>The teacher continued from the output of one stage, as a server part.</summary>
+internal sealed class FeatureTailPart(TeacherNet network, FeatureSplitPoint point, int classes) : ClassifierPart(point.Feature, classes)
+{
+    protected override Tensor Logits(Tensor features) => network.Run(features, (TeacherStage)point.Id + 1, TeacherStage.Head);
+
+    // The network belongs to the served teacher, which disposes it once for all its tails.
+    public override void Dispose()
+    {
+    }
+}

@@ -1,0 +1,36 @@
+using SplitNet.Models.Bundles;
+using SplitNet.Models.Split;
+using SplitNet.Models.Teacher;
+using SplitNet.Server.Inference;
+
+namespace SplitNet.Server.Serving;
+
+/// <summary>A teacher served for feature payloads: it can continue from any of its split points.</summary>
+internal sealed class ServedTeacher : ServedModel
+{
+    private readonly TeacherNet _network;
+    private readonly InferenceTarget[] _tails;
+
+    public ServedTeacher(TeacherNet network, TeacherManifest manifest)
+    {
+        _network = network;
+        Manifest = manifest;
+        SplitPoints = FeatureSplit.Points(manifest.Architecture);
+        _tails = [.. SplitPoints.Select(p => new InferenceTarget(this, FeatureSplit.Tail(network, p, manifest.Labels.Count)))];
+    }
+
+    public TeacherManifest Manifest { get; }
+    public override string Id => Manifest.ModelId;
+    public override int Version => Manifest.Version;
+    public override IReadOnlyList<string> Labels => Manifest.Labels;
+    public override OutputKind Output => OutputKind.Probabilities;
+    public override IReadOnlyList<InferenceTarget> Targets => _tails;
+
+    /// <summary>Where the model can be cut, in order; a payload header's split point indexes it.</summary>
+    public IReadOnlyList<FeatureSplitPoint> SplitPoints { get; }
+
+    /// <summary>The deep layers after split point <paramref name="split"/>, or null if there is none.</summary>
+    public InferenceTarget? Tail(byte split) => split < _tails.Length ? _tails[split] : null;
+
+    public override void Dispose() => _network.Dispose();
+}

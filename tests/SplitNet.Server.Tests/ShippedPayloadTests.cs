@@ -1,0 +1,57 @@
+using System.Security.Cryptography;
+using SplitNet.Codec;
+using SplitNet.Edge;
+using SplitNet.Models.Bundles;
+using SplitNet.Models.Data;
+using SplitNet.Models.Split;
+using SplitNet.Models.Teacher;
+
+namespace SplitNet.Server.Tests;
+
+/// <summary>
+/// The bytes the shipped models put on the wire for the 500-image sample, pinned by SHA-256 of
+/// the concatenated payloads (recorded before the split abstraction replaced the model-specific
+/// edge code). A change to any of them changes what every deployed server receives.
+/// </summary>
+[Collection(nameof(ServerCollection))]
+public sealed class ShippedPayloadTests(ServerFixture server)
+{
+    private static readonly string ShippedEdge = Path.Combine(AppContext.BaseDirectory, "assets", "models", "entropic", "edge");
+
+    [Theory]
+    [InlineData(0, 4161, "25bb3fff79fc94e55bba467bddad0fb8b978467fdbbb24b8c93328aa0c75ae7b")]
+    [InlineData(1, 5797, "4386e77c4264eada7d33c1e2d5f2d272e31bd09d1ecdc60349f8fb2857322279")]
+    [InlineData(2, 8558, "689249d13b955235ebd94da2a5add9c24678fb836d0993ffcf5ca8bab7d5cc37")]
+    [InlineData(3, 11134, "36a4599a382b2393267a2689cc684340554c4ef64329efcc6450641aea027388")]
+    [InlineData(4, 21242, "c9dd29c5be1a3c1bfa47ed2c46c583fceedadc4e5c3d321f9358cd58cb1e5f5b")]
+    public void EntropicLevel_OnTheSample_CodesTheBytesItAlwaysHas(uint level, long bytes, string sha256)
+    {
+        using var model = SplitModel.Load(ShippedEdge, BundleSide.Edge);
+        var head = new LatentEdgeHead(model, level);
+
+        Assert.Equal((bytes, sha256), Digest(server.Sample, i => head.Encode(server.Sample.Image(i)).Payload));
+    }
+
+    [Fact]
+    public void FeatureSplit_Stage2Affine8_CodesTheBytesItAlwaysHas()
+    {
+        var head = LocalTeacher.Head(server.Teacher, server.Manifest, TeacherStage.Stage2, CodecId.Affine8Lz4);
+
+        Assert.Equal((4672903L, "0b3770090db2121410a0f4ddca008733b07e0873c79ee695069972f2808b413b"),
+            Digest(server.Sample, i => head.Encode(server.Sample.Image(i))));
+    }
+
+    private static (long Bytes, string Sha256) Digest(LabeledImages sample, Func<int, byte[]> encode)
+    {
+        Assert.Equal(500, sample.Count);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long bytes = 0;
+        for (int i = 0; i < sample.Count; i++)
+        {
+            var payload = encode(i);
+            bytes += payload.Length;
+            hash.AppendData(payload);
+        }
+        return (bytes, Convert.ToHexStringLower(hash.GetHashAndReset()));
+    }
+}
