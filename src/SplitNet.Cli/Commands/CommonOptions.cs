@@ -87,7 +87,7 @@ internal static class CommonOptions
     {
         var option = new Option<int>("--deadline-ms")
         {
-            Description = "Per-frame deadline in milliseconds, capture to answer: later answers count as missed; also the budget the server is given.",
+            Description = "Per-frame deadline in milliseconds, capture to answer: later answers count as missed; where the edge gives up at it, it is also the frame's budget on the server.",
             DefaultValueFactory = _ => fallback,
         };
         option.Validators.Add(result =>
