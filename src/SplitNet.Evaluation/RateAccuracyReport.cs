@@ -1,27 +1,23 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using ScottPlot;
 
 namespace SplitNet.Evaluation;
 
-/// <summary>Writes the rate–accuracy rows as Markdown, JSON and a PNG plot (log bytes axis).</summary>
+/// <summary>The rate–accuracy report: its Markdown, its JSON data and its PNG plot (log bytes axis), for <see cref="ReportWriter"/>.</summary>
 public static class RateAccuracyReport
 {
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
+    /// <summary>The report's file name, without extension.</summary>
+    public const string Name = "rate-accuracy";
 
-    public static string ToJson(IReadOnlyList<RateAccuracyRow> rows, int images) =>
-        JsonSerializer.Serialize(new { images, rows, targets = RateAccuracyTargets.Compute(rows) }, Json);
+    /// <summary>Plot height: taller than the default, for the legend of every method.</summary>
+    public const int PlotHeight = 600;
 
-    public static void Write(IReadOnlyList<RateAccuracyRow> rows, int images, string directory, string command)
-    {
-        Directory.CreateDirectory(directory);
-        File.WriteAllText(Path.Combine(directory, "rate-accuracy.json"), ToJson(rows, images) + "\n");
-        File.WriteAllText(Path.Combine(directory, "rate-accuracy.md"), Markdown(rows, images, command));
-        Plot(rows, Path.Combine(directory, "rate-accuracy.png"));
-    }
+    /// <summary>What <c>rate-accuracy.json</c> holds: the rows and the targets read from them.</summary>
+    public static object Data(IReadOnlyList<RateAccuracyRow> rows, int images) => new { images, rows, targets = RateAccuracyTargets.Compute(rows) };
 
-    private static string Markdown(IReadOnlyList<RateAccuracyRow> rows, int images, string command)
+    /// <summary>The Markdown table with the targets, naming <paramref name="command"/> as what produced it.</summary>
+    public static string Markdown(IReadOnlyList<RateAccuracyRow> rows, int images, string command)
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"# Rate–accuracy on {images:N0} Fashion-MNIST test images");
@@ -46,7 +42,8 @@ public static class RateAccuracyReport
         return text.ToString();
     }
 
-    private static void Plot(IReadOnlyList<RateAccuracyRow> rows, string path)
+    /// <summary>Accuracy against bytes per image, one series per method.</summary>
+    public static Plot Chart(IReadOnlyList<RateAccuracyRow> rows)
     {
         // Category20: one distinct colour per series (the default palette repeats after ten).
         var plot = new Plot { Add = { Palette = new ScottPlot.Palettes.Category20() } };
@@ -67,6 +64,6 @@ public static class RateAccuracyReport
         plot.YLabel("top-1 accuracy (%)");
         plot.Title("Fashion-MNIST: accuracy against bytes sent");
         plot.ShowLegend(Alignment.LowerRight);
-        plot.SavePng(path, 900, 600);
+        return plot;
     }
 }

@@ -1,27 +1,20 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using ScottPlot;
 
 namespace SplitNet.LoadTest;
 
-/// <summary>Writes a server benchmark as Markdown, JSON and a PNG (throughput and p99 against max batch size).</summary>
+/// <summary>The server benchmark's report: its Markdown, JSON data and PNG (throughput and p99 against max batch size); the CLI writes them.</summary>
 public static class ServerBenchReport
 {
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
+    /// <summary>The report's file name, without extension.</summary>
+    public const string Name = "server";
 
-    public static string ToJson(ServerBenchResult result) =>
-        JsonSerializer.Serialize(new { result, targets = ServerBenchTargets.Compute(result) }, Json);
+    /// <summary>What <c>server.json</c> holds: the result and the targets read from it.</summary>
+    public static object Data(ServerBenchResult result) => new { result, targets = ServerBenchTargets.Compute(result) };
 
-    public static void Write(ServerBenchResult result, string directory, string command)
-    {
-        Directory.CreateDirectory(directory);
-        File.WriteAllText(Path.Combine(directory, "server.json"), ToJson(result) + "\n");
-        File.WriteAllText(Path.Combine(directory, "server.md"), Markdown(result, command));
-        Plot(result, Path.Combine(directory, "server.png"));
-    }
-
-    private static string Markdown(ServerBenchResult r, string command)
+    /// <summary>The Markdown with the targets, naming <paramref name="command"/> as what produced it.</summary>
+    public static string Markdown(ServerBenchResult r, string command)
     {
         var t = ServerBenchTargets.Compute(r);
         var o = r.Overload;
@@ -69,7 +62,8 @@ public static class ServerBenchReport
         return text.ToString();
     }
 
-    private static void Plot(ServerBenchResult r, string path)
+    /// <summary>Throughput, in-process and under the harness, and p99 latency against max batch size.</summary>
+    public static Plot Chart(ServerBenchResult r)
     {
         var plot = new Plot();
         double[] x = [.. r.Batches.Select(b => (double)b.MaxBatchSize)];
@@ -86,6 +80,6 @@ public static class ServerBenchReport
         plot.Axes.Right.Label.Text = "p99 latency (ms)";
         plot.Title($"{r.Model} level {r.RateLevel}: {r.Streams} streams");
         plot.ShowLegend(Alignment.UpperLeft);
-        plot.SavePng(path, 900, 560);
+        return plot;
     }
 }

@@ -49,7 +49,8 @@ public sealed class InputCodecTests
                 new("entropic-student", "4", 0.91, 30.5, 27.2, 26.0, 3_960_000),
                 new("png", "level 9", 0.93, 508),
             ];
-            RateAccuracyReport.Write(rows, 100, directory, "splitnet bench rate-accuracy --limit 100");
+            ReportWriter.Write(RateAccuracyReport.Name, directory, RateAccuracyReport.Markdown(rows, 100, "splitnet bench rate-accuracy --limit 100"),
+                RateAccuracyReport.Data(rows, 100), RateAccuracyReport.Chart(rows), plotHeight: RateAccuracyReport.PlotHeight);
 
             using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, "rate-accuracy.json")));
             var first = json.RootElement.GetProperty("rows")[0];

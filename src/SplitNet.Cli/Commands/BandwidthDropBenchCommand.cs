@@ -13,6 +13,9 @@ using SplitNet.Models.Data;
 
 namespace SplitNet.Cli.Commands;
 
+/// <summary>The options of <c>splitnet bench bandwidth-drop</c>.</summary>
+internal sealed record BandwidthDropSettings(BandwidthDropBenchCommand.Scenario Scenario, string Name, string? HostNamespace, string? Out, bool Json);
+
 /// <summary>
 /// <c>splitnet bench bandwidth-drop</c>: inside a network namespace of its own (made by
 /// <c>deploy/netns/bandwidth-drop.sh</c>), shapes loopback with tbf, starts a server, runs an
@@ -24,42 +27,39 @@ internal static class BandwidthDropBenchCommand
     {
         var high = new Option<string>("--high") { Description = "Link rate before the drop (tc syntax).", DefaultValueFactory = _ => "5mbit" };
         var low = new Option<string>("--low") { Description = "Link rate after the drop.", DefaultValueFactory = _ => "0.5mbit" };
-        var fps = new Option<double>("--fps") { DefaultValueFactory = _ => 30 };
-        var seconds = new Option<double>("--seconds") { DefaultValueFactory = _ => 20 };
-        var deadline = new Option<int>("--deadline-ms") { DefaultValueFactory = _ => 100 };
+        var fps = new Option<double>("--fps") { Description = "Frames per second of the edge camera.", DefaultValueFactory = _ => 30 };
+        var seconds = CommonOptions.Seconds(20);
+        var deadline = CommonOptions.DeadlineMs(100);
         var name = new Option<string>("--name") { Description = "Report file name (without extension).", DefaultValueFactory = _ => "bandwidth-drop" };
-        var output = new Option<string?>("--out") { Description = "Write <name>.{md,json,png} to this folder." };
+        var output = CommonOptions.ReportOut();
         var hostNamespace = new Option<string?>("--host-netns") { Description = "The namespace this must not run in (readlink /proc/self/ns/net outside); the script passes it." };
         var json = CommonOptions.Json();
         var command = new Command("bandwidth-drop", "Inside a network namespace: shape loopback, drop the uplink mid-run, compare adaptive and fixed rate levels (run via deploy/netns/bandwidth-drop.sh).")
         {
             high, low, fps, seconds, deadline, name, output, hostNamespace, json,
         };
-        command.SetAction(async (result, cancellation) =>
-        {
-            if (!InOwnNetworkNamespace(result.GetValue(hostNamespace)))
-            {
-                Console.Error.WriteLine("refusing to shape the loopback of the host's network namespace; run deploy/netns/bandwidth-drop.sh, which makes a namespace of its own");
-                return 2;
-            }
-            var settings = new Settings(result.GetValue(high)!, result.GetValue(low)!, result.GetValue(fps), result.GetValue(seconds), result.GetValue(deadline));
-            var runs = await RunAsync(settings, cancellation);
-            var report = new { settings, runs };
-            var text = JsonOutput.Report(report);
-            if (result.GetValue(output) is { } directory)
-            {
-                string file = result.GetValue(name)!;
-                JsonOutput.WriteReport(directory, file, text, Markdown(settings, runs, JsonOutput.CommandLine, file));
-                Plot(settings, runs, Path.Combine(directory, file + ".png"));
-            }
-            Console.WriteLine(result.GetValue(json) ? text : string.Join(Environment.NewLine, runs.Select(r =>
-                $"{r.Mode,-22} within {settings.DeadlineMs} ms: {r.DeadlineMet:P1} overall, {r.DeadlineMetAfterDrop:P1} after the drop; mean level {r.MeanLevelBefore:F1} → {r.MeanLevelAfter:F1}")));
-            return 0;
-        });
+        command.SetAction((result, cancellation) => ReportAsync(new BandwidthDropSettings(
+            new Scenario(result.GetValue(high)!, result.GetValue(low)!, result.GetValue(fps), result.GetValue(seconds), result.GetValue(deadline)),
+            result.GetValue(name)!, result.GetValue(hostNamespace), result.GetValue(output), result.GetValue(json)), cancellation));
         return command;
     }
 
-    internal sealed record Settings(string High, string Low, double Fps, double Seconds, int DeadlineMs);
+    private static async Task<int> ReportAsync(BandwidthDropSettings settings, CancellationToken cancellation)
+    {
+        if (!InOwnNetworkNamespace(settings.HostNamespace))
+        {
+            Console.Error.WriteLine("refusing to shape the loopback of the host's network namespace; run deploy/netns/bandwidth-drop.sh, which makes a namespace of its own");
+            return 2;
+        }
+        var scenario = settings.Scenario;
+        var runs = await RunAsync(scenario, cancellation);
+        ReportOutput.Emit(settings.Name, settings.Out, settings.Json, Markdown(scenario, runs, ReportOutput.CommandLine, settings.Name),
+            new { settings = scenario, runs }, Chart(scenario, runs));
+        return 0;
+    }
+
+    /// <summary>What the run does, as its report records it.</summary>
+    internal sealed record Scenario(string High, string Low, double Fps, double Seconds, int DeadlineMs);
 
     internal sealed record Run(string Mode, int Frames, double DeadlineMet, double DeadlineMetBeforeDrop, double DeadlineMetAfterDrop,
         double MeanLevelBefore, double MeanLevelAfter, double BytesPerFrame, double Accuracy, long DroppedAtCapture, IReadOnlyList<TimelineSecond> Timeline);
@@ -84,7 +84,7 @@ internal static class BandwidthDropBenchCommand
         }
     }
 
-    private static async Task<IReadOnlyList<Run>> RunAsync(Settings s, CancellationToken cancellation)
+    private static async Task<IReadOnlyList<Run>> RunAsync(Scenario s, CancellationToken cancellation)
     {
         Process.Start("ip", ["link", "set", "lo", "up", "mtu", "1500"])!.WaitForExit();
         Shape(s.High);
@@ -144,7 +144,7 @@ internal static class BandwidthDropBenchCommand
         return runs;
     }
 
-    private static string Markdown(Settings s, IReadOnlyList<Run> runs, string command, string name)
+    private static string Markdown(Scenario s, IReadOnlyList<Run> runs, string command, string name)
     {
         var text = new StringBuilder();
         void Line(FormattableString line) => text.AppendLine(line.ToString(CultureInfo.InvariantCulture));
@@ -167,7 +167,7 @@ internal static class BandwidthDropBenchCommand
         return text.ToString();
     }
 
-    private static void Plot(Settings s, IReadOnlyList<Run> runs, string path)
+    private static Plot Chart(Scenario s, IReadOnlyList<Run> runs)
     {
         var plot = new ScottPlot.Plot();
         foreach (var run in runs)
@@ -188,6 +188,6 @@ internal static class BandwidthDropBenchCommand
         plot.Axes.SetLimitsY(-0.2, runs.Max(r => r.Timeline.Max(t => t.MeanLevel)) + 0.2, plot.Axes.Right);
         plot.Title($"Uplink {s.High} → {s.Low}, {s.Fps} frames/s");
         plot.ShowLegend(Alignment.LowerLeft);
-        plot.SavePng(path, 900, 560);
+        return plot;
     }
 }

@@ -18,16 +18,35 @@ internal static class CommonOptions
 
     public static string SampleDirectory => Path.Combine(AssetsDirectory, "fashion-mnist-sample");
 
+    /// <summary><c>--json</c>: one JSON object on stdout instead of text.</summary>
     public static Option<bool> Json() => new("--json")
     {
         Description = "Print one JSON object with the results instead of text.",
     };
 
+    /// <summary><c>--data</c>: the Fashion-MNIST folder, defaulting to <paramref name="fallback"/> (the Debian dataset or the shipped sample).</summary>
     public static Option<string> Data(string fallback) => new("--data")
     {
         Description = $"Folder with the Fashion-MNIST IDX files (default: {fallback}).",
         DefaultValueFactory = _ => fallback,
     };
+
+    /// <summary><c>--model</c> of the commands that run one split model: its folder, the shipped one by default.</summary>
+    public static Option<string> SplitModel() => new("--model")
+    {
+        Description = SplitModelDescription + " (default: the shipped one).",
+        DefaultValueFactory = _ => DefaultEntropic,
+    };
+
+    /// <summary><c>--model</c> of <c>bench rate-accuracy</c>: the same folders, repeatable; by default the shipped one if there is one.</summary>
+    public static Option<string[]> SplitModels() => new("--model")
+    {
+        Description = SplitModelDescription + ", every rate level a row (repeatable; default: the shipped one).",
+        AllowMultipleArgumentsPerToken = true,
+        DefaultValueFactory = _ => Directory.Exists(DefaultEntropic) ? [DefaultEntropic] : [],
+    };
+
+    private const string SplitModelDescription = "Split-model folder with edge/ and server/ bundles";
 
     public static Option<string> Teacher() => new("--teacher")
     {
@@ -35,10 +54,62 @@ internal static class CommonOptions
         DefaultValueFactory = _ => DefaultTeacher,
     };
 
+    /// <summary><c>--threads</c>: libtorch's intra-op threads; apply it with <see cref="UseThreads"/>.</summary>
     public static Option<int> Threads() => new("--threads")
     {
-        Description = "Intra-op threads for TorchSharp.",
-        DefaultValueFactory = _ => Environment.ProcessorCount,
+        Description = "libtorch intra-op threads (0: one per core).",
+        DefaultValueFactory = _ => 0,
+    };
+
+    /// <summary>Sets libtorch's process-wide intra-op thread count from <c>--threads</c> (0: one per core).</summary>
+    public static void UseThreads(int threads) => TorchSharp.torch.set_num_threads(threads > 0 ? threads : Environment.ProcessorCount);
+
+    /// <summary><c>--seconds</c>: how long a run lasts; <paramref name="fallback"/> is the command's usual length.</summary>
+    public static Option<double> Seconds(double fallback)
+    {
+        var option = new Option<double>("--seconds")
+        {
+            Description = "Length of the measured run in seconds, after any warm-up (edge, demo: 0 = one pass over the images).",
+            DefaultValueFactory = _ => fallback,
+        };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double>() < 0)
+            {
+                result.AddError("--seconds: a length of time is not negative.");
+            }
+        });
+        return option;
+    }
+
+    /// <summary><c>--deadline-ms</c>: the per-frame deadline; <paramref name="fallback"/> is the command's usual one.</summary>
+    public static Option<int> DeadlineMs(int fallback)
+    {
+        var option = new Option<int>("--deadline-ms")
+        {
+            Description = "Per-frame deadline in milliseconds, capture to answer: later answers count as missed; where the edge gives up at it, it is also the frame's budget on the server.",
+            DefaultValueFactory = _ => fallback,
+        };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() <= 0)
+            {
+                result.AddError("--deadline-ms: a deadline is a positive number of milliseconds.");
+            }
+        });
+        return option;
+    }
+
+    /// <summary><c>--out</c> of a benchmark: the only folder its report files go to.</summary>
+    public static Option<string?> ReportOut() => new("--out")
+    {
+        Description = "Write the report (<name>.md, .json, .png) to this folder; without it no file is written and the report goes to stdout.",
+    };
+
+    /// <summary><c>--limit</c>: the first N test images only.</summary>
+    public static Option<int> Limit() => new("--limit")
+    {
+        Description = "Use the first N test images only (0 = all).",
     };
 
     public static Option<StudentEncoder> Encoder() => new("--encoder")

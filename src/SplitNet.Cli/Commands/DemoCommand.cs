@@ -12,26 +12,27 @@ internal static class DemoCommand
         var edge = new EdgeOptions();
         var command = new Command("demo", "Start a server on a free loopback port and run the edge against it on the shipped sample.");
         edge.AddTo(command);
-        command.SetAction(async (result, cancellation) =>
-        {
-            var settings = edge.Read(result);
-            await using var server = SplitNetServerHost.Build([], options =>
-            {
-                options.Port = 0;
-                options.MetricsPort = 0;
-                options.Models = settings.Entropic is null ? [settings.Teacher] : [settings.Teacher, settings.ServerBundle];
-            }, LogLevel.Warning);
-            await server.StartAsync(cancellation);
-            await server.WhenReadyAsync(cancellation);
-            var url = server.Urls.First();
-            if (!settings.Json)
-            {
-                Console.WriteLine($"server on {url}; edge sends {(settings.Count > 0 ? settings.Count : "all")} images from {settings.Data}");
-            }
-            var report = await EdgeCommand.RunAsync(settings, [url], cancellation);
-            await server.StopAsync(cancellation);
-            return report.Failed == 0 ? 0 : 1;
-        });
+        command.SetAction((result, cancellation) => RunAsync(edge.Read(result), cancellation));
         return command;
+    }
+
+    private static async Task<int> RunAsync(EdgeSettings settings, CancellationToken cancellation)
+    {
+        await using var server = SplitNetServerHost.Build([], options =>
+        {
+            options.Port = 0;
+            options.MetricsPort = 0;
+            options.Models = settings.Entropic is null ? [settings.Teacher] : [settings.Teacher, settings.ServerBundle];
+        }, LogLevel.Warning);
+        await server.StartAsync(cancellation);
+        await server.WhenReadyAsync(cancellation);
+        var url = server.Urls.First();
+        if (!settings.Json)
+        {
+            Console.WriteLine($"server on {url}; edge sends {(settings.Count > 0 ? settings.Count : "all")} images from {settings.Data}");
+        }
+        var report = await EdgeCommand.RunAsync(settings, [url], cancellation);
+        await server.StopAsync(cancellation);
+        return report.Failed == 0 ? 0 : 1;
     }
 }

@@ -7,52 +7,52 @@ using SplitNet.Models.Data;
 
 namespace SplitNet.Cli.Commands;
 
+/// <summary>The options of <c>splitnet bench early-exit</c>.</summary>
+internal sealed record EarlyExitBenchSettings(string Data, string Model, int Limit, string? Out, bool Json);
+
 /// <summary><c>splitnet bench early-exit</c>: accuracy against bytes sent over the threshold τ, per level, on the test set.</summary>
 internal static class EarlyExitBenchCommand
 {
     public static Command Create()
     {
         var data = CommonOptions.Data(FashionMnist.DebianDirectory);
-        var model = new Option<string>("--model") { Description = "Split-model folder (default: the shipped one).", DefaultValueFactory = _ => CommonOptions.DefaultEntropic };
-        var limit = new Option<int>("--limit") { Description = "First N test images only (0 = all)." };
-        var output = new Option<string?>("--out") { Description = "Write early-exit.{md,json,png} to this folder." };
+        var model = CommonOptions.SplitModel();
+        var limit = CommonOptions.Limit();
+        var output = CommonOptions.ReportOut();
         var json = CommonOptions.Json();
         var command = new Command("early-exit", "Accuracy and bytes sent per frame over the early-exit threshold τ, for every level with an exit head.")
         {
             data, model, limit, output, json,
         };
-        command.SetAction((result, cancellation) =>
-        {
-            var test = CommonOptions.LoadTest(result.GetValue(data)!);
-            if (result.GetValue(limit) > 0)
-            {
-                test = test.Take(result.GetValue(limit));
-            }
-            var edgeDirectory = SplitModelBundle.SideDirectory(result.GetValue(model)!, BundleSide.Edge);
-            var (manifest, edges) = SplitModelBundle.Load(edgeDirectory, BundleSide.Edge);
-            var (_, servers) = SplitModelBundle.Load(SplitModelBundle.SideDirectory(result.GetValue(model)!, BundleSide.Server), BundleSide.Server);
-            var heads = EarlyExitBundle.Load(edgeDirectory, manifest);
-            var points = new List<EarlyExitPoint>();
-            for (int level = 0; level < heads.Length; level++)
-            {
-                if (heads[level] is { } head)
-                {
-                    Console.Error.WriteLine($"level {level} …");
-                    points.AddRange(EarlyExitCurve.Measure(level, edges[level], servers[level], head, manifest.Stream, test));
-                }
-            }
-            var teacher = TeacherBundle.Load(CommonOptions.DefaultTeacher).Manifest.Training?.TestAccuracy ?? double.NaN;
-            var targets = Targets(points, teacher);
-            var text = JsonOutput.Report(new { images = test.Count, teacher_accuracy = teacher, targets, points });
-            if (result.GetValue(output) is { } directory)
-            {
-                JsonOutput.WriteReport(directory, "early-exit", text, Markdown(points, targets, test.Count, teacher, JsonOutput.CommandLine));
-                Plot(points, teacher, Path.Combine(directory, "early-exit.png"));
-            }
-            Console.WriteLine(result.GetValue(json) ? text : string.Join(Environment.NewLine, targets.Select(t => t.ToString())));
-            return Task.FromResult(0);
-        });
+        command.SetAction(result => Run(new EarlyExitBenchSettings(result.GetValue(data)!, result.GetValue(model)!, result.GetValue(limit), result.GetValue(output), result.GetValue(json))));
         return command;
+    }
+
+    private static int Run(EarlyExitBenchSettings settings)
+    {
+        var test = CommonOptions.LoadTest(settings.Data);
+        if (settings.Limit > 0)
+        {
+            test = test.Take(settings.Limit);
+        }
+        var edgeDirectory = SplitModelBundle.SideDirectory(settings.Model, BundleSide.Edge);
+        var (manifest, edges) = SplitModelBundle.Load(edgeDirectory, BundleSide.Edge);
+        var (_, servers) = SplitModelBundle.Load(SplitModelBundle.SideDirectory(settings.Model, BundleSide.Server), BundleSide.Server);
+        var heads = EarlyExitBundle.Load(edgeDirectory, manifest);
+        var points = new List<EarlyExitPoint>();
+        for (int level = 0; level < heads.Length; level++)
+        {
+            if (heads[level] is { } head)
+            {
+                Console.Error.WriteLine($"level {level} …");
+                points.AddRange(EarlyExitCurve.Measure(level, edges[level], servers[level], head, manifest.Stream, test));
+            }
+        }
+        var teacher = TeacherBundle.Load(CommonOptions.DefaultTeacher).Manifest.Training?.TestAccuracy ?? double.NaN;
+        var targets = Targets(points, teacher);
+        ReportOutput.Emit("early-exit", settings.Out, settings.Json, Markdown(points, targets, test.Count, teacher, ReportOutput.CommandLine),
+            new { images = test.Count, teacher_accuracy = teacher, targets, points }, Chart(points, teacher));
+        return 0;
     }
 
     /// <summary>Per level: the largest saving whose accuracy stays within 1 point of the teacher, and within 1 point of always offloading.</summary>
@@ -95,7 +95,7 @@ internal static class EarlyExitBenchCommand
         return text.ToString();
     }
 
-    private static void Plot(List<EarlyExitPoint> points, double teacher, string path)
+    private static ScottPlot.Plot Chart(List<EarlyExitPoint> points, double teacher)
     {
         var plot = new ScottPlot.Plot();
         foreach (var level in points.GroupBy(p => p.Level))
@@ -109,6 +109,6 @@ internal static class EarlyExitBenchCommand
         plot.Axes.Left.Label.Text = "top-1 accuracy (%)";
         plot.Title("Early exit: accuracy against bytes sent");
         plot.ShowLegend(ScottPlot.Alignment.LowerRight);
-        plot.SavePng(path, 900, 560);
+        return plot;
     }
 }

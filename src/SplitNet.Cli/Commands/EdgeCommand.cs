@@ -38,25 +38,27 @@ internal static class EdgeCommand
             servers, apiKey, ca, clientCertificate, clientKey,
         };
         edge.AddTo(command);
-        command.SetAction(async (result, cancellation) =>
-        {
-            var settings = edge.Read(result);
-            var tls = new EdgeTlsFiles(result.GetValue(ca), result.GetValue(clientCertificate), result.GetValue(clientKey));
-            if ((tls.ClientCertificate is null) != (tls.ClientKey is null))
-            {
-                Console.Error.WriteLine("--client-cert and --client-key go together");
-                return 2;
-            }
-            var report = await RunAsync(settings, [.. result.GetValue(servers)!], cancellation, result.GetValue(apiKey), tls);
-            return report.Failed == 0 ? 0 : 1;
-        });
+        command.SetAction((result, cancellation) => RunCommandAsync(new EdgeCommandSettings(
+            edge.Read(result), [.. result.GetValue(servers)!], result.GetValue(apiKey),
+            new EdgeTlsFiles(result.GetValue(ca), result.GetValue(clientCertificate), result.GetValue(clientKey))), cancellation));
         return command;
+    }
+
+    private static async Task<int> RunCommandAsync(EdgeCommandSettings settings, CancellationToken cancellation)
+    {
+        if ((settings.Tls.ClientCertificate is null) != (settings.Tls.ClientKey is null))
+        {
+            Console.Error.WriteLine("--client-cert and --client-key go together");
+            return 2;
+        }
+        var report = await RunAsync(settings.Edge, settings.Servers, cancellation, settings.ApiKey, settings.Tls);
+        return report.Failed == 0 ? 0 : 1;
     }
 
     /// <summary>Runs the edge against <paramref name="urls"/> and prints predictions and the summary.</summary>
     public static async Task<EdgeReport> RunAsync(EdgeSettings settings, IReadOnlyList<string> urls, CancellationToken cancellation, string? apiKey = null, EdgeTlsFiles? tls = null)
     {
-        TorchSharp.torch.set_num_threads(settings.Threads);
+        CommonOptions.UseThreads(settings.Threads);
         var (network, manifest) = TeacherBundle.Load(settings.Teacher);
         IFrameSource source;
         if (settings.Images is { } folder)
@@ -213,6 +215,9 @@ internal static class EdgeCommand
 
     public static string CodecName(CodecId codec) => codec == CodecId.RawFloat32 ? "float32" : "affine8-lz4";
 }
+
+/// <summary>The options of <c>splitnet edge</c>: what the edge runs (shared with <c>demo</c>) and how it reaches the servers.</summary>
+internal sealed record EdgeCommandSettings(EdgeSettings Edge, IReadOnlyList<string> Servers, string? ApiKey, EdgeTlsFiles Tls);
 
 /// <summary>TLS files of <c>splitnet edge</c>.</summary>
 internal sealed record EdgeTlsFiles(string? Ca, string? ClientCertificate, string? ClientKey);

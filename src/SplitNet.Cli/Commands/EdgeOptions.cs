@@ -5,7 +5,7 @@ using SplitNet.Models.Teacher;
 
 namespace SplitNet.Cli.Commands;
 
-/// <summary>What the edge runs on and how: shared by <c>edge</c> and <c>demo</c>.</summary>
+/// <summary>What the edge runs on and how: the options of <c>demo</c>, and the edge part of <see cref="EdgeCommandSettings"/>.</summary>
 internal sealed record EdgeSettings(string Data, string Teacher, string? Entropic, uint? Rate, TeacherStage Split, CodecId Codec, int Count, int Window, int Show, int Threads, bool Json,
     string? Images, double? Fps, double? Seconds, int DeadlineMs, bool Adaptive, double? Tau)
 {
@@ -45,8 +45,8 @@ internal sealed class EdgeOptions
     private readonly Option<bool> _json = CommonOptions.Json();
     private readonly Option<string?> _images = new("--images") { Description = "A folder of PNG/JPEG images (class-named subfolders give labels) instead of --data." };
     private readonly Option<double?> _fps = new("--fps") { Description = "Act as a camera: capture this many frames per second (default: as fast as the window allows)." };
-    private readonly Option<double?> _seconds = new("--seconds") { Description = "Run this long, cycling through the images (default: one pass)." };
-    private readonly Option<int> _deadline = new("--deadline-ms") { Description = "Per-frame deadline, retries included; also the server-side budget.", DefaultValueFactory = _ => 1000 };
+    private readonly Option<double> _seconds = CommonOptions.Seconds(0);
+    private readonly Option<int> _deadline = CommonOptions.DeadlineMs(1000);
     private readonly Option<bool> _adaptive = new("--adaptive") { Description = "Pick each frame's rate level from the measured link (entropic model)." };
     private readonly Option<double?> _tau = new("--tau") { Description = "Early exit: answer on the edge when the early-exit head's confidence reaches τ (entropic model with exit heads)." };
 
@@ -78,7 +78,7 @@ internal sealed class EdgeOptions
         result.GetValue(_json),
         result.GetValue(_images),
         result.GetValue(_fps),
-        result.GetValue(_seconds),
+        result.GetValue(_seconds) is > 0 and var seconds ? seconds : null,
         result.GetValue(_deadline),
         result.GetValue(_adaptive),
         result.GetValue(_tau));

@@ -6,12 +6,19 @@ using SplitNet.Models.Training;
 
 namespace SplitNet.Cli.Commands;
 
+/// <summary>The options of <c>splitnet export sample</c>.</summary>
+internal sealed record ExportSampleSettings(string Data, int Count, int Seed, string Out);
+
+/// <summary>The options of <c>splitnet export split-model</c>.</summary>
+internal sealed record ExportSplitModelSettings(string[] Students, string Teacher, string ModelId, LatentStream Stream, int DefaultLevel,
+    string EdgeOut, string ServerOut, string Data, bool Json);
+
 /// <summary><c>splitnet export ...</c>: produce the small artifacts shipped in the repository.</summary>
 internal static class ExportCommands
 {
-    public static Command Create() => new("export", "Produce shipped artifacts.") { Sample(), SplitModel() };
+    public static Command Create() => new("export", "Produce shipped artifacts.") { SampleCommand(), SplitModelCommand() };
 
-    private static Command Sample()
+    private static Command SampleCommand()
     {
         var data = CommonOptions.Data(FashionMnist.DebianDirectory);
         var count = new Option<int>("--count") { DefaultValueFactory = _ => 500 };
@@ -21,20 +28,22 @@ internal static class ExportCommands
         {
             data, count, seed, output,
         };
-        command.SetAction(result =>
-        {
-            var test = CommonOptions.LoadTest(result.GetValue(data)!);
-            var indices = Enumerable.Range(0, test.Count).ToArray();
-            new Random(result.GetValue(seed)).Shuffle(indices);
-            var sample = test.Select(indices[..result.GetValue(count)]);
-            FashionMnist.Save(sample, result.GetValue(output)!, FashionMnist.Prefix(DatasetSplit.Test));
-            Console.WriteLine($"wrote {sample.Count} images to {result.GetValue(output)}");
-            return 0;
-        });
+        command.SetAction(result => Sample(new ExportSampleSettings(result.GetValue(data)!, result.GetValue(count), result.GetValue(seed), result.GetValue(output)!)));
         return command;
     }
 
-    private static Command SplitModel()
+    private static int Sample(ExportSampleSettings settings)
+    {
+        var test = CommonOptions.LoadTest(settings.Data);
+        var indices = Enumerable.Range(0, test.Count).ToArray();
+        new Random(settings.Seed).Shuffle(indices);
+        var sample = test.Select(indices[..settings.Count]);
+        FashionMnist.Save(sample, settings.Out, FashionMnist.Prefix(DatasetSplit.Test));
+        Console.WriteLine($"wrote {sample.Count} images to {settings.Out}");
+        return 0;
+    }
+
+    private static Command SplitModelCommand()
     {
         var students = new Option<string[]>("--student")
         {
@@ -55,48 +64,52 @@ internal static class ExportCommands
         {
             students, teacher, modelId, stream, defaultLevel, edge, server, data, json,
         };
-        command.SetAction(result =>
-        {
-            var (teacherNet, teacherManifest) = TeacherBundle.Load(result.GetValue(teacher)!);
-            var test = CommonOptions.LoadTest(result.GetValue(data)!);
-            var format = result.GetValue(stream) == "compact" ? LatentStream.Compact : LatentStream.CompressAI;
-            var levels = result.GetValue(students)!
-                .Select(directory => StudentRun.Load(directory, teacherNet.Config))
-                .OrderByDescending(run => run.State.Options.Beta)
-                .ToList();
-            if (levels.Select(l => l.State.Architecture).Distinct().Count() != 1)
-            {
-                throw new InvalidOperationException("All rate levels of a split model must share one student architecture.");
-            }
-            var scored = levels.Select(run =>
-            {
-                var score = StudentEvaluation.Evaluate(run.Student, test);
-                var bytes = format == LatentStream.Compact ? score.CompactBytes : score.CodedBytes;
-                Console.Error.WriteLine($"β={run.State.Options.Beta}: {score.Accuracy:P2} at {bytes:F1} bytes/image");
-                return (run.Student, run.State.Options.Beta, (RateLevelScore?)new RateLevelScore(score.Accuracy, bytes, score.IdealBytes, score.Images));
-            }).ToList();
-            var manifest = SplitModelBundle.Save(scored, new SplitModelManifest
-            {
-                ModelId = result.GetValue(modelId)!,
-                TeacherModelId = teacherManifest.ModelId,
-                Teacher = teacherNet.Config,
-                Architecture = levels[0].State.Architecture,
-                Stream = format,
-                DefaultLevel = result.GetValue(defaultLevel),
-                Labels = teacherManifest.Labels,
-                Normalization = teacherManifest.Normalization,
-                Levels = [],
-            }, result.GetValue(edge)!, result.GetValue(server)!);
-            if (result.GetValue(json))
-            {
-                JsonOutput.Write(new { model_id = manifest.ModelId, levels = manifest.Levels });
-            }
-            else
-            {
-                Console.WriteLine($"wrote {manifest.Levels.Count} rate levels of {manifest.ModelId} to {result.GetValue(edge)} and {result.GetValue(server)}");
-            }
-            return 0;
-        });
+        command.SetAction(result => SplitModel(new ExportSplitModelSettings(
+            result.GetValue(students)!, result.GetValue(teacher)!, result.GetValue(modelId)!,
+            result.GetValue(stream) == "compact" ? LatentStream.Compact : LatentStream.CompressAI, result.GetValue(defaultLevel),
+            result.GetValue(edge)!, result.GetValue(server)!, result.GetValue(data)!, result.GetValue(json))));
         return command;
+    }
+
+    private static int SplitModel(ExportSplitModelSettings settings)
+    {
+        var (teacherNet, teacherManifest) = TeacherBundle.Load(settings.Teacher);
+        var test = CommonOptions.LoadTest(settings.Data);
+        var levels = settings.Students
+            .Select(directory => StudentRun.Load(directory, teacherNet.Config))
+            .OrderByDescending(run => run.State.Options.Beta)
+            .ToList();
+        if (levels.Select(l => l.State.Architecture).Distinct().Count() != 1)
+        {
+            throw new InvalidOperationException("All rate levels of a split model must share one student architecture.");
+        }
+        var scored = levels.Select(run =>
+        {
+            var score = StudentEvaluation.Evaluate(run.Student, test);
+            var bytes = settings.Stream == LatentStream.Compact ? score.CompactBytes : score.CodedBytes;
+            Console.Error.WriteLine($"β={run.State.Options.Beta}: {score.Accuracy:P2} at {bytes:F1} bytes/image");
+            return (run.Student, run.State.Options.Beta, (RateLevelScore?)new RateLevelScore(score.Accuracy, bytes, score.IdealBytes, score.Images));
+        }).ToList();
+        var manifest = SplitModelBundle.Save(scored, new SplitModelManifest
+        {
+            ModelId = settings.ModelId,
+            TeacherModelId = teacherManifest.ModelId,
+            Teacher = teacherNet.Config,
+            Architecture = levels[0].State.Architecture,
+            Stream = settings.Stream,
+            DefaultLevel = settings.DefaultLevel,
+            Labels = teacherManifest.Labels,
+            Normalization = teacherManifest.Normalization,
+            Levels = [],
+        }, settings.EdgeOut, settings.ServerOut);
+        if (settings.Json)
+        {
+            JsonOutput.Write(new { model_id = manifest.ModelId, levels = manifest.Levels });
+        }
+        else
+        {
+            Console.WriteLine($"wrote {manifest.Levels.Count} rate levels of {manifest.ModelId} to {settings.EdgeOut} and {settings.ServerOut}");
+        }
+        return 0;
     }
 }

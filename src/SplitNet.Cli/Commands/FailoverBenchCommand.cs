@@ -10,6 +10,9 @@ using SplitNet.Models.Data;
 
 namespace SplitNet.Cli.Commands;
 
+/// <summary>The options of <c>splitnet bench failover</c>.</summary>
+internal sealed record FailoverSettings(double Fps, double Seconds, int DeadlineMs, string? Out, bool Json);
+
 /// <summary>
 /// <c>splitnet bench failover</c>: an edge camera streams to the first of two <c>splitnet serve</c>
 /// processes; half-way the first is killed (SIGKILL). Reports frames lost or duplicated and how
@@ -19,29 +22,25 @@ internal static class FailoverBenchCommand
 {
     public static Command Create()
     {
-        var fps = new Option<double>("--fps") { DefaultValueFactory = _ => 30 };
-        var seconds = new Option<double>("--seconds") { DefaultValueFactory = _ => 12 };
-        var deadline = new Option<int>("--deadline-ms") { DefaultValueFactory = _ => 2000 };
-        var output = new Option<string?>("--out") { Description = "Write failover.{md,json} to this folder." };
+        var fps = new Option<double>("--fps") { Description = "Frames per second of the edge camera.", DefaultValueFactory = _ => 30 };
+        var seconds = CommonOptions.Seconds(12);
+        var deadline = CommonOptions.DeadlineMs(2000);
+        var output = CommonOptions.ReportOut();
         var json = CommonOptions.Json();
         var command = new Command("failover", "Kill one of two server processes mid-run; count lost and duplicated frames and the gap before the edge is back at full rate.")
         {
             fps, seconds, deadline, output, json,
         };
-        command.SetAction(async (result, cancellation) =>
-        {
-            var report = await RunAsync(result.GetValue(fps), result.GetValue(seconds), result.GetValue(deadline), cancellation);
-            var text = JsonOutput.Report(report);
-            if (result.GetValue(output) is { } directory)
-            {
-                JsonOutput.WriteReport(directory, "failover", text, Markdown(report, JsonOutput.CommandLine));
-            }
-            Console.WriteLine(result.GetValue(json) ? text
-                : $"{report.Frames} frames: {report.Lost} lost, {report.DuplicateOutcomes} answered twice ({report.DuplicateAnswersDropped} duplicate answers dropped); " +
-                  $"first answer from the second server {report.RecoveryMs:F0} ms after the kill; longest gap between answers {report.LongestGapMs:F0} ms");
-            return report.Lost == 0 && report.DuplicateOutcomes == 0 ? 0 : 1;
-        });
+        command.SetAction((result, cancellation) => ReportAsync(new FailoverSettings(
+            result.GetValue(fps), result.GetValue(seconds), result.GetValue(deadline), result.GetValue(output), result.GetValue(json)), cancellation));
         return command;
+    }
+
+    private static async Task<int> ReportAsync(FailoverSettings settings, CancellationToken cancellation)
+    {
+        var report = await RunAsync(settings.Fps, settings.Seconds, settings.DeadlineMs, cancellation);
+        ReportOutput.Emit("failover", settings.Out, settings.Json, Markdown(report, ReportOutput.CommandLine), report);
+        return report.Lost == 0 && report.DuplicateOutcomes == 0 ? 0 : 1;
     }
 
     internal sealed record FailoverReport(

@@ -8,6 +8,10 @@ using SplitNet.Models.Data;
 
 namespace SplitNet.Cli.Commands;
 
+/// <summary>The options of <c>splitnet loadtest</c>.</summary>
+internal sealed record LoadTestSettings(string Server, string? ApiKey, string Model, uint? Rate, int Streams, int Window, double Seconds,
+    double? FramesPerSecond, int TimeoutMs, bool Json);
+
 /// <summary><c>splitnet loadtest</c>: the harness against a running server.</summary>
 internal static class LoadTestCommand
 {
@@ -15,11 +19,11 @@ internal static class LoadTestCommand
     {
         var server = new Option<string>("--server") { Description = "Server URL, e.g. http://127.0.0.1:50051.", Required = true };
         var apiKey = EdgeCommand.ApiKeyOption();
-        var model = new Option<string>("--model") { Description = "Split-model folder whose edge half codes the frames (default: the shipped one).", DefaultValueFactory = _ => CommonOptions.DefaultEntropic };
+        var model = CommonOptions.SplitModel();
         var rate = new Option<uint?>("--rate") { Description = "Rate level (default: the model's default level)." };
         var streams = new Option<int>("--streams") { Description = "Concurrent streams (simulated edge devices).", DefaultValueFactory = _ => 32 };
         var window = new Option<int>("--window") { Description = "Unanswered frames per stream.", DefaultValueFactory = _ => 8 };
-        var seconds = new Option<int>("--seconds") { Description = "Measured seconds (after 2 s of warm-up).", DefaultValueFactory = _ => 10 };
+        var seconds = CommonOptions.Seconds(10);
         var frameRate = new Option<double?>("--frames-per-second") { Description = "Open loop: total frames per second on schedule (default: closed loop, windows kept full)." };
         var timeout = new Option<int>("--timeout-ms") { Description = "Per-frame deadline on the server (0: none).", DefaultValueFactory = _ => 0 };
         var json = CommonOptions.Json();
@@ -27,37 +31,41 @@ internal static class LoadTestCommand
         {
             server, apiKey, model, rate, streams, window, seconds, frameRate, timeout, json,
         };
-        command.SetAction(async (result, cancellation) =>
-        {
-            using var edge = SplitModel.Load(SplitModelBundle.SideDirectory(result.GetValue(model)!, BundleSide.Edge), BundleSide.Edge);
-            uint level = result.GetValue(rate) ?? (uint)edge.Manifest.DefaultLevel;
-            var head = new LatentEdgeHead(edge, level);
-            var sample = FashionMnist.Load(CommonOptions.SampleDirectory, DatasetSplit.Test);
-            var frames = Enumerable.Range(0, sample.Count).Select(i => new LoadFrame(head.Encode(sample.Image(i)).Payload, level)).ToArray();
-            double? offered = result.GetValue(frameRate);
-            var profile = new LoadProfile(result.GetValue(streams), offered is null ? result.GetValue(window) : 1 << 16,
-                TimeSpan.FromSeconds(result.GetValue(seconds)), TimeSpan.FromSeconds(2), offered, (uint)result.GetValue(timeout) * 1000);
-            using var channel = GrpcChannel.ForAddress(result.GetValue(server)!);
-            var progress = result.GetValue(json) || Console.IsErrorRedirected ? null : new Progress<double>(f => Console.Error.Write($"\r{f:P0}"));
-            LoadResult load;
-            try
-            {
-                load = await LoadGenerator.RunAsync(EdgeCommand.Client(channel, result.GetValue(apiKey)), head.Open, frames, profile, progress, cancellation);
-            }
-            catch (Grpc.Core.RpcException e)
-            {
-                return EdgeCommand.Refused(e);
-            }
-            if (result.GetValue(json))
-            {
-                JsonOutput.Write(load);
-                return 0;
-            }
-            Console.Error.WriteLine();
-            Console.WriteLine($"{load.Throughput:F0} frames/s OK over {load.Seconds:F0} s; {string.Join(", ", load.Statuses.Select(s => $"{s.Key} {s.Value}"))}; unanswered {load.Unanswered}");
-            Console.WriteLine($"latency OK  p50 {load.Latency.P50:F2} ms  p99 {load.Latency.P99:F2} ms  (server p50 {load.ServerLatency.P50:F2} ms, p99 {load.ServerLatency.P99:F2} ms)");
-            return 0;
-        });
+        command.SetAction((result, cancellation) => RunAsync(new LoadTestSettings(
+            result.GetValue(server)!, result.GetValue(apiKey), result.GetValue(model)!, result.GetValue(rate), result.GetValue(streams), result.GetValue(window),
+            result.GetValue(seconds), result.GetValue(frameRate), result.GetValue(timeout), result.GetValue(json)), cancellation));
         return command;
+    }
+
+    private static async Task<int> RunAsync(LoadTestSettings settings, CancellationToken cancellation)
+    {
+        using var edge = SplitModel.Load(SplitModelBundle.SideDirectory(settings.Model, BundleSide.Edge), BundleSide.Edge);
+        uint level = settings.Rate ?? (uint)edge.Manifest.DefaultLevel;
+        var head = new LatentEdgeHead(edge, level);
+        var sample = FashionMnist.Load(CommonOptions.SampleDirectory, DatasetSplit.Test);
+        var frames = Enumerable.Range(0, sample.Count).Select(i => new LoadFrame(head.Encode(sample.Image(i)).Payload, level)).ToArray();
+        double? offered = settings.FramesPerSecond;
+        var profile = new LoadProfile(settings.Streams, offered is null ? settings.Window : 1 << 16,
+            TimeSpan.FromSeconds(settings.Seconds), TimeSpan.FromSeconds(2), offered, (uint)settings.TimeoutMs * 1000);
+        using var channel = GrpcChannel.ForAddress(settings.Server);
+        var progress = settings.Json || Console.IsErrorRedirected ? null : new Progress<double>(f => Console.Error.Write($"\r{f:P0}"));
+        LoadResult load;
+        try
+        {
+            load = await LoadGenerator.RunAsync(EdgeCommand.Client(channel, settings.ApiKey), head.Open, frames, profile, progress, cancellation);
+        }
+        catch (Grpc.Core.RpcException e)
+        {
+            return EdgeCommand.Refused(e);
+        }
+        if (settings.Json)
+        {
+            JsonOutput.Write(load);
+            return 0;
+        }
+        Console.Error.WriteLine();
+        Console.WriteLine($"{load.Throughput:F0} frames/s OK over {load.Seconds:F0} s; {string.Join(", ", load.Statuses.Select(s => $"{s.Key} {s.Value}"))}; unanswered {load.Unanswered}");
+        Console.WriteLine($"latency OK  p50 {load.Latency.P50:F2} ms  p99 {load.Latency.P99:F2} ms  (server p50 {load.ServerLatency.P50:F2} ms, p99 {load.ServerLatency.P99:F2} ms)");
+        return 0;
     }
 }

@@ -5,6 +5,9 @@ using SplitNet.Server;
 
 namespace SplitNet.Cli.Commands;
 
+/// <summary>The options of <c>splitnet serve</c>; <paramref name="HostArguments"/> are the <c>--SplitNet:Server:…</c> settings passed on to the host.</summary>
+internal sealed record ServeSettings(string? Config, string? Host, int? Port, int? MetricsPort, string[] Models, string? Repository, string[] HostArguments);
+
 /// <summary><c>splitnet serve</c>: the server daemon.</summary>
 internal static class ServeCommand
 {
@@ -25,41 +28,44 @@ internal static class ServeCommand
             config, host, port, metricsPort, models, repository,
         };
         command.TreatUnmatchedTokensAsErrors = false;
-        command.SetAction(async (result, cancellation) =>
-        {
-            await using var app = SplitNetServerHost.Build([.. result.UnmatchedTokens], options =>
-            {
-                options.Address = result.GetValue(host) ?? options.Address;
-                options.Port = result.GetValue(port) ?? options.Port;
-                options.MetricsPort = result.GetValue(metricsPort) ?? options.MetricsPort;
-                options.ModelRepository = result.GetValue(repository) ?? options.ModelRepository;
-                var explicitModels = result.GetValue(models) ?? [];
-                if (explicitModels.Length > 0)
-                {
-                    options.Models = [.. explicitModels];
-                }
-                else if (options.Models.Count == 0 && options.ModelRepository is null)
-                {
-                    options.Models = Directory.Exists(CommonOptions.DefaultEntropic)
-                        ? [CommonOptions.DefaultTeacher, SplitModelBundle.SideDirectory(CommonOptions.DefaultEntropic, BundleSide.Server)]
-                        : [CommonOptions.DefaultTeacher];
-                }
-            }, configFile: result.GetValue(config));
-            await app.StartAsync(cancellation);
-            Console.Error.WriteLine($"splitnet server listening on {string.Join(", ", app.Urls)}; warming up");
-            try
-            {
-                await app.WhenReadyAsync(cancellation);
-            }
-            catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException)
-            {
-                Console.Error.WriteLine($"splitnet server cannot start: {e.Message}");
-                return 1;
-            }
-            Console.Error.WriteLine("splitnet server ready");
-            await app.WaitForShutdownAsync(cancellation);
-            return 0;
-        });
+        command.SetAction((result, cancellation) => RunAsync(new ServeSettings(
+            result.GetValue(config), result.GetValue(host), result.GetValue(port), result.GetValue(metricsPort),
+            result.GetValue(models) ?? [], result.GetValue(repository), [.. result.UnmatchedTokens]), cancellation));
         return command;
+    }
+
+    private static async Task<int> RunAsync(ServeSettings settings, CancellationToken cancellation)
+    {
+        await using var app = SplitNetServerHost.Build(settings.HostArguments, options =>
+        {
+            options.Address = settings.Host ?? options.Address;
+            options.Port = settings.Port ?? options.Port;
+            options.MetricsPort = settings.MetricsPort ?? options.MetricsPort;
+            options.ModelRepository = settings.Repository ?? options.ModelRepository;
+            if (settings.Models.Length > 0)
+            {
+                options.Models = [.. settings.Models];
+            }
+            else if (options.Models.Count == 0 && options.ModelRepository is null)
+            {
+                options.Models = Directory.Exists(CommonOptions.DefaultEntropic)
+                    ? [CommonOptions.DefaultTeacher, SplitModelBundle.SideDirectory(CommonOptions.DefaultEntropic, BundleSide.Server)]
+                    : [CommonOptions.DefaultTeacher];
+            }
+        }, configFile: settings.Config);
+        await app.StartAsync(cancellation);
+        Console.Error.WriteLine($"splitnet server listening on {string.Join(", ", app.Urls)}; warming up");
+        try
+        {
+            await app.WhenReadyAsync(cancellation);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"splitnet server cannot start: {e.Message}");
+            return 1;
+        }
+        Console.Error.WriteLine("splitnet server ready");
+        await app.WaitForShutdownAsync(cancellation);
+        return 0;
     }
 }

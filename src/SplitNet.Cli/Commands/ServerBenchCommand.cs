@@ -15,6 +15,10 @@ using SplitNet.Server;
 
 namespace SplitNet.Cli.Commands;
 
+/// <summary>The options of <c>splitnet bench server</c>.</summary>
+internal sealed record ServerBenchSettings(string Model, TimeSpan Duration, int Streams, int Window, int[] Batches, int DelayMicros,
+    double Overload, int OverloadQueue, uint DeadlineMicros, int Threads, int Headroom, string? Out, bool Json);
+
 /// <summary>
 /// <c>splitnet bench server</c>: the server's throughput against its in-process limit, the gain
 /// from dynamic batching, and its behaviour at twice its capacity, side by side in one run.
@@ -23,59 +27,44 @@ internal static class ServerBenchCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Split-model folder with edge/ and server/ bundles (default: the shipped one).", DefaultValueFactory = _ => CommonOptions.DefaultEntropic };
-        var seconds = new Option<int>("--seconds") { Description = "Measured seconds per run (after 2 s of warm-up).", DefaultValueFactory = _ => 8 };
+        var model = CommonOptions.SplitModel();
+        var seconds = CommonOptions.Seconds(8);
         var streams = new Option<int>("--streams") { Description = "Concurrent streams.", DefaultValueFactory = _ => 32 };
         var window = new Option<int>("--window") { Description = "Unanswered frames per stream.", DefaultValueFactory = _ => 8 };
         var batches = new Option<int[]>("--max-batch") { Description = "Max batch sizes to compare (the largest is the batched configuration).", DefaultValueFactory = _ => [1, 4, 16, 32], AllowMultipleArgumentsPerToken = true };
         var delay = new Option<int>("--max-queue-delay-us") { DefaultValueFactory = _ => 2000 };
         var overload = new Option<double>("--overload") { Description = "Offered load of the overload run, as a multiple of the measured capacity.", DefaultValueFactory = _ => 2 };
         var queue = new Option<int>("--overload-queue") { Description = "Queue bound of the overload run.", DefaultValueFactory = _ => 128 };
-        var deadline = new Option<int>("--deadline-ms") { Description = "Per-frame deadline of the overload run.", DefaultValueFactory = _ => 100 };
+        var deadline = CommonOptions.DeadlineMs(100);
         var headroom = new Option<int>("--deadline-headroom") { Description = "The server's DeadlineHeadroomPercent in the overload run.", DefaultValueFactory = _ => new SplitNetServerOptions().DeadlineHeadroomPercent };
-        var threads = new Option<int>("--torch-threads") { Description = "libtorch intra-op threads, in-process and in the server (0: libtorch's default).", DefaultValueFactory = _ => 0 };
-        var output = new Option<string?>("--out") { Description = "Write server.{md,json,png} to this folder." };
+        // The servers get the same count (0: their own choice per batch); --torch-threads is its former name.
+        var threads = CommonOptions.Threads();
+        threads.Aliases.Add("--torch-threads");
+        var output = CommonOptions.ReportOut();
         var json = CommonOptions.Json();
         var command = new Command("server", "Server throughput vs in-process decode+tail, dynamic batching vs batch size 1, and overload at 2x capacity.")
         {
             model, seconds, streams, window, batches, delay, overload, queue, deadline, headroom, threads, output, json,
         };
-        command.SetAction(async (result, cancellation) =>
-        {
-            var settings = new Settings(
-                result.GetValue(model)!, TimeSpan.FromSeconds(result.GetValue(seconds)), result.GetValue(streams), result.GetValue(window),
-                [.. result.GetValue(batches)!.Order()], result.GetValue(delay), result.GetValue(overload), result.GetValue(queue),
-                (uint)result.GetValue(deadline) * 1000, result.GetValue(threads), result.GetValue(headroom));
-            if (settings.TorchThreads > 0)
-            {
-                TorchSharp.torch.set_num_threads(settings.TorchThreads);
-            }
-            var report = await RunAsync(settings, cancellation);
-            if (result.GetValue(output) is { } directory)
-            {
-                ServerBenchReport.Write(report, directory, JsonOutput.CommandLine);
-            }
-            if (result.GetValue(json))
-            {
-                Console.WriteLine(ServerBenchReport.ToJson(report));
-            }
-            else
-            {
-                var t = ServerBenchTargets.Compute(report);
-                Console.WriteLine($"server / in-process at max batch {report.Batched.MaxBatchSize}: {t.ServerOverBare:F2}x; batching gain {t.BatchingGain:F2}x; " +
-                    $"overload: queue peak {report.Overload.QueuePeak}/{report.Overload.QueueCapacity}, rejection p99 {t.RejectionP99Ms:F2} ms, within deadline {t.AcceptedWithinDeadline:P1}");
-            }
-            return 0;
-        });
+        command.SetAction((result, cancellation) => ReportAsync(new ServerBenchSettings(
+            result.GetValue(model)!, TimeSpan.FromSeconds(result.GetValue(seconds)), result.GetValue(streams), result.GetValue(window),
+            [.. result.GetValue(batches)!.Order()], result.GetValue(delay), result.GetValue(overload), result.GetValue(queue),
+            (uint)result.GetValue(deadline) * 1000, result.GetValue(threads), result.GetValue(headroom), result.GetValue(output), result.GetValue(json)), cancellation));
         return command;
     }
 
-    private sealed record Settings(string Model, TimeSpan Duration, int Streams, int Window, int[] Batches, int DelayMicros,
-        double Overload, int OverloadQueue, uint DeadlineMicros, int TorchThreads, int Headroom);
+    private static async Task<int> ReportAsync(ServerBenchSettings settings, CancellationToken cancellation)
+    {
+        CommonOptions.UseThreads(settings.Threads);
+        var report = await RunAsync(settings, cancellation);
+        ReportOutput.Emit(ServerBenchReport.Name, settings.Out, settings.Json, ServerBenchReport.Markdown(report, ReportOutput.CommandLine),
+            ServerBenchReport.Data(report), ServerBenchReport.Chart(report));
+        return 0;
+    }
 
     private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(2);
 
-    private static async Task<ServerBenchResult> RunAsync(Settings s, CancellationToken cancellation)
+    private static async Task<ServerBenchResult> RunAsync(ServerBenchSettings s, CancellationToken cancellation)
     {
         using var edge = SplitModel.Load(SplitModelBundle.SideDirectory(s.Model, BundleSide.Edge), BundleSide.Edge);
         var edgeManifest = edge.Manifest;
@@ -91,11 +80,11 @@ internal static class ServerBenchCommand
         foreach (int batch in s.Batches)
         {
             Console.Error.WriteLine($"max batch {batch}: in-process decode + tail …");
-            // The servers change libtorch's (process-wide) thread count; in-process runs get the default back.
-            TorchSharp.torch.set_num_threads(s.TorchThreads > 0 ? s.TorchThreads : Environment.ProcessorCount);
+            // The servers change libtorch's (process-wide) thread count; in-process runs get the asked one back.
+            CommonOptions.UseThreads(s.Threads);
             double bare = TailThroughput.Measure(serverLevels[level], edgeManifest.Stream, payloads, batch, s.Duration / 2);
             Console.Error.WriteLine($"max batch {batch}: {bare:F0} frames/s in-process; server under {s.Streams} streams …");
-            await using var server = await StartAsync(serverDirectory, batch, s.DelayMicros, queue: 4 * s.Streams * s.Window, s.TorchThreads, cancellation);
+            await using var server = await StartAsync(serverDirectory, batch, s.DelayMicros, queue: 4 * s.Streams * s.Window, s.Threads, cancellation);
             var load = await RunLoadAsync(server, head.Open, frames, new LoadProfile(s.Streams, s.Window, s.Duration, WarmUp), cancellation);
             double meanBatch = await MeanBatchAsync(server, edgeManifest.ModelId);
             Console.Error.WriteLine($"max batch {batch}: {load.Throughput:F0} frames/s, p99 {load.Latency.P99:F1} ms, mean batch {meanBatch:F1}");
@@ -110,10 +99,10 @@ internal static class ServerBenchCommand
             rows, overload, $"{Environment.ProcessorCount} cores, {Environment.OSVersion}");
     }
 
-    private static async Task<OverloadRow> OverloadAsync(Settings s, string serverDirectory, StreamOpen? open, LoadFrame[] frames,
+    private static async Task<OverloadRow> OverloadAsync(ServerBenchSettings s, string serverDirectory, StreamOpen? open, LoadFrame[] frames,
         double capacity, double offered, CancellationToken cancellation)
     {
-        await using var server = await StartAsync(serverDirectory, s.Batches.Max(), s.DelayMicros, s.OverloadQueue, s.TorchThreads, cancellation, s.Headroom);
+        await using var server = await StartAsync(serverDirectory, s.Batches.Max(), s.DelayMicros, s.OverloadQueue, s.Threads, cancellation, s.Headroom);
         double heapStart = HeapMegabytes();
         using var process = Process.GetCurrentProcess();
         double workingSetStart = process.WorkingSet64 / 1e6, workingSetPeak = workingSetStart;

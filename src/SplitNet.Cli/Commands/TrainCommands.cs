@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using SplitNet.Models.Bundles;
 using SplitNet.Models.Data;
 using SplitNet.Models.Student;
@@ -8,12 +7,23 @@ using SplitNet.Models.Training;
 
 namespace SplitNet.Cli.Commands;
 
+/// <summary>The options of <c>splitnet train teacher</c>; <paramref name="Out"/> is the run folder (checkpoints, resumed if present).</summary>
+internal sealed record TrainTeacherSettings(string Data, string Out, string? Bundle, int Threads, bool Json, TeacherTrainingOptions Options);
+
+/// <summary>The options of <c>splitnet train student</c>; <paramref name="Out"/> is the run folder (checkpoints, resumed if present).</summary>
+internal sealed record TrainStudentSettings(string Data, string Teacher, string Out, int TestLimit, int Threads, bool Json,
+    StudentTrainingOptions Options, StudentConfig Architecture);
+
+/// <summary>The options of <c>splitnet train early-exit</c>; the heads are written into <paramref name="Model"/>'s edge bundle.</summary>
+internal sealed record TrainEarlyExitSettings(string Data, string Teacher, string Model, int[] Levels, int TrainLimit, int Threads, bool Json,
+    EarlyExitOptions Options);
+
 /// <summary><c>splitnet train ...</c>: reproducible training runs.</summary>
 internal static class TrainCommands
 {
-    public static Command Create() => new("train", "Train models.") { Teacher(), Student(), EarlyExit() };
+    public static Command Create() => new("train", "Train models.") { TeacherCommand(), StudentCommand(), EarlyExitCommand() };
 
-    private static Command EarlyExit()
+    private static Command EarlyExitCommand()
     {
         var defaults = new EarlyExitOptions();
         var data = CommonOptions.Data(FashionMnist.DebianDirectory);
@@ -29,44 +39,48 @@ internal static class TrainCommands
         {
             data, teacher, model, levels, epochs, seed, trainLimit, threads, json,
         };
-        command.SetAction((result, cancellation) =>
-        {
-            TorchSharp.torch.set_num_threads(result.GetValue(threads));
-            var options = defaults with { Epochs = result.GetValue(epochs), Seed = result.GetValue(seed) };
-            var train = FashionMnist.Load(result.GetValue(data)!, DatasetSplit.Train);
-            if (result.GetValue(trainLimit) > 0)
-            {
-                train = train.Take(result.GetValue(trainLimit));
-            }
-            var test = FashionMnist.Load(result.GetValue(data)!, DatasetSplit.Test);
-            var edgeDirectory = SplitModelBundle.SideDirectory(result.GetValue(model)!, BundleSide.Edge);
-            var (manifest, edges) = SplitModelBundle.Load(edgeDirectory, BundleSide.Edge);
-            var (network, _) = TeacherBundle.Load(result.GetValue(teacher)!);
-            Console.Error.WriteLine($"teacher logits on {train.Count} training images …");
-            var logits = EarlyExitTrainer.TeacherLogits(network, train);
-            var chosen = result.GetValue(levels) is { Length: > 0 } some ? some : Enumerable.Range(0, edges.Length).ToArray();
-            var trained = new List<object>();
-            foreach (int level in chosen)
-            {
-                Console.Error.WriteLine($"level {level}:");
-                var (head, accuracy) = EarlyExitTrainer.Train(edges[level], logits, train, test, options, new ConsoleProgress(), cancellation);
-                EarlyExitBundle.Save(edgeDirectory, level, head, accuracy);
-                trained.Add(new { level, accuracy });
-                if (!result.GetValue(json))
-                {
-                    Console.WriteLine($"level {level}: early exit {accuracy:P2} top-1 on {test.Count} test images; written to {edgeDirectory}");
-                }
-            }
-            if (result.GetValue(json))
-            {
-                Console.WriteLine(JsonSerializer.Serialize(new { model = manifest.ModelId, epochs = options.Epochs, seed = options.Seed, levels = trained }));
-            }
-            return Task.FromResult(0);
-        });
+        command.SetAction((result, cancellation) => Task.FromResult(EarlyExit(new TrainEarlyExitSettings(
+            result.GetValue(data)!, result.GetValue(teacher)!, result.GetValue(model)!, result.GetValue(levels) ?? [], result.GetValue(trainLimit),
+            result.GetValue(threads), result.GetValue(json), defaults with { Epochs = result.GetValue(epochs), Seed = result.GetValue(seed) }), cancellation)));
         return command;
     }
 
-    private static Command Teacher()
+    private static int EarlyExit(TrainEarlyExitSettings settings, CancellationToken cancellation)
+    {
+        CommonOptions.UseThreads(settings.Threads);
+        var options = settings.Options;
+        var train = FashionMnist.Load(settings.Data, DatasetSplit.Train);
+        if (settings.TrainLimit > 0)
+        {
+            train = train.Take(settings.TrainLimit);
+        }
+        var test = FashionMnist.Load(settings.Data, DatasetSplit.Test);
+        var edgeDirectory = SplitModelBundle.SideDirectory(settings.Model, BundleSide.Edge);
+        var (manifest, edges) = SplitModelBundle.Load(edgeDirectory, BundleSide.Edge);
+        var (network, _) = TeacherBundle.Load(settings.Teacher);
+        Console.Error.WriteLine($"teacher logits on {train.Count} training images …");
+        var logits = EarlyExitTrainer.TeacherLogits(network, train);
+        var chosen = settings.Levels is { Length: > 0 } some ? some : Enumerable.Range(0, edges.Length).ToArray();
+        var trained = new List<object>();
+        foreach (int level in chosen)
+        {
+            Console.Error.WriteLine($"level {level}:");
+            var (head, accuracy) = EarlyExitTrainer.Train(edges[level], logits, train, test, options, new ConsoleProgress(), cancellation);
+            EarlyExitBundle.Save(edgeDirectory, level, head, accuracy);
+            trained.Add(new { level, accuracy });
+            if (!settings.Json)
+            {
+                Console.WriteLine($"level {level}: early exit {accuracy:P2} top-1 on {test.Count} test images; written to {edgeDirectory}");
+            }
+        }
+        if (settings.Json)
+        {
+            JsonOutput.Write(new { model = manifest.ModelId, epochs = options.Epochs, seed = options.Seed, levels = trained });
+        }
+        return 0;
+    }
+
+    private static Command TeacherCommand()
     {
         var defaults = new TeacherTrainingOptions();
         var data = CommonOptions.Data(FashionMnist.DebianDirectory);
@@ -84,10 +98,8 @@ internal static class TrainCommands
         {
             data, output, bundle, epochs, batch, lr, seed, trainLimit, testLimit, threads, json,
         };
-        command.SetAction((result, cancellation) =>
-        {
-            TorchSharp.torch.set_num_threads(result.GetValue(threads));
-            var options = defaults with
+        command.SetAction((result, cancellation) => Task.FromResult(Teacher(new TrainTeacherSettings(
+            result.GetValue(data)!, result.GetValue(output)!, result.GetValue(bundle), result.GetValue(threads), result.GetValue(json), defaults with
             {
                 Epochs = result.GetValue(epochs),
                 BatchSize = result.GetValue(batch),
@@ -95,33 +107,37 @@ internal static class TrainCommands
                 Seed = result.GetValue(seed),
                 TrainLimit = result.GetValue(trainLimit),
                 TestLimit = result.GetValue(testLimit),
-            };
-            var directory = result.GetValue(data)!;
-            var train = FashionMnist.Load(directory, DatasetSplit.Train);
-            var test = FashionMnist.Load(directory, DatasetSplit.Test);
-            var runDirectory = result.GetValue(output)!;
-            var trainer = new TeacherTrainer(runDirectory, options, TeacherConfig.Default);
-            var (model, state) = trainer.Run(train, test, new ConsoleProgress(), cancellation);
-            var accuracy = state.History[^1].TestAccuracy;
-            var summary = new TrainingSummary(options.Seed, options.Epochs, Math.Round(state.Seconds, 1), accuracy,
-                options.TestLimit > 0 ? Math.Min(options.TestLimit, test.Count) : test.Count,
-                $"splitnet train teacher --epochs {options.Epochs} --seed {options.Seed}");
-            var bundleDirectory = result.GetValue(bundle) ?? Path.Combine(runDirectory, "bundle");
-            TeacherBundle.Save(model, bundleDirectory, "fmnist-resnet", summary);
-            if (result.GetValue(json))
-            {
-                Console.WriteLine(JsonSerializer.Serialize(new { bundle = bundleDirectory, test_accuracy = accuracy, seconds = state.Seconds, epochs = options.Epochs }));
-            }
-            else
-            {
-                Console.WriteLine($"Teacher: {accuracy:P2} top-1 on {summary.TestImages} test images after {options.Epochs} epochs, {state.Seconds / 60:F1} min of training. Bundle: {bundleDirectory}");
-            }
-            return Task.FromResult(0);
-        });
+            }), cancellation)));
         return command;
     }
 
-    private static Command Student()
+    private static int Teacher(TrainTeacherSettings settings, CancellationToken cancellation)
+    {
+        CommonOptions.UseThreads(settings.Threads);
+        var options = settings.Options;
+        var train = FashionMnist.Load(settings.Data, DatasetSplit.Train);
+        var test = FashionMnist.Load(settings.Data, DatasetSplit.Test);
+        var runDirectory = settings.Out;
+        var trainer = new TeacherTrainer(runDirectory, options, TeacherConfig.Default);
+        var (model, state) = trainer.Run(train, test, new ConsoleProgress(), cancellation);
+        var accuracy = state.History[^1].TestAccuracy;
+        var summary = new TrainingSummary(options.Seed, options.Epochs, Math.Round(state.Seconds, 1), accuracy,
+            options.TestLimit > 0 ? Math.Min(options.TestLimit, test.Count) : test.Count,
+            $"splitnet train teacher --epochs {options.Epochs} --seed {options.Seed}");
+        var bundleDirectory = settings.Bundle ?? Path.Combine(runDirectory, "bundle");
+        TeacherBundle.Save(model, bundleDirectory, "fmnist-resnet", summary);
+        if (settings.Json)
+        {
+            JsonOutput.Write(new { bundle = bundleDirectory, test_accuracy = accuracy, seconds = state.Seconds, epochs = options.Epochs });
+        }
+        else
+        {
+            Console.WriteLine($"Teacher: {accuracy:P2} top-1 on {summary.TestImages} test images after {options.Epochs} epochs, {state.Seconds / 60:F1} min of training. Bundle: {bundleDirectory}");
+        }
+        return 0;
+    }
+
+    private static Command StudentCommand()
     {
         var defaults = new StudentTrainingOptions();
         var data = CommonOptions.Data(FashionMnist.DebianDirectory);
@@ -150,10 +166,9 @@ internal static class TrainCommands
         {
             data, teacher, beta, stage1, stage2, task, feature, straightThrough, stage1Tail, channels, encoderWidth, decoderWidth, encoder, cosine, initFrom, seed, trainLimit, testLimit, output, threads, json,
         };
-        command.SetAction((result, cancellation) =>
-        {
-            TorchSharp.torch.set_num_threads(result.GetValue(threads));
-            var options = defaults with
+        command.SetAction((result, cancellation) => Task.FromResult(Student(new TrainStudentSettings(
+            result.GetValue(data)!, result.GetValue(teacher)!, result.GetValue(output)!, result.GetValue(testLimit), result.GetValue(threads), result.GetValue(json),
+            defaults with
             {
                 Beta = result.GetValue(beta),
                 Stage1Epochs = result.GetValue(stage1),
@@ -166,31 +181,36 @@ internal static class TrainCommands
                 InitFrom = result.GetValue(initFrom) is { } init ? Path.GetFullPath(init) : null,
                 Seed = result.GetValue(seed),
                 TrainLimit = result.GetValue(trainLimit),
-            };
-            var directory = result.GetValue(data)!;
-            var train = FashionMnist.Load(directory, DatasetSplit.Train);
-            var test = FashionMnist.Load(directory, DatasetSplit.Test);
-            if (result.GetValue(testLimit) > 0)
-            {
-                test = test.Take(result.GetValue(testLimit));
-            }
-            var (teacherNet, _) = TeacherBundle.Load(result.GetValue(teacher)!);
-            var outDirectory = result.GetValue(output)!;
-            var (student, state) = new StudentTrainer(outDirectory, teacherNet, options, new StudentConfig(result.GetValue(channels), result.GetValue(encoderWidth), result.GetValue(decoderWidth), result.GetValue(encoder)))
-                .Run(train, new ConsoleProgress(), cancellation);
-            var seconds = state.Seconds;
-            var score = StudentEvaluation.Evaluate(student, test);
-            BundleJson.Write(Path.Combine(outDirectory, "score.json"), new { options, config = student.Config, score, seconds });
-            if (result.GetValue(json))
-            {
-                JsonOutput.Write(new { beta = options.Beta, accuracy = score.Accuracy, bytes_per_image = score.CodedBytes, compact_bytes_per_image = score.CompactBytes, ideal_bytes_per_image = score.IdealBytes, images = score.Images, seconds });
-            }
-            else
-            {
-                Console.WriteLine($"β={options.Beta}: {score.Accuracy:P2} on {score.Images} test images at {score.CodedBytes:F1} coded bytes/image ({score.CompactBytes:F1} compact, ideal {score.IdealBytes:F1}); {seconds / 60:F1} min");
-            }
-            return Task.FromResult(0);
-        });
+            },
+            new StudentConfig(result.GetValue(channels), result.GetValue(encoderWidth), result.GetValue(decoderWidth), result.GetValue(encoder))), cancellation)));
         return command;
+    }
+
+    private static int Student(TrainStudentSettings settings, CancellationToken cancellation)
+    {
+        CommonOptions.UseThreads(settings.Threads);
+        var options = settings.Options;
+        var train = FashionMnist.Load(settings.Data, DatasetSplit.Train);
+        var test = FashionMnist.Load(settings.Data, DatasetSplit.Test);
+        if (settings.TestLimit > 0)
+        {
+            test = test.Take(settings.TestLimit);
+        }
+        var (teacherNet, _) = TeacherBundle.Load(settings.Teacher);
+        var outDirectory = settings.Out;
+        var (student, state) = new StudentTrainer(outDirectory, teacherNet, options, settings.Architecture)
+            .Run(train, new ConsoleProgress(), cancellation);
+        var seconds = state.Seconds;
+        var score = StudentEvaluation.Evaluate(student, test);
+        BundleJson.Write(Path.Combine(outDirectory, "score.json"), new { options, config = student.Config, score, seconds });
+        if (settings.Json)
+        {
+            JsonOutput.Write(new { beta = options.Beta, accuracy = score.Accuracy, bytes_per_image = score.CodedBytes, compact_bytes_per_image = score.CompactBytes, ideal_bytes_per_image = score.IdealBytes, images = score.Images, seconds });
+        }
+        else
+        {
+            Console.WriteLine($"β={options.Beta}: {score.Accuracy:P2} on {score.Images} test images at {score.CodedBytes:F1} coded bytes/image ({score.CompactBytes:F1} compact, ideal {score.IdealBytes:F1}); {seconds / 60:F1} min");
+        }
+        return 0;
     }
 }

@@ -1,0 +1,90 @@
+using System.CommandLine;
+using System.Globalization;
+using SplitNet.Codec;
+using SplitNet.Evaluation;
+using SplitNet.Models.Analysis;
+using SplitNet.Models.Bundles;
+using SplitNet.Models.Data;
+using SplitNet.Models.Teacher;
+using SplitNet.Models.Training;
+
+namespace SplitNet.Cli.Commands;
+
+/// <summary>The options of <c>splitnet bench rate-accuracy</c>.</summary>
+internal sealed record RateAccuracySettings(string Data, string Teacher, string[] Models, string[] Students, int Limit, int Threads, string? Out, bool Json);
+
+/// <summary><c>splitnet bench rate-accuracy</c>: accuracy against bytes per image for every method.</summary>
+internal static class RateAccuracyBenchCommand
+{
+    public static Command Create()
+    {
+        var data = CommonOptions.Data(FashionMnist.DebianDirectory);
+        var teacher = CommonOptions.Teacher();
+        var students = new Option<string[]>("--student")
+        {
+            Description = "Finished student run folder (repeatable).",
+            AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => [],
+        };
+        var models = CommonOptions.SplitModels();
+        var output = CommonOptions.ReportOut();
+        var limit = CommonOptions.Limit();
+        var threads = CommonOptions.Threads();
+        var json = CommonOptions.Json();
+        var command = new Command("rate-accuracy", "Accuracy against bytes per image: entropic students, input codecs, naive splits and the teacher; a Markdown report with the targets, JSON and a PNG plot.")
+        {
+            data, teacher, models, students, output, limit, threads, json,
+        };
+        command.SetAction(result => Run(new RateAccuracySettings(
+            result.GetValue(data)!, result.GetValue(teacher)!, result.GetValue(models)!, result.GetValue(students)!,
+            result.GetValue(limit), result.GetValue(threads), result.GetValue(output), result.GetValue(json))));
+        return command;
+    }
+
+    private static int Run(RateAccuracySettings settings)
+    {
+        CommonOptions.UseThreads(settings.Threads);
+        var test = CommonOptions.LoadTest(settings.Data);
+        if (settings.Limit > 0)
+        {
+            test = test.Take(settings.Limit);
+        }
+        var (teacherNet, _) = TeacherBundle.Load(settings.Teacher);
+        var bench = new RateAccuracyBenchmark(teacherNet, test);
+        var rows = new List<RateAccuracyRow>();
+        void Add(RateAccuracyRow row)
+        {
+            rows.Add(row);
+            Console.Error.WriteLine($"{row.Method,-24} {row.Setting,-10} {row.Accuracy,8:P2} {row.BytesPerImage,10:F1} B");
+        }
+        foreach (var directory in settings.Models)
+        {
+            var (manifest, edges) = SplitModelBundle.Load(SplitModelBundle.SideDirectory(directory, BundleSide.Edge), BundleSide.Edge);
+            var (_, servers) = SplitModelBundle.Load(SplitModelBundle.SideDirectory(directory, BundleSide.Server), BundleSide.Server);
+            for (int level = 0; level < edges.Length; level++)
+            {
+                var macs = ModelCost.Measure(edges[level].Encoder, 1, 1, 28, 28).Macs;
+                var beta = manifest.Levels[level].Beta.ToString(CultureInfo.InvariantCulture);
+                Add(bench.Student(edges[level], servers[level], manifest.ModelId, beta, macs));
+            }
+        }
+        foreach (var directory in settings.Students)
+        {
+            var (student, state) = StudentRun.Load(directory, teacherNet.Config);
+            var macs = ModelCost.Measure(student.Encoder, 1, 1, 28, 28).Macs;
+            var recipe = StudentRecipe.Describe(state.Options, state.Architecture);
+            Add(bench.Student(student, $"student ({recipe})", state.Options.Beta.ToString(CultureInfo.InvariantCulture), macs));
+        }
+        Add(bench.Teacher());
+        Add(bench.NaiveSplit(TeacherStage.Stage2, CodecId.Affine8Lz4));
+        Add(bench.NaiveSplit(TeacherStage.Stage2, CodecId.RawFloat32));
+        foreach (var codec in InputCodec.Sweep())
+        {
+            Add(bench.InputCodec(codec));
+        }
+        ReportOutput.Emit(RateAccuracyReport.Name, settings.Out, settings.Json,
+            RateAccuracyReport.Markdown(rows, test.Count, ReportOutput.CommandLine), RateAccuracyReport.Data(rows, test.Count),
+            RateAccuracyReport.Chart(rows), RateAccuracyReport.PlotHeight);
+        return 0;
+    }
+}
