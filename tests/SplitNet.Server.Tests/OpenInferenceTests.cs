@@ -21,20 +21,6 @@ public sealed class OpenInferenceTests(ServerFixture server)
         return new LatentEdgeHead(SplitModel.Load(server.SplitEdgeDirectory, BundleSide.Edge)) { RateLevel = 1 };
     }
 
-    /// <summary>BYTES elements in raw form: each a 4-byte little-endian length and the bytes.</summary>
-    private static ByteString Raw(IEnumerable<byte[]> elements)
-    {
-        var stream = new MemoryStream();
-        Span<byte> length = stackalloc byte[4];
-        foreach (var element in elements)
-        {
-            BinaryPrimitives.WriteUInt32LittleEndian(length, (uint)element.Length);
-            stream.Write(length);
-            stream.Write(element);
-        }
-        return ByteString.CopyFrom(stream.ToArray());
-    }
-
     private static ModelInferRequest Request(string model, string input, IReadOnlyList<byte[]> frames, long? rateLevel = null)
     {
         var request = new ModelInferRequest
@@ -42,7 +28,7 @@ public sealed class OpenInferenceTests(ServerFixture server)
             ModelName = model,
             Id = "req-1",
             Inputs = { new ModelInferRequest.Types.InferInputTensor { Name = input, Datatype = "BYTES", Shape = { frames.Count, 1 } } },
-            RawInputContents = { Raw(frames) },
+            RawInputContents = { ProtocolPayloads.Raw(frames) },
         };
         if (rateLevel is { } level)
         {
@@ -50,9 +36,6 @@ public sealed class OpenInferenceTests(ServerFixture server)
         }
         return request;
     }
-
-    private static float[] Floats(ByteString raw) =>
-        [.. Enumerable.Range(0, raw.Length / 4).Select(i => BinaryPrimitives.ReadSingleLittleEndian(raw.Span[(i * 4)..]))];
 
     [Fact]
     public async Task ModelMetadata_SplitModel_DescribesTheBytesInputAndTheProbabilitiesOutput()
@@ -83,7 +66,7 @@ public sealed class OpenInferenceTests(ServerFixture server)
         Assert.Equal(("test-entropic", "1", "req-1"), (response.ModelName, response.ModelVersion, response.Id));
         var output = Assert.Single(response.Outputs);
         Assert.Equal([3L, 10L], output.Shape);
-        var probabilities = Floats(response.RawOutputContents.Single());
+        var probabilities = ProtocolPayloads.Floats(response.RawOutputContents.Single());
         for (int i = 0; i < frames.Length; i++)
         {
             var native = await server.Client.InferAsync(new InferRequest
@@ -116,7 +99,7 @@ public sealed class OpenInferenceTests(ServerFixture server)
                 },
             },
         };
-        var probabilities = Floats((await Protocol.ModelInferAsync(request)).RawOutputContents.Single());
+        var probabilities = ProtocolPayloads.Floats((await Protocol.ModelInferAsync(request)).RawOutputContents.Single());
         var expected = LocalTeacher.ProbabilitiesFromPayload(server.Teacher, payload);
         for (int c = 0; c < expected.Length; c++)
         {

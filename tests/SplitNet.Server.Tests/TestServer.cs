@@ -1,5 +1,6 @@
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace SplitNet.Server.Tests;
@@ -13,7 +14,7 @@ internal sealed class TestServer : IAsyncDisposable
     public string Url => ServerFixture.GrpcUrl(App);
 
     /// <summary>Builds and starts a server on free loopback ports; waits for warm-up unless told not to.</summary>
-    public static async Task<TestServer> StartAsync(Action<SplitNetServerOptions> configure, bool waitUntilReady = true)
+    public static async Task<TestServer> StartAsync(Action<SplitNetServerOptions> configure, bool waitUntilReady = true, Action<IServiceCollection>? services = null)
     {
         var app = SplitNetServerHost.Build([], options =>
         {
@@ -22,7 +23,7 @@ internal sealed class TestServer : IAsyncDisposable
             // Test tensors are tiny and xUnit runs classes in parallel: keep libtorch on one thread.
             options.TorchThreads = 1;
             configure(options);
-        }, LogLevel.Warning);
+        }, LogLevel.Warning, services: services);
         await app.StartAsync();
         if (waitUntilReady)
         {
