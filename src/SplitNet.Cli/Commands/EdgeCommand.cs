@@ -75,8 +75,8 @@ internal static class EdgeCommand
         RateController? control = null;
         if (settings.Entropic is null)
         {
-            head = new EdgeHead(FeatureSplit.Head(network, manifest, FeatureSplit.Point(manifest.Architecture, settings.Split.ToString())), settings.Codec);
-            description = $"split after {settings.Split.ToString().ToLowerInvariant()}, codec {CodecName(settings.Codec)}";
+            head = new EdgeHead(FeatureSplit.Head(network, manifest, FeatureSplit.Point(manifest.Architecture, settings.Split)), settings.Codec);
+            description = $"split after {settings.Split}, codec {CodecName(settings.Codec)}";
         }
         else
         {

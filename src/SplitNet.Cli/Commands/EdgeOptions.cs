@@ -6,7 +6,7 @@ using SplitNet.Models.Teacher;
 namespace SplitNet.Cli.Commands;
 
 /// <summary>What the edge runs on and how: the options of <c>demo</c>, and the edge part of <see cref="EdgeCommandSettings"/>.</summary>
-internal sealed record EdgeSettings(string Data, string Teacher, string? Entropic, uint? Rate, TeacherStage Split, CodecId Codec, int Count, int Window, int Show, int Threads, bool Json,
+internal sealed record EdgeSettings(string Data, string Teacher, string? Entropic, uint? Rate, string Split, CodecId Codec, int Count, int Window, int Show, int Threads, bool Json,
     string? Images, double? Fps, double? Seconds, int DeadlineMs, bool Adaptive, double? Tau)
 {
     public string EdgeBundle => SplitModelBundle.SideDirectory(Entropic!, BundleSide.Edge);
@@ -69,7 +69,7 @@ internal sealed class EdgeOptions
         result.GetValue(_teacher)!,
         result.GetValue(_featureSplit) ? null : result.GetValue(_entropic),
         result.GetValue(_rate),
-        Enum.Parse<TeacherStage>(result.GetValue(_split)!, ignoreCase: true),
+        result.GetValue(_split)!,
         result.GetValue(_codec) == "float32" ? CodecId.RawFloat32 : CodecId.Affine8Lz4,
         result.GetValue(_count),
         result.GetValue(_window),
