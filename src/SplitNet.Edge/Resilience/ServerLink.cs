@@ -21,7 +21,9 @@ internal sealed class ServerLink : IAsyncDisposable
     private readonly CircuitBreakerStateProvider _state = new();
     private readonly ResiliencePipeline _breaker;
     private readonly ILogger _logger;
+    private readonly TimeProvider _clock;
     private LinkStream? _stream;
+    private long _trialAtTicks;
     private long _retiredDuplicates;
     private long _reconnects = -1;
 
@@ -30,6 +32,7 @@ internal sealed class ServerLink : IAsyncDisposable
         Endpoint = endpoint;
         _open = open;
         _logger = logger;
+        _clock = clock;
         _channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions { HttpHandler = EdgeTls.Handler(options) });
         _client = new SplitInference.SplitInferenceClient(_channel);
         if (options.ApiKey is { } key)
@@ -47,6 +50,7 @@ internal sealed class ServerLink : IAsyncDisposable
                 ShouldHandle = new PredicateBuilder().Handle<RpcException>(IsTransportFailure),
                 OnOpened = args =>
                 {
+                    Volatile.Write(ref _trialAtTicks, (_clock.GetUtcNow() + args.BreakDuration).UtcTicks);
                     EdgeLog.CircuitOpened(_logger, Endpoint, args.BreakDuration);
                     return default;
                 },
@@ -66,8 +70,16 @@ internal sealed class ServerLink : IAsyncDisposable
 
     public Uri Endpoint { get; }
 
-    /// <summary>True while the circuit is open: the server is being kept out.</summary>
-    public bool IsOpen => _state.CircuitState is CircuitState.Open or CircuitState.Isolated;
+    /// <summary>
+    /// True while the circuit keeps the server out. An open circuit lets a trial through once its
+    /// break has passed, but turns half-open only when a call is made: the break is judged here.
+    /// </summary>
+    public bool IsOpen => _state.CircuitState switch
+    {
+        CircuitState.Isolated => true,
+        CircuitState.Open => _clock.GetUtcNow().UtcTicks < Volatile.Read(ref _trialAtTicks),
+        _ => false,
+    };
 
     /// <summary>Streams opened after the first one.</summary>
     public long Reconnects => Math.Max(0, Interlocked.Read(ref _reconnects));
