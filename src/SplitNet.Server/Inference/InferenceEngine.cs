@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -18,6 +17,7 @@ internal sealed class InferenceEngine : IDisposable
     private readonly Thread[] _workers;
     private readonly ServerMetrics _metrics;
     private readonly ILogger<InferenceEngine> _logger;
+    private readonly TimeProvider _clock;
     private readonly int _warmUpRounds;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IReadOnlyList<ServedModel> _startModels = [];
@@ -25,11 +25,12 @@ internal sealed class InferenceEngine : IDisposable
     private readonly int _torchThreads;
     private int _currentThreads = -1;
 
-    public InferenceEngine(IOptions<SplitNetServerOptions> options, ServerMetrics metrics, ILogger<InferenceEngine> logger)
+    public InferenceEngine(IOptions<SplitNetServerOptions> options, ServerMetrics metrics, ILogger<InferenceEngine> logger, TimeProvider clock)
     {
         var settings = options.Value;
+        _clock = clock;
         _queue = new BatchQueue(settings.QueueCapacity, settings.MaxBatchSize, TimeSpan.FromMicroseconds(settings.MaxQueueDelayMicroseconds),
-            settings.Workers, settings.DeadlineHeadroomPercent);
+            clock, settings.Workers, settings.DeadlineHeadroomPercent);
         _metrics = metrics;
         _logger = logger;
         _warmUpRounds = settings.WarmUpRounds;
@@ -134,7 +135,7 @@ internal sealed class InferenceEngine : IDisposable
         }
         float[] probabilities;
         UseThreads(n);
-        long start = Stopwatch.GetTimestamp();
+        long start = _clock.GetTimestamp();
         try
         {
             probabilities = target.Run(inputs, n);
@@ -148,7 +149,7 @@ internal sealed class InferenceEngine : IDisposable
             }
             return;
         }
-        var compute = Stopwatch.GetElapsedTime(start);
+        var compute = _clock.GetElapsedTime(start);
         _queue.RecordExecution(n, compute);
         // Warm-up jobs of a newly loaded model are not traffic: they stay out of metrics and statistics.
         var served = batch.FindAll(j => j.Bounded);

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace SplitNet.Server.Inference;
 
 /// <summary>A decoded input waiting for a worker, its deadline, and where the answer goes.</summary>
@@ -11,17 +9,17 @@ internal sealed class InferenceJob(IInferenceTarget target, float[] input, long 
     public IInferenceTarget Target { get; } = target;
     public float[] Input { get; } = input;
 
-    /// <summary><see cref="Stopwatch"/> timestamp after which the job is dropped instead of computed.</summary>
+    /// <summary>Timestamp of the server's clock after which the job is dropped instead of computed.</summary>
     public long Deadline { get; } = deadline;
     public CancellationToken Cancellation { get; } = cancellation;
 
-    /// <summary>When the job entered the queue (<see cref="Stopwatch"/> timestamp).</summary>
+    /// <summary>When the job entered the queue (timestamp of the server's clock).</summary>
     public long Enqueued { get; set; }
 
     /// <summary>Whether the job counts toward the queue's bound.</summary>
     public bool Bounded { get; set; }
 
-    /// <summary>When a worker took it (<see cref="Stopwatch"/> timestamp).</summary>
+    /// <summary>When a worker took it (timestamp of the server's clock).</summary>
     public long Started { get; set; }
 
     /// <summary>Completes with the class probabilities, or faults with a <see cref="FrameException"/>.</summary>

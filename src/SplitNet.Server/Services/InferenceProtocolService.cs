@@ -21,6 +21,7 @@ internal sealed class InferenceProtocolService(
     ModelRegistry registry,
     ModelManager manager,
     ServerHealth health,
+    Deadlines deadlines,
     IHostApplicationLifetime lifetime,
     IOptions<SplitNetServerOptions> options) : GRPCInferenceService.GRPCInferenceServiceBase
 {
@@ -172,7 +173,7 @@ internal sealed class InferenceProtocolService(
         var frames = ProtocolTensors.ReadFrames(request, model is ServedSplitModel ? LatentInput : FeaturesInput);
         int level = (int)(ProtocolTensors.Int64Parameter(request, "rate_level") ?? (model as ServedSplitModel)?.Manifest.DefaultLevel ?? 0);
         string? tables = ProtocolTensors.StringParameter(request, "tables_sha256");
-        long deadline = Deadlines.For(context, ProtocolTensors.Int64Parameter(request, "timeout") ?? 0);
+        long deadline = deadlines.For(context, ProtocolTensors.Int64Parameter(request, "timeout") ?? 0);
         var kind = model is ServedSplitModel ? FrameKind.Latent : FrameKind.Features;
         var answers = await Task.WhenAll(frames.Select(payload =>
             processor.RunAsync(new FrameInput(kind, model.Id, version, payload, level, tables, deadline), context.CancellationToken))).ConfigureAwait(false);
