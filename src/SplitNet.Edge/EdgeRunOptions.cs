@@ -19,4 +19,7 @@ public sealed record EdgeRunOptions
 
     /// <summary>The deadline frames are counted against (met / missed). Default 1 s.</summary>
     public TimeSpan Deadline { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Paces capture and times frames. Default the system clock.</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
 }

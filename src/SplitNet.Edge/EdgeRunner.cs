@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Threading.Channels;
 using Google.Protobuf;
 using HdrHistogram;
@@ -28,7 +27,8 @@ public static class EdgeRunner
         CancellationToken cancellation = default)
     {
         var captured = Channel.CreateBounded<Captured>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
-        long start = Stopwatch.GetTimestamp();
+        var clock = options.Clock;
+        long start = clock.GetTimestamp();
         long dropped = 0;
         var encoder = new Thread(() => dropped = Capture(head, source, options, captured.Writer, start, cancellation))
         {
@@ -56,18 +56,18 @@ public static class EdgeRunner
         }
         await Task.WhenAll(answers).ConfigureAwait(false);
         encoder.Join();
-        return tally.Report(Stopwatch.GetElapsedTime(start).TotalSeconds, dropped, client);
+        return tally.Report(clock.GetElapsedTime(start).TotalSeconds, dropped, client);
 
         void Ended(Captured frame, EdgeAnswer answer, int payload, int message)
         {
-            var latency = Stopwatch.GetElapsedTime(frame.At);
+            var latency = clock.GetElapsedTime(frame.At);
             if (payload > 0)
             {
                 options.RateControl?.Answered(payload, latency, TimeSpan.FromMicroseconds(answer.ServerMicros));
             }
             metrics?.Ended(answer, latency);
             var outcome = new FrameOutcome(frame.Index, frame.Label, answer, payload, message, frame.Frame.RateLevel, latency,
-                Stopwatch.GetElapsedTime(start, frame.At).TotalSeconds);
+                clock.GetElapsedTime(start, frame.At).TotalSeconds);
             tally.Add(outcome);
             onFrame?.Invoke(outcome);
         }
@@ -77,25 +77,27 @@ public static class EdgeRunner
     private static long Capture(IFrameEncoder head, IFrameSource source, EdgeRunOptions options, ChannelWriter<Captured> output, long start, CancellationToken cancellation)
     {
         long dropped = 0;
+        var clock = options.Clock;
         try
         {
             // The first forward on a thread pays libtorch's one-time set-up; keep it out of the latencies.
             head.Encode(source.Image(0));
-            long end = options.Duration is { } d ? start + (long)(d.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
+            long end = options.Duration is { } d ? start + (long)(d.TotalSeconds * clock.TimestampFrequency) : long.MaxValue;
             for (long k = 0; !cancellation.IsCancellationRequested; k++)
             {
                 if (options.Duration is null && k >= source.Count)
                 {
                     break;
                 }
-                long at = Stopwatch.GetTimestamp();
+                long at = clock.GetTimestamp();
                 if (options.FrameRate is { } fps)
                 {
-                    at = start + (long)(k / fps * Stopwatch.Frequency);
-                    var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), at);
+                    at = start + (long)(k / fps * clock.TimestampFrequency);
+                    var wait = clock.GetElapsedTime(clock.GetTimestamp(), at);
                     if (wait > TimeSpan.Zero)
                     {
-                        Thread.Sleep(wait);
+                        // Uncancelled: a cancelled wait would throw on this thread; the loop checks the token next.
+                        Task.Delay(wait, clock).Wait();
                     }
                 }
                 if (at >= end)

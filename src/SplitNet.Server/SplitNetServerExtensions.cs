@@ -24,22 +24,50 @@ public static class SplitNetServerExtensions
 {
     /// <summary>
     /// Adds the SplitNet services, bound from <c>SplitNet:Server</c> and then
-    /// <paramref name="configure"/>, validated at start.
+    /// <paramref name="configure"/>, validated at start. Calling it again adds nothing but
+    /// <paramref name="configure"/>.
     /// </summary>
     public static IServiceCollection AddSplitNetServer(this IServiceCollection services, IConfiguration configuration, Action<SplitNetServerOptions>? configure = null)
     {
-        var options = services.AddOptions<SplitNetServerOptions>()
+        // Options binding and validation, gRPC reflection's options and the OpenTelemetry builders
+        // register again on every call; they run once.
+        if (!services.Any(d => d.ServiceType == typeof(FrameProcessor)))
+        {
+            AddOptionsAndTelemetry(services, configuration);
+        }
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ApiKeyInterceptor>();
+        services.TryAddSingleton<ServerMetrics>();
+        services.TryAddSingleton<ServerHealth>();
+        services.TryAddSingleton(provider => provider.GetRequiredService<ServerHealth>().Service);
+        services.TryAddSingleton<ModelRegistry>();
+        services.TryAddSingleton<Deadlines>();
+        services.TryAddSingleton<InferenceEngine>();
+        services.TryAddSingleton<ModelManager>();
+        services.AddHostedService(provider => provider.GetRequiredService<ModelManager>());
+        services.TryAddSingleton<FrameProcessor>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISplitModelFamily>(EntropicStudentFamily.Instance));
+        return services;
+    }
+
+    private static void AddOptionsAndTelemetry(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddGrpc();
+        services.AddGrpcReflection();
+        services.AddOptions<SplitNetServerOptions>()
             .Bind(configuration.GetSection(SplitNetServerOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        if (configure is not null)
-        {
-            options.Configure(configure);
-        }
-        services.AddGrpc(grpc => grpc.Interceptors.Add<ApiKeyInterceptor>());
-        services.AddGrpcReflection();
         services.AddOptions<Grpc.AspNetCore.Server.GrpcServiceOptions>()
-            .Configure<IOptions<SplitNetServerOptions>>((grpc, splitnet) => grpc.MaxReceiveMessageSize = splitnet.Value.MaxReceiveMessageBytes);
+            .Configure<IOptions<SplitNetServerOptions>>((grpc, splitnet) =>
+            {
+                grpc.Interceptors.Add<ApiKeyInterceptor>();
+                grpc.MaxReceiveMessageSize = splitnet.Value.MaxReceiveMessageBytes;
+            });
         services.AddOptions<HostOptions>()
             .Configure<IOptions<SplitNetServerOptions>>((host, splitnet) => host.ShutdownTimeout = TimeSpan.FromSeconds(splitnet.Value.ShutdownTimeoutSeconds));
         var telemetry = services.AddOpenTelemetry()
@@ -51,17 +79,6 @@ public static class SplitNetServerExtensions
         {
             telemetry.WithTracing(tracing => tracing.AddSource(ServerTracing.SourceName).AddOtlpExporter());
         }
-        services.AddSingleton<ApiKeyInterceptor>();
-        services.AddSingleton<ServerMetrics>();
-        services.AddSingleton<ServerHealth>();
-        services.AddSingleton(provider => provider.GetRequiredService<ServerHealth>().Service);
-        services.AddSingleton<ModelRegistry>();
-        services.AddSingleton<InferenceEngine>();
-        services.AddSingleton<ModelManager>();
-        services.AddHostedService(provider => provider.GetRequiredService<ModelManager>());
-        services.AddSingleton<FrameProcessor>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISplitModelFamily>(EntropicStudentFamily.Instance));
-        return services;
     }
 
     /// <summary>

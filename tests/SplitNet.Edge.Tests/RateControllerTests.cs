@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using SplitNet.Edge.RateControl;
 
 namespace SplitNet.Edge.Tests;
@@ -7,23 +8,16 @@ public sealed class RateControllerTests
     // Coded bytes per frame of the shipped split model's five levels.
     private static readonly double[] LevelBytes = [8.4, 11.7, 17.4, 22.6, 42.6];
 
-    private sealed class ManualClock : TimeProvider
-    {
-        public long Ticks;
-        public override long TimestampFrequency => 1_000_000;
-        public override long GetTimestamp() => Ticks;
-        public void Set(double seconds) => Ticks = (long)(seconds * 1_000_000);
-    }
-
     /// <summary>
     /// A FIFO uplink of <c>capacity(t)</c> bytes per second with a fixed base RTT and server time;
     /// the camera produces a frame every 1/30 s; the controller picks each frame's level, and a
     /// frame that does not fit is re-coded one level lower. Returns (send time, level, latency).
     /// </summary>
     private static List<(double At, int Level, double Latency)> Simulate(
-        RateController controller, double[] levelBytes, ManualClock clock, Func<double, double> capacity, double seconds, RateControlOptions options)
+        RateController controller, double[] levelBytes, FakeTimeProvider clock, Func<double, double> capacity, double seconds, RateControlOptions options)
     {
         const double baseRtt = 0.004, server = 0.002;
+        var origin = clock.GetUtcNow();
         var frames = new List<(double, int, double)>();
         var answers = new PriorityQueue<(double Sent, int Bytes, double At), double>();
         double linkFree = 0;
@@ -33,10 +27,10 @@ public sealed class RateControllerTests
             while (answers.TryPeek(out var due, out double at) && at <= t)
             {
                 answers.Dequeue();
-                clock.Set(at);
+                clock.SetUtcNow(origin + TimeSpan.FromSeconds(at));
                 controller.Answered(due.Bytes, TimeSpan.FromSeconds(at - due.Sent), TimeSpan.FromSeconds(server));
             }
-            clock.Set(t);
+            clock.SetUtcNow(origin + TimeSpan.FromSeconds(t));
             int level = controller.Level;
             int bytes = (int)Math.Round(levelBytes[level]);
             while (level > 0 && !controller.Fits(bytes))
@@ -58,7 +52,7 @@ public sealed class RateControllerTests
     public void UplinkDropsTenfold_ControllerMovesDownAndFramesStillMeetTheDeadline()
     {
         var options = new RateControlOptions();
-        var clock = new ManualClock();
+        var clock = new FakeTimeProvider();
         var controller = new RateController(LevelBytes, startLevel: 2, options, clock);
 
         var frames = Simulate(controller, LevelBytes, clock, t => t < 10 ? 20_000 : 3_000, 20, options);
@@ -76,7 +70,7 @@ public sealed class RateControllerTests
     {
         // The control case: staying at the top level on the slow link queues without bound.
         var options = new RateControlOptions();
-        var clock = new ManualClock();
+        var clock = new FakeTimeProvider();
         double[] top = [LevelBytes[^1]];
         var pinned = new RateController(top, startLevel: 0, options, clock);
 
@@ -90,7 +84,7 @@ public sealed class RateControllerTests
     public void LinkRecovers_ControllerProbesBackUp()
     {
         var options = new RateControlOptions();
-        var clock = new ManualClock();
+        var clock = new FakeTimeProvider();
         var controller = new RateController(LevelBytes, startLevel: 4, options, clock);
 
         var frames = Simulate(controller, LevelBytes, clock, t => t is > 2 and < 8 ? 3_000 : 20_000, 20, options);

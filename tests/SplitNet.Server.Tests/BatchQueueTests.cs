@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Microsoft.Extensions.Time.Testing;
 using SplitNet.Codec;
 using SplitNet.Models.Split;
 using SplitNet.Server.Inference;
@@ -20,17 +20,21 @@ public sealed class BatchQueueTests
         }
     }
 
+    private readonly FakeTimeProvider _clock = new();
+
     private static InferenceTarget Target(LatentShape? latent = null) => new(null!, new Part(latent ?? new([1])));
 
     private static InferenceJob Job(InferenceTarget target, long deadline = InferenceJob.NoDeadline, int length = 1) =>
         new(target, new float[target.Latent.Elements(length)], length, deadline, CancellationToken.None);
 
-    private static long In(TimeSpan span) => Stopwatch.GetTimestamp() + (long)(span.TotalSeconds * Stopwatch.Frequency);
+    private long In(TimeSpan span) => _clock.GetTimestamp() + (long)(span.TotalSeconds * _clock.TimestampFrequency);
+
+    private BatchQueue Queue(int capacity, int maxBatchSize, TimeSpan maxQueueDelay) => new(capacity, maxBatchSize, maxQueueDelay, _clock);
 
     [Fact]
-    public void TryTake_FullBatchIsTakenAtOnceAndNeverMixesTargets()
+    public async Task TryTake_FullBatchIsTakenAtOnceAndNeverMixesTargets()
     {
-        var queue = new BatchQueue(capacity: 100, maxBatchSize: 4, maxQueueDelay: TimeSpan.FromSeconds(30));
+        var queue = Queue(capacity: 100, maxBatchSize: 4, maxQueueDelay: TimeSpan.FromSeconds(30));
         InferenceTarget a = Target(), b = Target();
         for (int i = 0; i < 6; i++)
         {
@@ -39,35 +43,38 @@ public sealed class BatchQueueTests
         Assert.Equal(Admission.Queued, queue.TryEnqueue(Job(a)));
         List<InferenceJob> batch = [], expired = [];
 
-        var clock = Stopwatch.StartNew();
-        Assert.True(queue.TryTake(batch, expired));
+        // The clock stands still: a take that waited for the queue delay would never return.
+        Assert.True(await Task.Run(() => queue.TryTake(batch, expired)).WithTimeout());
 
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), "a full batch must not wait for the queue delay");
         Assert.Equal(4, batch.Count);
         Assert.All(batch, j => Assert.Same(a, j.Target));
         Assert.Equal(3, queue.Pending);
     }
 
     [Fact]
-    public void TryTake_PartialBatchWaitsForTheQueueDelay()
+    public async Task TryTake_PartialBatchWaitsForTheQueueDelay()
     {
-        var queue = new BatchQueue(capacity: 100, maxBatchSize: 8, maxQueueDelay: TimeSpan.FromMilliseconds(50));
+        var queue = Queue(capacity: 100, maxBatchSize: 8, maxQueueDelay: TimeSpan.FromMilliseconds(50));
         var target = Target();
         queue.TryEnqueue(Job(target));
         queue.TryEnqueue(Job(target));
         List<InferenceJob> batch = [], expired = [];
 
-        var clock = Stopwatch.StartNew();
-        Assert.True(queue.TryTake(batch, expired));
+        var taking = Task.Run(() => queue.TryTake(batch, expired));
+        _clock.Advance(TimeSpan.FromMilliseconds(49));
+        await Task.Delay(100);
+        Assert.False(taking.IsCompleted, "a partial batch is not taken before the queue delay");
 
-        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(40), TimeSpan.FromSeconds(5));
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+
+        Assert.True(await taking.WithTimeout());
         Assert.Equal(2, batch.Count);
     }
 
     [Fact]
     public void TryEnqueue_BeyondCapacity_IsFullAndThePeakStaysAtTheBound()
     {
-        var queue = new BatchQueue(capacity: 3, maxBatchSize: 8, maxQueueDelay: TimeSpan.Zero);
+        var queue = Queue(capacity: 3, maxBatchSize: 8, maxQueueDelay: TimeSpan.Zero);
         var target = Target();
         var outcomes = Enumerable.Range(0, 5).Select(_ => queue.TryEnqueue(Job(target))).ToArray();
         Assert.Equal([Admission.Queued, Admission.Queued, Admission.Queued, Admission.Full, Admission.Full], outcomes);
@@ -77,40 +84,40 @@ public sealed class BatchQueueTests
     [Fact]
     public void TryTake_ExpiredJobsAreHandedBackNotBatched()
     {
-        var queue = new BatchQueue(capacity: 10, maxBatchSize: 8, maxQueueDelay: TimeSpan.Zero);
+        var queue = Queue(capacity: 10, maxBatchSize: 8, maxQueueDelay: TimeSpan.Zero);
         var target = Target();
         var late = Job(target, In(TimeSpan.FromMilliseconds(20)));
         var fine = Job(target);
         queue.TryEnqueue(late);
         queue.TryEnqueue(fine);
-        Thread.Sleep(40);
+        _clock.Advance(TimeSpan.FromMilliseconds(40));
         List<InferenceJob> batch = [], expired = [];
 
         Assert.True(queue.TryTake(batch, expired));
 
         Assert.Equal([fine], batch);
         Assert.Equal([late], expired);
-        Assert.Equal(Admission.Expired, queue.TryEnqueue(Job(target, Stopwatch.GetTimestamp() - 1)));
+        Assert.Equal(Admission.Expired, queue.TryEnqueue(Job(target, _clock.GetTimestamp() - 1)));
     }
 
     [Fact]
     public void TryEnqueue_WorkAheadOutlastsTheDeadline_IsTooLateUntilTheEstimateGoesStale()
     {
-        var queue = new BatchQueue(capacity: 100, maxBatchSize: 8, maxQueueDelay: TimeSpan.FromSeconds(30));
+        var queue = Queue(capacity: 100, maxBatchSize: 8, maxQueueDelay: TimeSpan.FromSeconds(30));
         var target = Target();
         queue.RecordExecution(8, TimeSpan.FromMilliseconds(400));
         queue.TryEnqueue(Job(target));
 
         Assert.Equal(Admission.TooLate, queue.TryEnqueue(Job(target, In(TimeSpan.FromMilliseconds(100)))));
         Assert.Equal(Admission.Queued, queue.TryEnqueue(Job(target, In(TimeSpan.FromSeconds(10)))));
-        Thread.Sleep(1100);
+        _clock.Advance(TimeSpan.FromMilliseconds(1100));
         Assert.Equal(Admission.Queued, queue.TryEnqueue(Job(target, In(TimeSpan.FromMilliseconds(100)))));
     }
 
     [Fact]
     public void Complete_WorkersDrainWhatIsQueuedThenStop()
     {
-        var queue = new BatchQueue(capacity: 10, maxBatchSize: 8, maxQueueDelay: TimeSpan.FromSeconds(30));
+        var queue = Queue(capacity: 10, maxBatchSize: 8, maxQueueDelay: TimeSpan.FromSeconds(30));
         queue.TryEnqueue(Job(Target()));
         queue.Complete();
         List<InferenceJob> batch = [], expired = [];
@@ -124,7 +131,7 @@ public sealed class BatchQueueTests
     [Fact]
     public void TryTake_VariableLengths_BatchTogetherOnlyWithinAPowerOfTwoBucket()
     {
-        var queue = new BatchQueue(capacity: 100, maxBatchSize: 8, maxQueueDelay: TimeSpan.Zero);
+        var queue = Queue(capacity: 100, maxBatchSize: 8, maxQueueDelay: TimeSpan.Zero);
         var target = Target(new LatentShape([2, 64], variableAxis: 1));
         foreach (int length in new[] { 3, 4, 5, 8, 64 })
         {

@@ -11,13 +11,13 @@ using SplitNet.Models.Teacher;
 namespace SplitNet.Server.Tests;
 
 [Collection(nameof(ServerCollection))]
-public sealed class BatchingTests(ServerFixture server)
+public sealed class BatchingTests(ServerFixture server) : FunctionalTest(server.Logs)
 {
     private GRPCInferenceService.GRPCInferenceServiceClient Protocol => new(server.Channel);
 
     private async Task<(ulong Inferences, ulong Executions, Dictionary<ulong, ulong> Batches)> StatisticsAsync(string model)
     {
-        var stats = (await Protocol.ModelStatisticsAsync(new ModelStatisticsRequest { Name = model })).ModelStats.Single();
+        var stats = (await Protocol.ModelStatisticsAsync(new ModelStatisticsRequest { Name = model }).WithTimeout()).ModelStats.Single();
         return (stats.InferenceCount, stats.ExecutionCount, stats.BatchStats.ToDictionary(b => b.BatchSize, b => b.ComputeInfer.Count));
     }
 
@@ -27,13 +27,13 @@ public sealed class BatchingTests(ServerFixture server)
         var head = new LatentEdgeHead(SplitModel.Load(server.SplitEdgeDirectory, BundleSide.Edge));
         var frames = Enumerable.Range(0, 20).Select(i => head.Encode(server.Sample.Image(i)).Payload).ToArray();
         var expected = frames.Select((_, i) => LocalTeacher.ArgMax(server.LocalSplitProbabilities(0, i))).ToArray();
-        var before = await StatisticsAsync("test-entropic");
+        var before = await StatisticsAsync("test-entropic").WithTimeout();
 
         const int streams = 12;
         var answers = await Task.WhenAll(Enumerable.Range(0, streams).Select(async s =>
         {
             using var call = server.Client.InferStream();
-            await call.RequestStream.WriteAsync(new InferRequest { Open = head.Open });
+            await call.RequestStream.WriteAsync(new InferRequest { Open = head.Open }).WithTimeout();
             var reading = Task.Run(async () =>
             {
                 var received = new List<InferResponse>();
@@ -45,11 +45,11 @@ public sealed class BatchingTests(ServerFixture server)
             });
             for (int i = 0; i < frames.Length; i++)
             {
-                await call.RequestStream.WriteAsync(new InferRequest { FrameId = (ulong)(s * 1000 + i), Payload = ByteString.CopyFrom(frames[i]) });
+                await call.RequestStream.WriteAsync(new InferRequest { FrameId = (ulong)(s * 1000 + i), Payload = ByteString.CopyFrom(frames[i]) }).WithTimeout();
             }
-            await call.RequestStream.CompleteAsync();
-            return (Stream: s, Answers: await reading);
-        }));
+            await call.RequestStream.CompleteAsync().WithTimeout();
+            return (Stream: s, Answers: await reading.WithTimeout());
+        })).WithTimeout();
 
         foreach (var (s, received) in answers)
         {
@@ -57,7 +57,7 @@ public sealed class BatchingTests(ServerFixture server)
             Assert.All(received, a => Assert.Null(a.Error));
             Assert.All(received, a => Assert.Equal(expected[(int)(a.FrameId % 1000)], (int)a.Predictions[0].ClassId));
         }
-        var after = await StatisticsAsync("test-entropic");
+        var after = await StatisticsAsync("test-entropic").WithTimeout();
         Assert.Equal((ulong)(streams * frames.Length), after.Inferences - before.Inferences);
         Assert.True(after.Executions - before.Executions < after.Inferences - before.Inferences,
             $"{after.Inferences - before.Inferences} frames ran in {after.Executions - before.Executions} executions: nothing was batched");
@@ -69,15 +69,15 @@ public sealed class BatchingTests(ServerFixture server)
     public async Task Infer_FrameBudgetRunsOutWhileQueued_IsDeadlineExceededAndNeverComputed()
     {
         var payload = LocalTeacher.Head(server.Teacher, server.Manifest, TeacherStage.Stage1, CodecId.Affine8Lz4).Encode(server.Sample.Image(0));
-        var before = await StatisticsAsync(server.Manifest.ModelId);
+        var before = await StatisticsAsync(server.Manifest.ModelId).WithTimeout();
 
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
-            await server.Client.InferAsync(new InferRequest { FrameId = 1, Payload = ByteString.CopyFrom(payload), TimeoutMicros = 1 }));
+            await server.Client.InferAsync(new InferRequest { FrameId = 1, Payload = ByteString.CopyFrom(payload), TimeoutMicros = 1 }).WithTimeout());
 
         Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
         Assert.Contains("not computed", error.Status.Detail);
-        Assert.Equal(before.Inferences, (await StatisticsAsync(server.Manifest.ModelId)).Inferences);
-        var answer = await server.Client.InferAsync(new InferRequest { FrameId = 2, Payload = ByteString.CopyFrom(payload), TimeoutMicros = 10_000_000 });
+        Assert.Equal(before.Inferences, (await StatisticsAsync(server.Manifest.ModelId).WithTimeout()).Inferences);
+        var answer = await server.Client.InferAsync(new InferRequest { FrameId = 2, Payload = ByteString.CopyFrom(payload), TimeoutMicros = 10_000_000 }).WithTimeout();
         Assert.NotEmpty(answer.Predictions);
     }
 
@@ -86,7 +86,7 @@ public sealed class BatchingTests(ServerFixture server)
     {
         var payload = LocalTeacher.Head(server.Teacher, server.Manifest, TeacherStage.Stage1, CodecId.Affine8Lz4).Encode(server.Sample.Image(0));
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
-            await server.Client.InferAsync(new InferRequest { FrameId = 1, Payload = ByteString.CopyFrom(payload) }, deadline: DateTime.UtcNow.AddTicks(1)));
+            await server.Client.InferAsync(new InferRequest { FrameId = 1, Payload = ByteString.CopyFrom(payload) }, deadline: DateTime.UtcNow.AddTicks(1)).WithTimeout());
         Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
     }
 
@@ -95,7 +95,7 @@ public sealed class BatchingTests(ServerFixture server)
     {
         var payload = LocalTeacher.Head(server.Teacher, server.Manifest, TeacherStage.Stage2, CodecId.Affine8Lz4).Encode(server.Sample.Image(0));
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
-            await server.Client.InferAsync(new InferRequest { FrameId = 1, Payload = ByteString.CopyFrom(payload[..(payload.Length / 2)]) }));
+            await server.Client.InferAsync(new InferRequest { FrameId = 1, Payload = ByteString.CopyFrom(payload[..(payload.Length / 2)]) }).WithTimeout());
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
     }
 

@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace SplitNet.Server.Tests;
 
 [Collection(nameof(ServerCollection))]
-public sealed class LatentStreamTests(ServerFixture server)
+public sealed class LatentStreamTests(ServerFixture server) : FunctionalTest(server.Logs)
 {
     private LatentEdgeHead EdgeHead()
     {
@@ -28,13 +28,13 @@ public sealed class LatentStreamTests(ServerFixture server)
         {
             head.RateLevel = (uint)(i % 2);
             var frame = head.Encode(server.Sample.Image(i));
-            sent.Add((i, frame.RateLevel, await session.SendAsync((ulong)i, frame.Payload, frame.RateLevel), frame.Payload.Length));
+            sent.Add((i, frame.RateLevel, await session.SendAsync((ulong)i, frame.Payload, frame.RateLevel).WithTimeout(), frame.Payload.Length));
         }
-        await session.CompleteAsync();
+        await session.CompleteAsync().WithTimeout();
 
         foreach (var (image, level, answer, bytes) in sent)
         {
-            var response = await answer;
+            var response = await answer.WithTimeout();
             Assert.Null(response.Error);
             var expected = LocalProbabilities((int)level, image);
             Assert.Equal(Array.IndexOf(expected, expected.Max()), (int)response.Predictions[0].ClassId);
@@ -52,9 +52,9 @@ public sealed class LatentStreamTests(ServerFixture server)
         var stale = head.Open!.Clone();
         stale.Identity.TablesSha256[1] = new string('a', 64);
         using var call = server.Client.InferStream();
-        await call.RequestStream.WriteAsync(new InferRequest { Open = stale });
+        await call.RequestStream.WriteAsync(new InferRequest { Open = stale }).WithTimeout();
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext());
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext()).WithTimeout();
         Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
         Assert.Contains("rate level 1", error.Status.Detail);
     }
@@ -70,23 +70,23 @@ public sealed class LatentStreamTests(ServerFixture server)
             Payload = ByteString.CopyFrom(frame.Payload),
             Latent = new LatentIdentity { ModelId = "test-entropic", TablesSha256 = { head.Open!.Identity.TablesSha256[0] } },
         };
-        var answer = await server.Client.InferAsync(good);
+        var answer = await server.Client.InferAsync(good).WithTimeout();
         var expected = LocalProbabilities(0, 2);
         Assert.Equal(Array.IndexOf(expected, expected.Max()), (int)answer.Predictions[0].ClassId);
 
         var stale = good.Clone();
         stale.Latent.TablesSha256[0] = head.Open.Identity.TablesSha256[1];
-        var error = await Assert.ThrowsAsync<RpcException>(async () => await server.Client.InferAsync(stale));
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await server.Client.InferAsync(stale).WithTimeout());
         Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
 
         var badLevel = good.Clone();
         badLevel.RateLevel = 5;
-        error = await Assert.ThrowsAsync<RpcException>(async () => await server.Client.InferAsync(badLevel));
+        error = await Assert.ThrowsAsync<RpcException>(async () => await server.Client.InferAsync(badLevel).WithTimeout());
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
 
         var unknown = good.Clone();
         unknown.Latent.ModelId = "nope";
-        error = await Assert.ThrowsAsync<RpcException>(async () => await server.Client.InferAsync(unknown));
+        error = await Assert.ThrowsAsync<RpcException>(async () => await server.Client.InferAsync(unknown).WithTimeout());
         Assert.Equal(StatusCode.NotFound, error.StatusCode);
     }
 
@@ -96,19 +96,19 @@ public sealed class LatentStreamTests(ServerFixture server)
         var head = EdgeHead();
         await using var session = new StreamingSession(server.Client, 4, head.Open);
         var good = head.Encode(server.Sample.Image(3)).Payload;
-        var corrupt = await session.SendAsync(1, good[..^1]);
-        var fine = await session.SendAsync(2, good);
-        await session.CompleteAsync();
+        var corrupt = await session.SendAsync(1, good[..^1]).WithTimeout();
+        var fine = await session.SendAsync(2, good).WithTimeout();
+        await session.CompleteAsync().WithTimeout();
 
-        Assert.Equal((int)StatusCode.InvalidArgument, (await corrupt).Error.Code);
-        Assert.Contains("corrupt latent", (await corrupt).Error.Message);
-        Assert.NotEmpty((await fine).Predictions);
+        Assert.Equal((int)StatusCode.InvalidArgument, (await corrupt.WithTimeout()).Error.Code);
+        Assert.Contains("corrupt latent", (await corrupt.WithTimeout()).Error.Message);
+        Assert.NotEmpty((await fine.WithTimeout()).Predictions);
     }
 
     [Fact]
     public async Task GetModel_SplitModel_ListsRateLevelsWithTheirTables()
     {
-        var info = await server.Client.GetModelAsync(new GetModelRequest { ModelId = "test-entropic" });
+        var info = await server.Client.GetModelAsync(new GetModelRequest { ModelId = "test-entropic" }).WithTimeout();
         Assert.Equal("compact", info.LatentStream);
         Assert.Equal(2, info.RateLevels.Count);
         Assert.Equal(server.SplitLevels[1].Bottleneck.Table.Hash, info.RateLevels[1].TablesSha256);

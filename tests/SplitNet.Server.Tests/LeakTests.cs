@@ -9,7 +9,7 @@ namespace SplitNet.Server.Tests;
 
 /// <summary>Every forward on the server and the edge leaves no tensor alive behind it.</summary>
 [Collection(nameof(ServerCollection))]
-public sealed class LeakTests(ServerFixture server)
+public sealed class LeakTests(ServerFixture server) : FunctionalTest(server.Logs)
 {
     private static void AssertFlat(Action run)
     {

@@ -11,7 +11,7 @@ using SplitNet.Models.Teacher;
 
 namespace SplitNet.Server.Tests;
 
-public sealed class LifecycleTests : IDisposable
+public sealed class LifecycleTests : FunctionalTest
 {
     private readonly string _repository = Path.Combine(Path.GetTempPath(), $"splitnet-repo-{Guid.NewGuid():N}");
     private readonly TeacherNet _teacher;
@@ -40,7 +40,7 @@ public sealed class LifecycleTests : IDisposable
     [Fact]
     public async Task Health_IsNotServingDuringWarmUpAndServingAfter()
     {
-        await using var server = await TestServer.StartAsync(options =>
+        await using var server = await StartServerAsync(options =>
         {
             options.Models = [ServerFixture.TeacherDirectory];
             options.MaxBatchSize = 64;
@@ -50,25 +50,25 @@ public sealed class LifecycleTests : IDisposable
         var health = new Health.HealthClient(channel);
         var protocol = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
 
-        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, (await health.CheckAsync(new HealthCheckRequest())).Status);
-        Assert.False((await protocol.ServerReadyAsync(new ServerReadyRequest())).Ready);
-        Assert.True((await protocol.ServerLiveAsync(new ServerLiveRequest())).Live);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, (await health.CheckAsync(new HealthCheckRequest()).WithTimeout()).Status);
+        Assert.False((await protocol.ServerReadyAsync(new ServerReadyRequest()).WithTimeout()).Ready);
+        Assert.True((await protocol.ServerLiveAsync(new ServerLiveRequest()).WithTimeout()).Live);
         var early = await Assert.ThrowsAsync<RpcException>(async () =>
             await new SplitInference.SplitInferenceClient(channel).InferAsync(new InferRequest { Payload = ByteString.CopyFrom(Payload(1)) }));
         Assert.Equal(StatusCode.Unavailable, early.StatusCode);
 
-        await server.App.WhenReadyAsync();
+        await server.App.WhenReadyAsync().WithTimeout();
 
-        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new HealthCheckRequest())).Status);
-        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new HealthCheckRequest { Service = "inference.GRPCInferenceService" })).Status);
-        Assert.True((await protocol.ServerReadyAsync(new ServerReadyRequest())).Ready);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new HealthCheckRequest()).WithTimeout()).Status);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new HealthCheckRequest { Service = "inference.GRPCInferenceService" }).WithTimeout()).Status);
+        Assert.True((await protocol.ServerReadyAsync(new ServerReadyRequest()).WithTimeout()).Ready);
     }
 
     [Fact]
     public async Task RepositoryLoad_NewVersionSwappedInAndOldUnloadedUnderLoad_NoFrameFails()
     {
         AddVersion(1);
-        await using var server = await TestServer.StartAsync(options => options.ModelRepository = _repository);
+        await using var server = await StartServerAsync(options => options.ModelRepository = _repository);
         using var channel = server.Channel();
         var client = new SplitInference.SplitInferenceClient(channel);
         var protocol = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
@@ -82,69 +82,70 @@ public sealed class LifecycleTests : IDisposable
             int afterSwap = 0;
             while (afterSwap < 30)
             {
-                answers.Add(await session.SendAsync((ulong)answers.Count, payloads[answers.Count % payloads.Length]));
+                answers.Add(await session.SendAsync((ulong)answers.Count, payloads[answers.Count % payloads.Length]).WithTimeout());
                 afterSwap += swapped.Task.IsCompleted ? 1 : 0;
                 await Task.Delay(2);
             }
-            await session.CompleteAsync();
-            return (Sent: answers.Count, Answers: await Task.WhenAll(answers));
+            await session.CompleteAsync().WithTimeout();
+            return (Sent: answers.Count, Answers: await Task.WhenAll(answers).WithTimeout());
         }).ToArray();
 
         await Task.Delay(200);
         AddVersion(2);
-        await protocol.RepositoryModelLoadAsync(new RepositoryModelLoadRequest { ModelName = _manifest.ModelId });
+        await protocol.RepositoryModelLoadAsync(new RepositoryModelLoadRequest { ModelName = _manifest.ModelId }).WithTimeout();
         Directory.Delete(Path.Combine(_repository, _manifest.ModelId, "1"), recursive: true);
-        await protocol.RepositoryModelLoadAsync(new RepositoryModelLoadRequest { ModelName = _manifest.ModelId });
+        await protocol.RepositoryModelLoadAsync(new RepositoryModelLoadRequest { ModelName = _manifest.ModelId }).WithTimeout();
         swapped.SetResult();
-        var streams = await Task.WhenAll(load);
+        var streams = await Task.WhenAll(load).WithTimeout();
 
         foreach (var (sent, answers) in streams)
         {
             Assert.Equal(Enumerable.Range(0, sent).Select(i => (ulong)i), answers.Select(a => a.FrameId).Order());
             Assert.All(answers, a => Assert.Null(a.Error));
         }
-        Assert.False((await protocol.ModelReadyAsync(new ModelReadyRequest { Name = _manifest.ModelId, Version = "1" })).Ready);
-        Assert.True((await protocol.ModelReadyAsync(new ModelReadyRequest { Name = _manifest.ModelId, Version = "2" })).Ready);
-        var v2 = await protocol.ModelStatisticsAsync(new ModelStatisticsRequest { Name = _manifest.ModelId, Version = "2" });
+        Assert.False((await protocol.ModelReadyAsync(new ModelReadyRequest { Name = _manifest.ModelId, Version = "1" }).WithTimeout()).Ready);
+        Assert.True((await protocol.ModelReadyAsync(new ModelReadyRequest { Name = _manifest.ModelId, Version = "2" }).WithTimeout()).Ready);
+        var v2 = await protocol.ModelStatisticsAsync(new ModelStatisticsRequest { Name = _manifest.ModelId, Version = "2" }).WithTimeout();
         Assert.True(v2.ModelStats.Single().InferenceCount >= 6 * 30, "version 2 answered the frames sent after the swap");
         Assert.True(v2.ModelStats.Single().InferenceCount <= (ulong)streams.Sum(s => s.Sent), "warm-up runs are not counted as traffic");
 
-        await protocol.RepositoryModelUnloadAsync(new RepositoryModelUnloadRequest { ModelName = _manifest.ModelId });
-        var gone = await Assert.ThrowsAsync<RpcException>(async () => await client.InferAsync(new InferRequest { Payload = ByteString.CopyFrom(payloads[0]) }));
+        await protocol.RepositoryModelUnloadAsync(new RepositoryModelUnloadRequest { ModelName = _manifest.ModelId }).WithTimeout();
+        var gone = await Assert.ThrowsAsync<RpcException>(async () => await client.InferAsync(new InferRequest { Payload = ByteString.CopyFrom(payloads[0]) }).WithTimeout());
         Assert.Equal(StatusCode.NotFound, gone.StatusCode);
     }
 
     [Fact]
     public async Task Shutdown_AnswersEveryFrameItReadAndEndsTheStreamWithUnavailable()
     {
-        var server = await TestServer.StartAsync(options => options.Models = [ServerFixture.TeacherDirectory]);
+        var server = await StartServerAsync(options => options.Models = [ServerFixture.TeacherDirectory]);
         using var channel = server.Channel();
         using var call = new SplitInference.SplitInferenceClient(channel).InferStream();
         for (int i = 0; i < 20; i++)
         {
-            await call.RequestStream.WriteAsync(new InferRequest { FrameId = (ulong)i, Payload = ByteString.CopyFrom(Payload(i + 1)) });
+            await call.RequestStream.WriteAsync(new InferRequest { FrameId = (ulong)i, Payload = ByteString.CopyFrom(Payload(i + 1)) }).WithTimeout();
         }
         var answered = new List<ulong>();
-        while (answered.Count < 20 && await call.ResponseStream.MoveNext())
+        while (answered.Count < 20 && await call.ResponseStream.MoveNext().WithTimeout())
         {
             answered.Add(call.ResponseStream.Current.FrameId);
         }
 
         var stopping = server.DisposeAsync();
-        var end = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext());
-        await stopping;
+        var end = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext()).WithTimeout();
+        await stopping.WithTimeout();
 
         Assert.Equal(Enumerable.Range(0, 20).Select(i => (ulong)i), answered.Order());
         Assert.Equal(StatusCode.Unavailable, end.StatusCode);
         Assert.Contains("shutting down", end.Status.Detail);
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
         _teacher.Dispose();
         if (Directory.Exists(_repository))
         {
             Directory.Delete(_repository, recursive: true);
         }
+        base.Dispose();
     }
 }

@@ -12,7 +12,7 @@ using SplitNet.Models.Teacher;
 namespace SplitNet.Server.Tests;
 
 [Collection(nameof(ServerCollection))]
-public sealed class OpenInferenceTests(ServerFixture server)
+public sealed class OpenInferenceTests(ServerFixture server) : FunctionalTest(server.Logs)
 {
     private GRPCInferenceService.GRPCInferenceServiceClient Protocol => new(server.Channel);
 
@@ -40,7 +40,7 @@ public sealed class OpenInferenceTests(ServerFixture server)
     [Fact]
     public async Task ModelMetadata_SplitModel_DescribesTheBytesInputAndTheProbabilitiesOutput()
     {
-        var metadata = await Protocol.ModelMetadataAsync(new ModelMetadataRequest { Name = "test-entropic" });
+        var metadata = await Protocol.ModelMetadataAsync(new ModelMetadataRequest { Name = "test-entropic" }).WithTimeout();
         Assert.Equal(["1"], metadata.Versions);
         var input = Assert.Single(metadata.Inputs);
         Assert.Equal(("latent", "BYTES"), (input.Name, input.Datatype));
@@ -49,9 +49,9 @@ public sealed class OpenInferenceTests(ServerFixture server)
         Assert.Equal(("probabilities", "FP32"), (output.Name, output.Datatype));
         Assert.Equal([-1L, 10L], output.Shape);
 
-        var teacher = await Protocol.ModelMetadataAsync(new ModelMetadataRequest { Name = server.Manifest.ModelId });
+        var teacher = await Protocol.ModelMetadataAsync(new ModelMetadataRequest { Name = server.Manifest.ModelId }).WithTimeout();
         Assert.Equal("features", teacher.Inputs.Single().Name);
-        var error = await Assert.ThrowsAsync<RpcException>(async () => await Protocol.ModelMetadataAsync(new ModelMetadataRequest { Name = "nope" }));
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await Protocol.ModelMetadataAsync(new ModelMetadataRequest { Name = "nope" }).WithTimeout());
         Assert.Equal(StatusCode.NotFound, error.StatusCode);
     }
 
@@ -61,7 +61,7 @@ public sealed class OpenInferenceTests(ServerFixture server)
         var head = Head();
         var frames = Enumerable.Range(0, 3).Select(i => head.Encode(server.Sample.Image(i)).Payload).ToArray();
 
-        var response = await Protocol.ModelInferAsync(Request("test-entropic", "latent", frames, rateLevel: 1));
+        var response = await Protocol.ModelInferAsync(Request("test-entropic", "latent", frames, rateLevel: 1)).WithTimeout();
 
         Assert.Equal(("test-entropic", "1", "req-1"), (response.ModelName, response.ModelVersion, response.Id));
         var output = Assert.Single(response.Outputs);
@@ -75,7 +75,7 @@ public sealed class OpenInferenceTests(ServerFixture server)
                 RateLevel = 1,
                 TopK = 10,
                 Latent = new LatentIdentity { ModelId = "test-entropic", TablesSha256 = { head.Open!.Identity.TablesSha256[1] } },
-            });
+            }).WithTimeout();
             foreach (var score in native.Predictions)
             {
                 Assert.Equal(score.Probability, probabilities[i * 10 + (int)score.ClassId], 5);
@@ -99,7 +99,7 @@ public sealed class OpenInferenceTests(ServerFixture server)
                 },
             },
         };
-        var probabilities = ProtocolPayloads.Floats((await Protocol.ModelInferAsync(request)).RawOutputContents.Single());
+        var probabilities = ProtocolPayloads.Floats((await Protocol.ModelInferAsync(request).WithTimeout()).RawOutputContents.Single());
         var expected = LocalTeacher.ProbabilitiesFromPayload(server.Teacher, payload);
         for (int c = 0; c < expected.Length; c++)
         {
@@ -126,7 +126,7 @@ public sealed class OpenInferenceTests(ServerFixture server)
         {
             request.RawInputContents[0] = ByteString.CopyFrom(request.RawInputContents[0].Span[..6]);
         }
-        var error = await Assert.ThrowsAsync<RpcException>(async () => await Protocol.ModelInferAsync(request));
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await Protocol.ModelInferAsync(request).WithTimeout());
         Assert.Equal(expected, error.StatusCode);
     }
 
@@ -138,10 +138,10 @@ public sealed class OpenInferenceTests(ServerFixture server)
         var good = Request("test-entropic", "latent", [head.Encode(server.Sample.Image(0)).Payload], rateLevel: 1);
         var bad = Request("test-entropic", "latent", [[1, 2, 3]], rateLevel: 1);
         bad.Id = "bad";
-        await call.RequestStream.WriteAsync(good);
-        await call.RequestStream.WriteAsync(bad);
-        await call.RequestStream.WriteAsync(good);
-        await call.RequestStream.CompleteAsync();
+        await call.RequestStream.WriteAsync(good).WithTimeout();
+        await call.RequestStream.WriteAsync(bad).WithTimeout();
+        await call.RequestStream.WriteAsync(good).WithTimeout();
+        await call.RequestStream.CompleteAsync().WithTimeout();
 
         var answers = new List<ModelStreamInferResponse>();
         await foreach (var answer in call.ResponseStream.ReadAllAsync())
@@ -158,14 +158,14 @@ public sealed class OpenInferenceTests(ServerFixture server)
     [Fact]
     public async Task ServerMetadataAndReadiness_ReportTheServedModels()
     {
-        var metadata = await Protocol.ServerMetadataAsync(new ServerMetadataRequest());
+        var metadata = await Protocol.ServerMetadataAsync(new ServerMetadataRequest()).WithTimeout();
         Assert.Equal("splitnet", metadata.Name);
         Assert.Contains("statistics", metadata.Extensions);
-        Assert.True((await Protocol.ServerLiveAsync(new ServerLiveRequest())).Live);
-        Assert.True((await Protocol.ServerReadyAsync(new ServerReadyRequest())).Ready);
-        Assert.True((await Protocol.ModelReadyAsync(new ModelReadyRequest { Name = "test-entropic", Version = "1" })).Ready);
-        Assert.False((await Protocol.ModelReadyAsync(new ModelReadyRequest { Name = "test-entropic", Version = "2" })).Ready);
-        var index = await Protocol.RepositoryIndexAsync(new RepositoryIndexRequest());
+        Assert.True((await Protocol.ServerLiveAsync(new ServerLiveRequest()).WithTimeout()).Live);
+        Assert.True((await Protocol.ServerReadyAsync(new ServerReadyRequest()).WithTimeout()).Ready);
+        Assert.True((await Protocol.ModelReadyAsync(new ModelReadyRequest { Name = "test-entropic", Version = "1" }).WithTimeout()).Ready);
+        Assert.False((await Protocol.ModelReadyAsync(new ModelReadyRequest { Name = "test-entropic", Version = "2" }).WithTimeout()).Ready);
+        var index = await Protocol.RepositoryIndexAsync(new RepositoryIndexRequest()).WithTimeout();
         Assert.Contains(index.Models, m => m.Name == "test-entropic" && m.State == "READY");
     }
 
@@ -173,9 +173,9 @@ public sealed class OpenInferenceTests(ServerFixture server)
     public async Task Reflection_ListsEveryServiceWithoutProtoFiles()
     {
         using var call = new Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(server.Channel).ServerReflectionInfo();
-        await call.RequestStream.WriteAsync(new Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = "" });
-        await call.RequestStream.CompleteAsync();
-        Assert.True(await call.ResponseStream.MoveNext());
+        await call.RequestStream.WriteAsync(new Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = "" }).WithTimeout();
+        await call.RequestStream.CompleteAsync().WithTimeout();
+        Assert.True(await call.ResponseStream.MoveNext().WithTimeout());
         var services = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
         Assert.Contains("inference.GRPCInferenceService", services);
         Assert.Contains("splitnet.v1.SplitInference", services);

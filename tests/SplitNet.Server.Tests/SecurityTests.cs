@@ -12,7 +12,7 @@ using SplitNet.Models.Teacher;
 namespace SplitNet.Server.Tests;
 
 /// <summary>A server with mutual TLS and API keys: what gets through and what is refused.</summary>
-public sealed class SecurityTests : IAsyncLifetime
+public sealed class SecurityTests : FunctionalTest, IAsyncLifetime
 {
     private const string ApiKey = "k-7f3c2a";
     private readonly TestCertificates _certificates = new();
@@ -21,7 +21,7 @@ public sealed class SecurityTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = await TestServer.StartAsync(options =>
+        _server = await StartServerAsync(options =>
         {
             options.Models = [ServerFixture.TeacherDirectory];
             options.ApiKeys = [ApiKey, "another-key"];
@@ -48,7 +48,7 @@ public sealed class SecurityTests : IAsyncLifetime
     public async Task Infer_OverMutualTlsWithAKnownKey_IsAnswered()
     {
         Assert.StartsWith("https://", _server.Url);
-        Assert.NotEmpty((await InferAsync($"Bearer {ApiKey}")).Predictions);
+        Assert.NotEmpty((await InferAsync($"Bearer {ApiKey}").WithTimeout()).Predictions);
     }
 
     [Theory]
@@ -57,7 +57,7 @@ public sealed class SecurityTests : IAsyncLifetime
     [InlineData("Basic abc", "not a Bearer token")]
     public async Task Infer_WithoutAKnownKey_IsUnauthenticated(string? authorization, string detail)
     {
-        var error = await Assert.ThrowsAsync<RpcException>(() => InferAsync(authorization));
+        var error = await Assert.ThrowsAsync<RpcException>(() => InferAsync(authorization)).WithTimeout();
         Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
         Assert.Contains(detail, error.Status.Detail);
     }
@@ -69,15 +69,15 @@ public sealed class SecurityTests : IAsyncLifetime
         var health = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest());
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
         var protocol = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
-        Assert.True((await protocol.ServerReadyAsync(new ServerReadyRequest())).Ready);
-        var error = await Assert.ThrowsAsync<RpcException>(async () => await protocol.ModelMetadataAsync(new ModelMetadataRequest { Name = "fmnist-resnet" }));
+        Assert.True((await protocol.ServerReadyAsync(new ServerReadyRequest()).WithTimeout()).Ready);
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await protocol.ModelMetadataAsync(new ModelMetadataRequest { Name = "fmnist-resnet" }).WithTimeout());
         Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
     }
 
     [Fact]
     public async Task Infer_WithoutAClientCertificate_IsRefused()
     {
-        var error = await Assert.ThrowsAsync<RpcException>(() => InferAsync($"Bearer {ApiKey}", clientCertificate: false));
+        var error = await Assert.ThrowsAsync<RpcException>(() => InferAsync($"Bearer {ApiKey}", clientCertificate: false)).WithTimeout();
         // Under TLS 1.3 the client may finish its side of the handshake before the server's alert
         // arrives; the call then fails on the broken connection instead of on connect.
         Assert.Contains(error.StatusCode, new[] { StatusCode.Unavailable, StatusCode.Internal });
@@ -96,7 +96,7 @@ public sealed class SecurityTests : IAsyncLifetime
             FrameDeadline = TimeSpan.FromSeconds(10),
         }, open: null);
 
-        var answer = await client.InferAsync(1, new EncodedFrame(_payload, 0));
+        var answer = await client.InferAsync(1, new EncodedFrame(_payload, 0)).WithTimeout();
 
         Assert.True(answer.Succeeded, answer.Failure);
         Assert.Equal(AnswerSource.Server, answer.Source);
@@ -104,7 +104,7 @@ public sealed class SecurityTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _server.DisposeAsync();
+        await _server.DisposeAsync().WithTimeout();
         _certificates.Dispose();
     }
 }

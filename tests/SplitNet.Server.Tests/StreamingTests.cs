@@ -10,7 +10,7 @@ using SplitNet.Models.Teacher;
 namespace SplitNet.Server.Tests;
 
 [Collection(nameof(ServerCollection))]
-public sealed class StreamingTests(ServerFixture server)
+public sealed class StreamingTests(ServerFixture server) : FunctionalTest(server.Logs)
 {
     private EdgeHead Head(CodecId codec, TeacherStage split = TeacherStage.Stage2) => LocalTeacher.Head(server.Teacher, server.Manifest, split, codec);
 
@@ -28,10 +28,10 @@ public sealed class StreamingTests(ServerFixture server)
         });
         for (int i = 0; i < payloads.Count; i++)
         {
-            await call.RequestStream.WriteAsync(new InferRequest { FrameId = (ulong)(1000 + i), Payload = ByteString.CopyFrom(payloads[i]), TopK = 3 });
+            await call.RequestStream.WriteAsync(new InferRequest { FrameId = (ulong)(1000 + i), Payload = ByteString.CopyFrom(payloads[i]), TopK = 3 }).WithTimeout();
         }
-        await call.RequestStream.CompleteAsync();
-        await reading;
+        await call.RequestStream.CompleteAsync().WithTimeout();
+        await reading.WithTimeout();
         return answers;
     }
 
@@ -41,7 +41,7 @@ public sealed class StreamingTests(ServerFixture server)
         var head = Head(CodecId.RawFloat32);
         var payloads = Enumerable.Range(0, 150).Select(i => head.Encode(server.Sample.Image(i))).ToList();
 
-        var answers = await StreamAsync(payloads);
+        var answers = await StreamAsync(payloads).WithTimeout();
 
         Assert.Equal(150, answers.Count);
         Assert.Equal(Enumerable.Range(1000, 150).Select(i => (ulong)i), answers.Select(a => a.FrameId).Order());
@@ -67,7 +67,7 @@ public sealed class StreamingTests(ServerFixture server)
         var head = Head(CodecId.Affine8Lz4, split);
         var payloads = Enumerable.Range(0, 40).Select(i => head.Encode(server.Sample.Image(i))).ToList();
 
-        var answers = await StreamAsync(payloads);
+        var answers = await StreamAsync(payloads).WithTimeout();
 
         Assert.Equal(40, answers.Count);
         foreach (var answer in answers)
@@ -85,7 +85,7 @@ public sealed class StreamingTests(ServerFixture server)
         var payloads = Enumerable.Range(0, 20).Select(i => head.Encode(server.Sample.Image(i))).ToList();
         payloads[7] = payloads[7][..^10];
 
-        var answers = await StreamAsync(payloads);
+        var answers = await StreamAsync(payloads).WithTimeout();
 
         Assert.Equal(20, answers.Count);
         var bad = Assert.Single(answers, a => a.Error is not null);
@@ -99,65 +99,25 @@ public sealed class StreamingTests(ServerFixture server)
     {
         var head = Head(CodecId.RawFloat32);
         using var healthy = server.Client.InferStream();
-        await healthy.RequestStream.WriteAsync(new InferRequest { FrameId = 1, Payload = ByteString.CopyFrom(head.Encode(server.Sample.Image(0))) });
-        Assert.True(await healthy.ResponseStream.MoveNext());
+        await healthy.RequestStream.WriteAsync(new InferRequest { FrameId = 1, Payload = ByteString.CopyFrom(head.Encode(server.Sample.Image(0))) }).WithTimeout();
+        Assert.True(await healthy.ResponseStream.MoveNext().WithTimeout());
 
         using var oversize = server.Client.InferStream();
         try
         {
-            await oversize.RequestStream.WriteAsync(new InferRequest { FrameId = 1, Payload = ByteString.CopyFrom(new byte[ServerFixture.MaxReceiveMessageBytes + 1]) });
+            await oversize.RequestStream.WriteAsync(new InferRequest { FrameId = 1, Payload = ByteString.CopyFrom(new byte[ServerFixture.MaxReceiveMessageBytes + 1]) }).WithTimeout();
         }
         catch (RpcException)
         {
             // The server may end the call before the whole message is written; its status follows.
         }
-        var error = await Assert.ThrowsAsync<RpcException>(() => oversize.ResponseStream.MoveNext());
+        var error = await Assert.ThrowsAsync<RpcException>(() => oversize.ResponseStream.MoveNext()).WithTimeout();
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
 
-        await healthy.RequestStream.WriteAsync(new InferRequest { FrameId = 2, Payload = ByteString.CopyFrom(head.Encode(server.Sample.Image(1))) });
-        Assert.True(await healthy.ResponseStream.MoveNext());
+        await healthy.RequestStream.WriteAsync(new InferRequest { FrameId = 2, Payload = ByteString.CopyFrom(head.Encode(server.Sample.Image(1))) }).WithTimeout();
+        Assert.True(await healthy.ResponseStream.MoveNext().WithTimeout());
         Assert.Equal(2ul, healthy.ResponseStream.Current.FrameId);
         Assert.NotEmpty(healthy.ResponseStream.Current.Predictions);
-        await healthy.RequestStream.CompleteAsync();
-    }
-
-    [Fact]
-    public async Task EdgeRunner_SampleSubset_AnswersEveryFrameAsAccuratelyAsTheLocalTeacher()
-    {
-        var head = Head(CodecId.Affine8Lz4);
-        var images = server.Sample.Take(120);
-        var local = Enumerable.Range(0, images.Count)
-            .Count(i => LocalTeacher.ArgMax(LocalTeacher.Probabilities(server.Teacher, images.Image(i))) == images.Labels[i]) / 120.0;
-
-        await using var client = new EdgeClient(new EdgeClientOptions { Endpoints = [new Uri(server.Url)], Window = 4, FrameDeadline = TimeSpan.FromSeconds(20) }, head.Open);
-        var report = await EdgeRunner.RunAsync(head, client, new DatasetSource(images, "sample"), new EdgeRunOptions());
-
-        Assert.Equal(120, report.Frames);
-        Assert.Equal(0, report.Failed);
-        Assert.Equal(0, report.Duplicates);
-        Assert.Equal(120, report.Sources["Server"]);
-        Assert.InRange(client.MaxInFlight, 1, 4);
-        Assert.InRange(report.Accuracy, local - 0.025, local + 0.025);
-        Assert.True(report.MessageBytesPerFrame > report.BytesPerFrame && report.BytesPerFrame > 100);
-        Assert.True(report.LatencyMs.P99 >= report.LatencyMs.P50 && report.LatencyMs.P50 > 0);
-    }
-
-    [Fact]
-    public async Task StreamingSession_MoreFramesThanTheWindow_NeverHasMoreInFlight()
-    {
-        const int window = 3;
-        var head = Head(CodecId.Affine8Lz4);
-        await using var session = new StreamingSession(server.Client, window);
-        var answers = new List<Task<InferResponse>>();
-        for (int i = 0; i < 30; i++)
-        {
-            answers.Add(await session.SendAsync((ulong)i, head.Encode(server.Sample.Image(i))));
-            Assert.InRange(session.InFlight, 0, window);
-        }
-        await session.CompleteAsync();
-
-        var responses = await Task.WhenAll(answers);
-        Assert.Equal(Enumerable.Range(0, 30).Select(i => (ulong)i), responses.Select(r => r.FrameId));
-        Assert.Equal(0, session.Unmatched);
+        await healthy.RequestStream.CompleteAsync().WithTimeout();
     }
 }

@@ -8,7 +8,7 @@ using SplitNet.Models.Teacher;
 namespace SplitNet.Server.Tests;
 
 [Collection(nameof(ServerCollection))]
-public sealed class TelemetryTests(ServerFixture server)
+public sealed class TelemetryTests(ServerFixture server) : FunctionalTest(server.Logs)
 {
     private Task<InferResponse> InferAsync() =>
         server.Client.InferAsync(new InferRequest
@@ -19,9 +19,9 @@ public sealed class TelemetryTests(ServerFixture server)
     [Fact]
     public async Task MetricsEndpoint_AfterAFrame_ExposesRequestsQueueComputeBatchPendingAndBytes()
     {
-        await InferAsync();
+        await InferAsync().WithTimeout();
         using var http = new HttpClient();
-        var text = await http.GetStringAsync($"http://127.0.0.1:{server.MetricsPort}/metrics");
+        var text = await http.GetStringAsync($"http://127.0.0.1:{server.MetricsPort}/metrics").WithTimeout();
 
         Assert.Matches($"splitnet_server_requests_total{{[^}}]*model=\"{server.Manifest.ModelId}\",status=\"OK\"}} [1-9]", text);
         Assert.Contains("splitnet_server_queue_duration_seconds_bucket{", text);
@@ -44,7 +44,7 @@ public sealed class TelemetryTests(ServerFixture server)
         };
         ActivitySource.AddActivityListener(listener);
 
-        await InferAsync();
+        await InferAsync().WithTimeout();
 
         var span = Assert.Single(spans, s => s.OperationName == "infer");
         Assert.Equal(server.Manifest.ModelId, span.GetTagItem("splitnet.model"));

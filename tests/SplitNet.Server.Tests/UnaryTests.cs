@@ -8,14 +8,14 @@ using SplitNet.Models.Teacher;
 namespace SplitNet.Server.Tests;
 
 [Collection(nameof(ServerCollection))]
-public sealed class UnaryTests(ServerFixture server)
+public sealed class UnaryTests(ServerFixture server) : FunctionalTest(server.Logs)
 {
     private byte[] GoodPayload(int image = 0) =>
         LocalTeacher.Head(server.Teacher, server.Manifest, TeacherStage.Stage2, CodecId.Affine8Lz4).Encode(server.Sample.Image(image));
 
     private async Task AssertStillServingAsync()
     {
-        var answer = await server.Client.InferAsync(new InferRequest { FrameId = 99, Payload = ByteString.CopyFrom(GoodPayload(3)) });
+        var answer = await server.Client.InferAsync(new InferRequest { FrameId = 99, Payload = ByteString.CopyFrom(GoodPayload(3)) }).WithTimeout();
         Assert.Equal(99ul, answer.FrameId);
         Assert.Single(answer.Predictions);
     }
@@ -23,16 +23,16 @@ public sealed class UnaryTests(ServerFixture server)
     private async Task AssertRejectedAsync(byte[] payload, StatusCode expected, string detail)
     {
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
-            await server.Client.InferAsync(new InferRequest { FrameId = 1, Payload = ByteString.CopyFrom(payload) }));
+            await server.Client.InferAsync(new InferRequest { FrameId = 1, Payload = ByteString.CopyFrom(payload) }).WithTimeout());
         Assert.Equal(expected, error.StatusCode);
         Assert.Contains(detail, error.Status.Detail);
-        await AssertStillServingAsync();
+        await AssertStillServingAsync().WithTimeout();
     }
 
     [Fact]
     public async Task Infer_GoodPayload_ReturnsTheTopClass()
     {
-        var answer = await server.Client.InferAsync(new InferRequest { FrameId = 5, Payload = ByteString.CopyFrom(GoodPayload(5)), TopK = 10 });
+        var answer = await server.Client.InferAsync(new InferRequest { FrameId = 5, Payload = ByteString.CopyFrom(GoodPayload(5)), TopK = 10 }).WithTimeout();
         Assert.Equal(10, answer.Predictions.Count);
         Assert.Equal(1.0, answer.Predictions.Sum(p => p.Probability), 3);
         Assert.True(answer.ServerMicros > 0);
@@ -85,7 +85,7 @@ public sealed class UnaryTests(ServerFixture server)
     [Fact]
     public async Task GetModel_ServedTeacher_DescribesSplitPointsCodecsAndLabels()
     {
-        var info = await server.Client.GetModelAsync(new GetModelRequest { ModelId = server.Manifest.ModelId });
+        var info = await server.Client.GetModelAsync(new GetModelRequest { ModelId = server.Manifest.ModelId }).WithTimeout();
 
         Assert.Equal(["stem", "stage1", "stage2", "stage3"], info.SplitPoints.Select(p => p.Name));
         Assert.Equal([64u, 14u, 14u], info.SplitPoints[2].Shape);
@@ -97,7 +97,7 @@ public sealed class UnaryTests(ServerFixture server)
     [Fact]
     public async Task GetModel_UnknownModel_IsNotFound()
     {
-        var error = await Assert.ThrowsAsync<RpcException>(async () => await server.Client.GetModelAsync(new GetModelRequest { ModelId = "x" }));
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await server.Client.GetModelAsync(new GetModelRequest { ModelId = "x" }).WithTimeout());
         Assert.Equal(StatusCode.NotFound, error.StatusCode);
     }
 }

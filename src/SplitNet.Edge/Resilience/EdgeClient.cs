@@ -1,6 +1,7 @@
-using System.Diagnostics;
 using Google.Protobuf;
 using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
@@ -25,21 +26,30 @@ public sealed class EdgeClient : IAsyncDisposable
     private readonly SemaphoreSlim _credits;
     private readonly ResiliencePipeline _frames;
     private readonly EdgeMetrics? _metrics;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
     private int _primary;
     private int _inFlight;
     private int _maxInFlight;
     private long _retries;
     private long _failovers;
 
-    public EdgeClient(EdgeClientOptions options, StreamOpen? open, EdgeMetrics? metrics = null)
+    /// <param name="options">Servers, window, deadlines, retries and breakers.</param>
+    /// <param name="open">Identity of a latent stream, sent before each stream's first frame; null for feature payloads.</param>
+    /// <param name="metrics">Where retries and failovers are counted; none by default.</param>
+    /// <param name="logger">Receives failovers, circuit changes and reconnects (<see cref="EdgeLog"/>); none by default.</param>
+    /// <param name="clock">Deadlines, retry delays and break durations run on it; the system clock by default.</param>
+    public EdgeClient(EdgeClientOptions options, StreamOpen? open, EdgeMetrics? metrics = null, ILogger? logger = null, TimeProvider? clock = null)
     {
         ArgumentOutOfRangeException.ThrowIfZero(options.Endpoints.Count);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Window, 1);
         _options = options;
         _metrics = metrics;
-        _links = [.. options.Endpoints.Select(e => new ServerLink(e, open, options))];
+        _clock = clock ?? TimeProvider.System;
+        _logger = logger ?? NullLogger.Instance;
+        _links = [.. options.Endpoints.Select(e => new ServerLink(e, open, options, _clock, _logger))];
         _credits = new SemaphoreSlim(options.Window, options.Window);
-        _frames = new ResiliencePipelineBuilder()
+        _frames = new ResiliencePipelineBuilder { TimeProvider = _clock }
             .AddTimeout(options.FrameDeadline)
             .AddRetry(new RetryStrategyOptions
             {
@@ -82,8 +92,8 @@ public sealed class EdgeClient : IAsyncDisposable
     /// <summary>Connects to every server before the first frame, so failing over pays no connection set-up (bounded by <paramref name="timeout"/>).</summary>
     public async Task ConnectAsync(TimeSpan timeout, CancellationToken cancellation = default)
     {
-        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        bounded.CancelAfter(timeout);
+        using var expiry = new CancellationTokenSource(timeout, _clock);
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellation, expiry.Token);
         await Task.WhenAll(_links.Select(l => l.ConnectAsync(bounded.Token))).ConfigureAwait(false);
         cancellation.ThrowIfCancellationRequested();
     }
@@ -109,7 +119,7 @@ public sealed class EdgeClient : IAsyncDisposable
 
     private async Task<EdgeAnswer> RunAsync(ulong frameId, EncodedFrame frame, float[]? local, CancellationToken cancellation)
     {
-        long deadline = Stopwatch.GetTimestamp() + (long)(_options.FrameDeadline.TotalSeconds * Stopwatch.Frequency);
+        long submitted = _clock.GetTimestamp();
         int attempts = 0;
         try
         {
@@ -125,7 +135,7 @@ public sealed class EdgeClient : IAsyncDisposable
                     Payload = UnsafeByteOperations.UnsafeWrap(frame.Payload),
                     RateLevel = frame.RateLevel,
                     LatentLength = frame.LatentLength,
-                    TimeoutMicros = (uint)Math.Max(1, Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline).TotalMicroseconds),
+                    TimeoutMicros = (uint)Math.Max(1, (_options.FrameDeadline - _clock.GetElapsedTime(submitted)).TotalMicroseconds),
                 };
                 try
                 {
@@ -141,7 +151,7 @@ public sealed class EdgeClient : IAsyncDisposable
                     FailOver(link);
                     throw;
                 }
-            }, cancellation).AsTask().WaitAsync(_options.FrameDeadline + AbandonGrace, cancellation).ConfigureAwait(false);
+            }, cancellation).AsTask().WaitAsync(_options.FrameDeadline + AbandonGrace, _clock, cancellation).ConfigureAwait(false);
             var best = response.Predictions[0];
             return new EdgeAnswer(frameId, AnswerSource.Server, (int)best.ClassId, best.Probability, null, attempts, link.Endpoint, response.ServerMicros);
         }
@@ -190,10 +200,12 @@ public sealed class EdgeClient : IAsyncDisposable
     private void FailOver(ServerLink failed)
     {
         int index = Array.IndexOf(_links, failed);
-        if (_links.Length > 1 && Interlocked.CompareExchange(ref _primary, (index + 1) % _links.Length, index) == index)
+        int next = (index + 1) % _links.Length;
+        if (_links.Length > 1 && Interlocked.CompareExchange(ref _primary, next, index) == index)
         {
             Interlocked.Increment(ref _failovers);
             _metrics?.FailedOver();
+            EdgeLog.FailedOver(_logger, failed.Endpoint, _links[next].Endpoint);
         }
     }
 

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Grpc.Net.Client;
+using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.CircuitBreaker;
 using SplitNet.Contracts.V1;
@@ -19,21 +20,26 @@ internal sealed class ServerLink : IAsyncDisposable
     private readonly object _gate = new();
     private readonly CircuitBreakerStateProvider _state = new();
     private readonly ResiliencePipeline _breaker;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _clock;
     private LinkStream? _stream;
+    private long _trialAtTicks;
     private long _retiredDuplicates;
     private long _reconnects = -1;
 
-    public ServerLink(Uri endpoint, StreamOpen? open, EdgeClientOptions options)
+    public ServerLink(Uri endpoint, StreamOpen? open, EdgeClientOptions options, TimeProvider clock, ILogger logger)
     {
         Endpoint = endpoint;
         _open = open;
+        _logger = logger;
+        _clock = clock;
         _channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions { HttpHandler = EdgeTls.Handler(options) });
         _client = new SplitInference.SplitInferenceClient(_channel);
         if (options.ApiKey is { } key)
         {
             _headers.Add("authorization", $"Bearer {key}");
         }
-        _breaker = new ResiliencePipelineBuilder()
+        _breaker = new ResiliencePipelineBuilder { TimeProvider = clock }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
                 FailureRatio = options.BreakerFailureRatio,
@@ -42,14 +48,38 @@ internal sealed class ServerLink : IAsyncDisposable
                 BreakDuration = options.BreakDuration,
                 StateProvider = _state,
                 ShouldHandle = new PredicateBuilder().Handle<RpcException>(IsTransportFailure),
+                OnOpened = args =>
+                {
+                    Volatile.Write(ref _trialAtTicks, (_clock.GetUtcNow() + args.BreakDuration).UtcTicks);
+                    EdgeLog.CircuitOpened(_logger, Endpoint, args.BreakDuration);
+                    return default;
+                },
+                OnHalfOpened = _ =>
+                {
+                    EdgeLog.CircuitHalfOpened(_logger, Endpoint);
+                    return default;
+                },
+                OnClosed = _ =>
+                {
+                    EdgeLog.CircuitClosed(_logger, Endpoint);
+                    return default;
+                },
             })
             .Build();
     }
 
     public Uri Endpoint { get; }
 
-    /// <summary>True while the circuit is open: the server is being kept out.</summary>
-    public bool IsOpen => _state.CircuitState is CircuitState.Open or CircuitState.Isolated;
+    /// <summary>
+    /// True while the circuit keeps the server out. An open circuit lets a trial through once its
+    /// break has passed, but turns half-open only when a call is made: the break is judged here.
+    /// </summary>
+    public bool IsOpen => _state.CircuitState switch
+    {
+        CircuitState.Isolated => true,
+        CircuitState.Open => _clock.GetUtcNow().UtcTicks < Volatile.Read(ref _trialAtTicks),
+        _ => false,
+    };
 
     /// <summary>Streams opened after the first one.</summary>
     public long Reconnects => Math.Max(0, Interlocked.Read(ref _reconnects));
@@ -100,7 +130,11 @@ internal sealed class ServerLink : IAsyncDisposable
                     _ = _stream.DisposeAsync().AsTask();
                 }
                 _stream = new LinkStream(_client, _open, _headers);
-                Interlocked.Increment(ref _reconnects);
+                long reconnects = Interlocked.Increment(ref _reconnects);
+                if (reconnects > 0)
+                {
+                    EdgeLog.Reconnected(_logger, Endpoint, reconnects);
+                }
             }
             return _stream;
         }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace SplitNet.Server.Inference;
 
 /// <summary>Why a job was not queued.</summary>
@@ -28,11 +26,11 @@ internal enum Admission
 /// by their deadline, judged from the measured cost of recent batches, are refused at the door or
 /// handed back at take time to be dropped, never computed.
 /// </summary>
-internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQueueDelay, int workers = 1, int headroomPercent = 0)
+internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQueueDelay, TimeProvider clock, int workers = 1, int headroomPercent = 0)
 {
     private readonly object _gate = new();
     private readonly Dictionary<BatchKey, Queue<InferenceJob>> _queues = [];
-    private readonly long _maxDelay = (long)(maxQueueDelay.TotalSeconds * Stopwatch.Frequency);
+    private readonly long _maxDelay = (long)(maxQueueDelay.TotalSeconds * clock.TimestampFrequency);
     private int _pending;
     private int _peak;
     private bool _completed;
@@ -66,7 +64,7 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
             {
                 return Admission.Full;
             }
-            long now = Stopwatch.GetTimestamp();
+            long now = clock.GetTimestamp();
             if (job.IsExpired(now))
             {
                 return Admission.Expired;
@@ -95,13 +93,13 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
     /// <summary>Feeds the cost model with one executed batch (moving averages over recent batches).</summary>
     public void RecordExecution(int batchSize, TimeSpan compute)
     {
-        long ticks = (long)(compute.TotalSeconds * Stopwatch.Frequency);
+        long ticks = (long)(compute.TotalSeconds * clock.TimestampFrequency);
         lock (_gate)
         {
             _batchSpread = _batchTicks == 0 ? 0 : (_batchSpread * 4 + Math.Abs(ticks - _batchTicks)) / 5;
             _batchTicks = _batchTicks == 0 ? ticks : (_batchTicks * 4 + ticks) / 5;
             _frameTicks = _frameTicks == 0 ? ticks / batchSize : (_frameTicks * 4 + ticks / batchSize) / 5;
-            _estimatedAt = Stopwatch.GetTimestamp();
+            _estimatedAt = clock.GetTimestamp();
         }
     }
 
@@ -110,7 +108,7 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
     /// when no batch ran in the last second: a stale estimate must not keep refusing the very
     /// work that would refresh it.
     /// </summary>
-    private long BatchTicks(long now) => now - _estimatedAt < Stopwatch.Frequency ? _batchTicks + 2 * _batchSpread : 0;
+    private long BatchTicks(long now) => now - _estimatedAt < clock.TimestampFrequency ? _batchTicks + 2 * _batchSpread : 0;
 
     /// <summary>Time until a job behind <paramref name="ahead"/> others would be answered: their share of the workers, then its own batch.</summary>
     private long EstimatedWait(int ahead, long now) => BatchTicks(now) == 0 ? 0 : ahead * _frameTicks / workers + BatchTicks(now);
@@ -128,7 +126,7 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
         {
             while (true)
             {
-                long now = Stopwatch.GetTimestamp();
+                long now = clock.GetTimestamp();
                 var (due, wait) = NextDue(now);
                 if (due is not null)
                 {
@@ -148,7 +146,7 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
                 {
                     return false;
                 }
-                Monitor.Wait(_gate, wait);
+                Wait(wait);
             }
         }
     }
@@ -161,6 +159,25 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
             _completed = true;
             Monitor.PulseAll(_gate);
         }
+    }
+
+    /// <summary>Waits (holding <c>_gate</c>) for a pulse, or until <paramref name="wait"/> has passed on the clock.</summary>
+    private void Wait(TimeSpan wait)
+    {
+        if (wait == Timeout.InfiniteTimeSpan)
+        {
+            Monitor.Wait(_gate);
+            return;
+        }
+        // The clock's own timer, so a queue on a test's clock wakes when that clock is moved.
+        using var due = clock.CreateTimer(static gate =>
+        {
+            lock (gate!)
+            {
+                Monitor.PulseAll(gate);
+            }
+        }, _gate, wait, Timeout.InfiniteTimeSpan);
+        Monitor.Wait(_gate);
     }
 
     // The target whose first job has waited longest among those with a full batch or an elapsed
@@ -185,7 +202,7 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
             return (due, Timeout.InfiniteTimeSpan);
         }
         // Monitor waits in whole milliseconds: sub-millisecond delays round up to one tick of it.
-        var wait = TimeSpan.FromSeconds((double)(firstDue - now) / Stopwatch.Frequency);
+        var wait = TimeSpan.FromSeconds((double)(firstDue - now) / clock.TimestampFrequency);
         return (null, wait < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : wait);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -19,6 +18,7 @@ internal sealed class InferenceEngine : IDisposable
     private readonly Thread[] _workers;
     private readonly ServerMetrics _metrics;
     private readonly ILogger<InferenceEngine> _logger;
+    private readonly TimeProvider _clock;
     private readonly int _warmUpRounds;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IReadOnlyList<ServedModel> _startModels = [];
@@ -26,11 +26,12 @@ internal sealed class InferenceEngine : IDisposable
     private readonly int _torchThreads;
     private int _currentThreads = -1;
 
-    public InferenceEngine(IOptions<SplitNetServerOptions> options, ServerMetrics metrics, ILogger<InferenceEngine> logger)
+    public InferenceEngine(IOptions<SplitNetServerOptions> options, ServerMetrics metrics, ILogger<InferenceEngine> logger, TimeProvider clock)
     {
         var settings = options.Value;
+        _clock = clock;
         _queue = new BatchQueue(settings.QueueCapacity, settings.MaxBatchSize, TimeSpan.FromMicroseconds(settings.MaxQueueDelayMicroseconds),
-            settings.Workers, settings.DeadlineHeadroomPercent);
+            clock, settings.Workers, settings.DeadlineHeadroomPercent);
         _metrics = metrics;
         _logger = logger;
         _warmUpRounds = settings.WarmUpRounds;
@@ -132,7 +133,7 @@ internal sealed class InferenceEngine : IDisposable
         var (inputs, lengths) = Pad(batch, target, padded);
         SplitOutput output;
         UseThreads(n);
-        long start = Stopwatch.GetTimestamp();
+        long start = _clock.GetTimestamp();
         try
         {
             output = target.Run(inputs, lengths, padded);
@@ -146,7 +147,7 @@ internal sealed class InferenceEngine : IDisposable
             }
             return;
         }
-        var compute = Stopwatch.GetElapsedTime(start);
+        var compute = _clock.GetElapsedTime(start);
         _queue.RecordExecution(n, compute);
         // Warm-up jobs of a newly loaded model are not traffic: they stay out of metrics and statistics.
         var served = batch.FindAll(j => j.Bounded);

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace SplitNet.Server.Inference;
 
 /// <summary>A decoded latent waiting for a worker, its deadline, and where the answer goes.</summary>
@@ -17,17 +15,17 @@ internal sealed class InferenceJob(InferenceTarget target, float[] input, int le
     /// <summary>The batch this job joins: its target and padded length.</summary>
     public BatchKey Key { get; } = new(target, target.PaddedLength(length));
 
-    /// <summary><see cref="Stopwatch"/> timestamp after which the job is dropped instead of computed.</summary>
+    /// <summary>Timestamp of the server's clock after which the job is dropped instead of computed.</summary>
     public long Deadline { get; } = deadline;
     public CancellationToken Cancellation { get; } = cancellation;
 
-    /// <summary>When the job entered the queue (<see cref="Stopwatch"/> timestamp).</summary>
+    /// <summary>When the job entered the queue (timestamp of the server's clock).</summary>
     public long Enqueued { get; set; }
 
     /// <summary>Whether the job counts toward the queue's bound.</summary>
     public bool Bounded { get; set; }
 
-    /// <summary>When a worker took it (<see cref="Stopwatch"/> timestamp).</summary>
+    /// <summary>When a worker took it (timestamp of the server's clock).</summary>
     public long Started { get; set; }
 
     /// <summary>Completes with the frame's outputs, or faults with a <see cref="FrameException"/>.</summary>

@@ -22,6 +22,7 @@ internal sealed class InferenceProtocolService(
     ModelRegistry registry,
     ModelManager manager,
     ServerHealth health,
+    Deadlines deadlines,
     IHostApplicationLifetime lifetime,
     IOptions<SplitNetServerOptions> options) : GRPCInferenceService.GRPCInferenceServiceBase
 {
@@ -177,7 +178,7 @@ internal sealed class InferenceProtocolService(
         var (frames, lengths) = ProtocolTensors.ReadFrames(request, split is not null ? LatentInput : FeaturesInput, split?.Latent.IsVariable ?? false);
         int level = (int)(ProtocolTensors.Int64Parameter(request, "rate_level") ?? split?.Manifest.DefaultLevel ?? 0);
         string? tables = ProtocolTensors.StringParameter(request, "tables_sha256");
-        long deadline = Deadlines.For(context, ProtocolTensors.Int64Parameter(request, "timeout") ?? 0);
+        long deadline = deadlines.For(context, ProtocolTensors.Int64Parameter(request, "timeout") ?? 0);
         var kind = split is not null ? FrameKind.Latent : FrameKind.Features;
         var answers = await Task.WhenAll(frames.Select((payload, i) =>
             processor.RunAsync(new FrameInput(kind, model.Id, version, payload, level, tables, deadline, lengths[i]), context.CancellationToken))).ConfigureAwait(false);

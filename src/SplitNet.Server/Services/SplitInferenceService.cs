@@ -15,6 +15,7 @@ namespace SplitNet.Server.Services;
 internal sealed class SplitInferenceService(
     FrameProcessor processor,
     ModelRegistry registry,
+    Deadlines deadlines,
     IHostApplicationLifetime lifetime,
     IOptions<SplitNetServerOptions> options,
     ILogger<SplitInferenceService> logger) : SplitInference.SplitInferenceBase
@@ -110,12 +111,12 @@ internal sealed class SplitInferenceService(
         }
     }
 
-    private static FrameInput Latent(InferRequest request, string modelId, string tables, ServerCallContext context) =>
-        new(FrameKind.Latent, modelId, 0, request.Payload.Memory, (int)request.RateLevel, tables, Deadlines.For(context, request.TimeoutMicros),
+    private FrameInput Latent(InferRequest request, string modelId, string tables, ServerCallContext context) =>
+        new(FrameKind.Latent, modelId, 0, request.Payload.Memory, (int)request.RateLevel, tables, deadlines.For(context, request.TimeoutMicros),
             (int)Math.Min(request.LatentLength, int.MaxValue));
 
-    private static FrameInput Features(InferRequest request, ServerCallContext context) =>
-        new(FrameKind.Features, null, 0, request.Payload.Memory, 0, null, Deadlines.For(context, request.TimeoutMicros));
+    private FrameInput Features(InferRequest request, ServerCallContext context) =>
+        new(FrameKind.Features, null, 0, request.Payload.Memory, 0, null, deadlines.For(context, request.TimeoutMicros));
 
     private LatentStreamContext Open(StreamOpen open)
     {

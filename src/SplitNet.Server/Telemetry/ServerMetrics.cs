@@ -25,9 +25,13 @@ internal sealed class ServerMetrics
     private readonly Histogram<double> _computeDuration;
     private readonly Histogram<int> _batchSize;
     private readonly Counter<long> _receivedBytes;
+    private readonly TimeProvider _clock;
 
-    public ServerMetrics(IMeterFactory meters)
+    /// <param name="meters">Creates the meter.</param>
+    /// <param name="clock">The clock whose timestamps the queue stamps on jobs.</param>
+    public ServerMetrics(IMeterFactory meters, TimeProvider clock)
     {
+        _clock = clock;
         _meter = meters.Create(MeterName);
         _requests = _meter.CreateCounter<long>("splitnet.server.requests", "{request}", "Frames answered, by model and gRPC status.");
         _requestDuration = _meter.CreateHistogram("splitnet.server.request.duration", "s", "Time from a frame's arrival to its answer.",
@@ -61,7 +65,7 @@ internal sealed class ServerMetrics
         var queued = TimeSpan.Zero;
         foreach (var job in batch)
         {
-            var wait = Stopwatch.GetElapsedTime(job.Enqueued, job.Started);
+            var wait = _clock.GetElapsedTime(job.Enqueued, job.Started);
             queued += wait;
             _queueDuration.Record(wait.TotalSeconds, tag);
         }
@@ -71,5 +75,5 @@ internal sealed class ServerMetrics
     }
 
     public void Dropped(InferenceJob job) =>
-        _queueDuration.Record(Stopwatch.GetElapsedTime(job.Enqueued, job.Started).TotalSeconds, new KeyValuePair<string, object?>("model", job.Target.Model.Id));
+        _queueDuration.Record(_clock.GetElapsedTime(job.Enqueued, job.Started).TotalSeconds, new KeyValuePair<string, object?>("model", job.Target.Model.Id));
 }

@@ -8,9 +8,12 @@ namespace SplitNet.Server.Tests;
 /// <summary>A server of its own for tests that need other settings than the shared fixture.</summary>
 internal sealed class TestServer : IAsyncDisposable
 {
-    private TestServer(WebApplication app) => App = app;
+    private TestServer(WebApplication app, CapturingLoggerProvider logs) => (App, Logs) = (app, logs);
 
     public WebApplication App { get; }
+
+    /// <summary>Everything the server logged at warning level or above.</summary>
+    public CapturingLoggerProvider Logs { get; }
     public string Url => ServerFixture.GrpcUrl(App);
 
     /// <summary>Builds and starts a server on free loopback ports; waits for warm-up unless told not to.</summary>
@@ -24,12 +27,21 @@ internal sealed class TestServer : IAsyncDisposable
             options.TorchThreads = 1;
             configure(options);
         }, LogLevel.Warning, services: services);
-        await app.StartAsync();
+        var logs = Capture(app);
+        await app.StartAsync().WithTimeout();
         if (waitUntilReady)
         {
-            await app.WhenReadyAsync();
+            await app.WhenReadyAsync().WithTimeout();
         }
-        return new TestServer(app);
+        return new TestServer(app, logs);
+    }
+
+    /// <summary>Adds a capturing provider to a built (not yet started) app's logging.</summary>
+    public static CapturingLoggerProvider Capture(WebApplication app)
+    {
+        var logs = new CapturingLoggerProvider();
+        app.Services.GetRequiredService<ILoggerFactory>().AddProvider(logs);
+        return logs;
     }
 
     public GrpcChannel Channel(HttpMessageHandler? handler = null) =>
@@ -37,7 +49,7 @@ internal sealed class TestServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await App.StopAsync();
-        await App.DisposeAsync();
+        await App.StopAsync().WithTimeout();
+        await App.DisposeAsync().WithTimeout();
     }
 }

@@ -69,14 +69,18 @@ public sealed class ServerFixture : IAsyncLifetime
             options.MaxBatchSize = 16;
             options.TorchThreads = 1;
         }, LogLevel.Warning);
-        await _app.StartAsync();
-        await _app.WhenReadyAsync();
+        Logs = TestServer.Capture(_app);
+        await _app.StartAsync().WithTimeout();
+        await _app.WhenReadyAsync().WithTimeout();
         Url = GrpcUrl(_app);
         Channel = GrpcChannel.ForAddress(Url);
         Client = new SplitInference.SplitInferenceClient(Channel);
     }
 
     public string Url { get; private set; } = "";
+
+    /// <summary>Everything the server logged at warning level or above, for each test's <see cref="VerifyNoErrorsScope"/>.</summary>
+    public CapturingLoggerProvider Logs { get; private set; } = null!;
 
     /// <summary>Softmax of the whole (uncoded) student of one rate level on one sample image.</summary>
     public float[] LocalSplitProbabilities(int level, int image)
@@ -105,8 +109,8 @@ public sealed class ServerFixture : IAsyncLifetime
         Channel.Dispose();
         if (_app is not null)
         {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
+            await _app.StopAsync().WithTimeout();
+            await _app.DisposeAsync().WithTimeout();
         }
         Teacher.Dispose();
         foreach (var level in SplitLevels)

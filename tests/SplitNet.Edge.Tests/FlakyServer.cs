@@ -6,8 +6,9 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SplitNet.Contracts.V1;
+using SplitNet.Server.Tests;
 
-namespace SplitNet.Server.Tests;
+namespace SplitNet.Edge.Tests;
 
 /// <summary>
 /// A misbehaving server for edge tests: it answers every frame twice (class = frame id mod 10)
@@ -19,9 +20,12 @@ internal sealed class FlakyServer : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private FlakyServer(WebApplication app) => _app = app;
+    private FlakyServer(WebApplication app, CapturingLoggerProvider logs) => (_app, Logs) = (app, logs);
 
     public string Url => _app.Urls.First();
+
+    /// <summary>Everything the server logged at warning level or above.</summary>
+    public CapturingLoggerProvider Logs { get; }
 
     public static async Task<FlakyServer> StartAsync()
     {
@@ -31,14 +35,15 @@ internal sealed class FlakyServer : IAsyncDisposable
         builder.Services.AddGrpc();
         var app = builder.Build();
         app.MapGrpcService<Service>();
-        await app.StartAsync();
-        return new FlakyServer(app);
+        var logs = TestServer.Capture(app);
+        await app.StartAsync().WithTimeout();
+        return new FlakyServer(app, logs);
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _app.StopAsync().WithTimeout();
+        await _app.DisposeAsync().WithTimeout();
     }
 
     private sealed class Service : SplitInference.SplitInferenceBase

@@ -1,14 +1,14 @@
-using SplitNet.Edge;
 using SplitNet.Edge.Resilience;
 using SplitNet.Edge.Sources;
 using SplitNet.Models.Bundles;
 using SplitNet.Models.Split;
 using SplitNet.Models.Student;
+using SplitNet.Server.Tests;
 
-namespace SplitNet.Server.Tests;
+namespace SplitNet.Edge.Tests;
 
 [Collection(nameof(ServerCollection))]
-public sealed class EarlyExitTests(ServerFixture server) : IDisposable
+public sealed class EarlyExitTests(ServerFixture server) : FunctionalTest(server.Logs)
 {
     private readonly string _edge = Directory.CreateTempSubdirectory("splitnet-exit-").FullName;
 
@@ -36,7 +36,7 @@ public sealed class EarlyExitTests(ServerFixture server) : IDisposable
         var head = HeadWithExits();
         await using var client = new EdgeClient(new EdgeClientOptions { Endpoints = [new Uri(server.Url)], FrameDeadline = TimeSpan.FromSeconds(20) }, head.Open);
 
-        var report = await EdgeRunner.RunAsync(head, client, new DatasetSource(server.Sample.Take(30), "sample"), new EdgeRunOptions { EarlyExitThreshold = tau });
+        var report = await EdgeRunner.RunAsync(head, client, new DatasetSource(server.Sample.Take(30), "sample"), new EdgeRunOptions { EarlyExitThreshold = tau }).WithTimeout();
 
         Assert.Equal(onEdge, report.Sources.GetValueOrDefault("EarlyExit"));
         Assert.Equal(onServer, report.Sources.GetValueOrDefault("Server"));
@@ -57,5 +57,9 @@ public sealed class EarlyExitTests(ServerFixture server) : IDisposable
         Assert.Contains("level0.exit.safetensors", error.Message);
     }
 
-    public void Dispose() => Directory.Delete(_edge, recursive: true);
+    public override void Dispose()
+    {
+        Directory.Delete(_edge, recursive: true);
+        base.Dispose();
+    }
 }
