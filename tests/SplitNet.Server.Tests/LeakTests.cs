@@ -43,4 +43,23 @@ public sealed class LeakTests(ServerFixture server) : FunctionalTest(server.Logs
         var head = new LatentEdgeHead(model, 1, [null, exit]);
         AssertFlat(() => Assert.NotNull(head.Encode(server.Sample.Image(2)).EarlyExit));
     }
+
+    [Fact]
+    public void ToyTokenModel_EdgeAndPaddedServerParts_LeaveNoTensorAlive()
+    {
+        var root = Path.Combine(Path.GetTempPath(), $"splitnet-toy-leak-{Guid.NewGuid():N}");
+        try
+        {
+            Toy.ToyFamily.Save("toy-leak", OutputKind.Both, seed: 3, Path.Combine(root, "edge"), Path.Combine(root, "server"));
+            using var edge = SplitModel.Load(Path.Combine(root, "edge"), BundleSide.Edge, [new Toy.ToyFamily()]);
+            using var served = SplitModel.Load(Path.Combine(root, "server"), BundleSide.Server, [new Toy.ToyFamily()]);
+            var part = served.Levels[0].Server!;
+            AssertFlat(() => Assert.Equal(5, edge.Levels[0].Edge!.Encode(SplitInput.TokenIds([1, 2, 3, 4, 5])).Length));
+            AssertFlat(() => Assert.Equal(3 * 8, part.Run(new float[3 * served.Latent.Elements(8)], [2, 8, 5], 8).Embeddings!.Length));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
 }

@@ -14,9 +14,10 @@ public abstract class FunctionalTest : IDisposable
     protected VerifyNoErrorsScope Errors { get; }
 
     /// <summary>Starts a server of the test's own whose logs the scope watches.</summary>
-    internal async Task<TestServer> StartServerAsync(Action<SplitNetServerOptions> configure, bool waitUntilReady = true)
+    internal async Task<TestServer> StartServerAsync(Action<SplitNetServerOptions> configure, bool waitUntilReady = true,
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
     {
-        var server = await TestServer.StartAsync(configure, waitUntilReady);
+        var server = await TestServer.StartAsync(configure, waitUntilReady, services);
         Errors.Watch(server.Logs);
         return server;
     }

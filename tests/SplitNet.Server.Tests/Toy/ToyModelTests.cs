@@ -14,7 +14,7 @@ namespace SplitNet.Server.Tests.Toy;
 /// over splitnet.v1 and the Open Inference Protocol: variable-length latents, batched with
 /// padding, and the answers must be what the parts compute on their own, frame by frame.
 /// </summary>
-public sealed class ToyModelTests : IAsyncLifetime
+public sealed class ToyModelTests : FunctionalTest, IAsyncLifetime
 {
     private static readonly (string Id, OutputKind Output)[] Models =
         [("toy-probabilities", OutputKind.Probabilities), ("toy-embedding", OutputKind.Embedding), ("toy-both", OutputKind.Both)];
@@ -31,7 +31,7 @@ public sealed class ToyModelTests : IAsyncLifetime
         {
             ToyFamily.Save(Models[i].Id, Models[i].Output, seed: 40 + i, Edge(Models[i].Id), Path.Combine(_root, Models[i].Id, "server"));
         }
-        _server = await TestServer.StartAsync(options =>
+        _server = await StartServerAsync(options =>
         {
             options.Models = [.. Models.Select(m => Path.Combine(_root, m.Id, "server"))];
             options.MaxBatchSize = 8;
@@ -66,7 +66,7 @@ public sealed class ToyModelTests : IAsyncLifetime
         var client = new SplitInference.SplitInferenceClient(_server.Channel());
         foreach (var (id, output) in Models)
         {
-            var info = await client.GetModelAsync(new GetModelRequest { ModelId = id });
+            var info = await client.GetModelAsync(new GetModelRequest { ModelId = id }).WithTimeout();
 
             Assert.Equal("tokens", info.InputKind);
             Assert.Equal([.. ProtocolOutputs(output)], info.Outputs);
@@ -90,13 +90,13 @@ public sealed class ToyModelTests : IAsyncLifetime
             {
                 var frame = head.Encode(SplitInput.TokenIds(Sentence(i)));
                 Assert.Equal((uint)Sentence(i).Length, frame.LatentLength);
-                sent.Add((i, await session.SendAsync((ulong)i, frame.Payload, latentLength: frame.LatentLength)));
+                sent.Add((i, await session.SendAsync((ulong)i, frame.Payload, latentLength: frame.LatentLength).WithTimeout()));
             }
-            await session.CompleteAsync();
+            await session.CompleteAsync().WithTimeout();
 
             foreach (var (sentence, answer) in sent)
             {
-                var response = await answer;
+                var response = await answer.WithTimeout();
                 Assert.Null(response.Error);
                 var (probabilities, embedding, _) = Local(id, Sentence(sentence));
                 AssertClose(embedding, response.Embedding.Count == 0 ? null : [.. response.Embedding]);
@@ -119,7 +119,7 @@ public sealed class ToyModelTests : IAsyncLifetime
         var protocol = new GRPCInferenceService.GRPCInferenceServiceClient(_server.Channel());
         foreach (var (id, output) in Models)
         {
-            var metadata = await protocol.ModelMetadataAsync(new ModelMetadataRequest { Name = id });
+            var metadata = await protocol.ModelMetadataAsync(new ModelMetadataRequest { Name = id }).WithTimeout();
             Assert.Equal(["latent", "latent_length"], metadata.Inputs.Select(i => i.Name));
             Assert.Equal(ProtocolOutputs(output), metadata.Outputs.Select(o => o.Name));
 
@@ -134,7 +134,7 @@ public sealed class ToyModelTests : IAsyncLifetime
                 },
                 RawInputContents = { ProtocolPayloads.Raw(locals.Select(l => l.Frame.Payload)), ProtocolPayloads.Ints(locals.Select(l => (int)l.Frame.LatentLength)) },
             };
-            var response = await protocol.ModelInferAsync(request);
+            var response = await protocol.ModelInferAsync(request).WithTimeout();
 
             Assert.Equal(ProtocolOutputs(output), response.Outputs.Select(o => o.Name));
             for (int o = 0; o < response.Outputs.Count; o++)
@@ -162,10 +162,10 @@ public sealed class ToyModelTests : IAsyncLifetime
         foreach (uint length in new uint[] { 0, ToyFamily.MaxTokens + 1, frame.LatentLength + 1 })
         {
             var error = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () => await client.InferAsync(
-                new InferRequest { Payload = ByteString.CopyFrom(frame.Payload), Latent = identity, LatentLength = length }));
+                new InferRequest { Payload = ByteString.CopyFrom(frame.Payload), Latent = identity, LatentLength = length }).WithTimeout());
             Assert.Equal(Grpc.Core.StatusCode.InvalidArgument, error.StatusCode);
         }
-        var answer = await client.InferAsync(new InferRequest { Payload = ByteString.CopyFrom(frame.Payload), Latent = identity, LatentLength = frame.LatentLength });
+        var answer = await client.InferAsync(new InferRequest { Payload = ByteString.CopyFrom(frame.Payload), Latent = identity, LatentLength = frame.LatentLength }).WithTimeout();
         Assert.Equal(8, answer.Embedding.Count);
     }
 
