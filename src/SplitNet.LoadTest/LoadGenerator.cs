@@ -65,7 +65,7 @@ public static class LoadGenerator
             }
             var frame = frames[(int)((id * (ulong)profile.Streams + (ulong)stream) % (ulong)frames.Count)];
             bool measured = sent >= measureFrom;
-            var answer = await session.SendAsync(id, frame.Payload, frame.RateLevel, cancellation, profile.FrameTimeoutMicros).ConfigureAwait(false);
+            var answer = await session.SendAsync(id, frame.Payload, frame.RateLevel, cancellation, profile.FrameTimeoutMicros, frame.LatentLength).ConfigureAwait(false);
             if (measured)
             {
                 tally.Sent++;

@@ -13,4 +13,4 @@ namespace SplitNet.LoadTest;
 public sealed record LoadProfile(int Streams, int Window, TimeSpan Duration, TimeSpan WarmUp, double? Rate = null, uint FrameTimeoutMicros = 0);
 
 /// <summary>One pre-coded frame to send.</summary>
-public sealed record LoadFrame(byte[] Payload, uint RateLevel);
+public sealed record LoadFrame(byte[] Payload, uint RateLevel, uint LatentLength = 0);

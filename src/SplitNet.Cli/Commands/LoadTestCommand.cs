@@ -43,7 +43,7 @@ internal static class LoadTestCommand
         uint level = settings.Rate ?? (uint)edge.Manifest.DefaultLevel;
         var head = new LatentEdgeHead(edge, level);
         var sample = FashionMnist.Load(CommonOptions.SampleDirectory, DatasetSplit.Test);
-        var frames = Enumerable.Range(0, sample.Count).Select(i => new LoadFrame(head.Encode(sample.Image(i)).Payload, level)).ToArray();
+        var frames = Enumerable.Range(0, sample.Count).Select(i => head.Encode(sample.Image(i))).Select(f => new LoadFrame(f.Payload, f.RateLevel, f.LatentLength)).ToArray();
         double? offered = settings.FramesPerSecond;
         var profile = new LoadProfile(settings.Streams, offered is null ? settings.Window : 1 << 16,
             TimeSpan.FromSeconds(settings.Seconds), TimeSpan.FromSeconds(2), offered, (uint)settings.TimeoutMs * 1000);

@@ -73,7 +73,7 @@ internal static class ServerBenchCommand
         int level = edgeManifest.DefaultLevel;
         var head = new LatentEdgeHead(edge, (uint)level);
         var sample = FashionMnist.Load(CommonOptions.SampleDirectory, DatasetSplit.Test);
-        var frames = Enumerable.Range(0, sample.Count).Select(i => new LoadFrame(head.Encode(sample.Image(i)).Payload, (uint)level)).ToArray();
+        var frames = Enumerable.Range(0, sample.Count).Select(i => head.Encode(sample.Image(i))).Select(f => new LoadFrame(f.Payload, f.RateLevel, f.LatentLength)).ToArray();
         var payloads = frames.Select(f => f.Payload).ToArray();
 
         var rows = new List<BatchRow>();
