@@ -152,8 +152,9 @@ public sealed class EdgeClient : IAsyncDisposable
                     throw;
                 }
             }, cancellation).AsTask().WaitAsync(_options.FrameDeadline + AbandonGrace, _clock, cancellation).ConfigureAwait(false);
-            var best = response.Predictions[0];
-            return new EdgeAnswer(frameId, AnswerSource.Server, (int)best.ClassId, best.Probability, null, attempts, link.Endpoint, response.ServerMicros);
+            var best = response.Predictions.FirstOrDefault();
+            return new EdgeAnswer(frameId, AnswerSource.Server, best is null ? -1 : (int)best.ClassId, best?.Probability ?? 0, null, attempts, link.Endpoint, response.ServerMicros,
+                response.Embedding.Count > 0 ? [.. response.Embedding] : null);
         }
         catch (NoServerException)
         {

@@ -152,6 +152,20 @@ public sealed class ToyModelTests : FunctionalTest, IAsyncLifetime
     }
 
     [Fact]
+    public async Task EdgeClient_EmbeddingModel_AnswersWithTheEmbeddingAndNoClass()
+    {
+        var head = new LatentEdgeHead(SplitModel.Load(Edge("toy-embedding"), BundleSide.Edge, [_family]));
+        await using var client = new Edge.Resilience.EdgeClient(new Edge.Resilience.EdgeClientOptions { Endpoints = [new Uri(_server.Url)] }, head.Open);
+        var tokens = Sentence(4);
+
+        var answer = await client.InferAsync(1, head.Encode(SplitInput.TokenIds(tokens))).WithTimeout();
+
+        Assert.True(answer.Succeeded, answer.Failure);
+        Assert.Equal(-1, answer.ClassId);
+        AssertClose(Local("toy-embedding", tokens).Embedding, answer.Embedding);
+    }
+
+    [Fact]
     public async Task Infer_LatentLengthMissingOrTooLong_IsInvalidArgumentAndTheServerGoesOn()
     {
         var client = new SplitInference.SplitInferenceClient(_server.Channel());
