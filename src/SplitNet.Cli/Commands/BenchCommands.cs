@@ -7,7 +7,7 @@ using SplitNet.Models.Bundles;
 using SplitNet.Models.Student;
 using SplitNet.Models.Teacher;
 using SplitNet.Models.Data;
-using SplitNet.Models.Training;
+using SplitNet.Training.Student;
 
 namespace SplitNet.Cli.Commands;
 

@@ -12,7 +12,6 @@ using SplitNet.Edge.Resilience;
 using SplitNet.Edge.Sources;
 using SplitNet.Models.Bundles;
 using SplitNet.Models.Teacher;
-using SplitNet.Models.Training;
 
 namespace SplitNet.Cli.Commands;
 
