@@ -96,12 +96,18 @@ public sealed class TrainingLoop
         {
             stage.Optimizer.load_py(OptimizerPath);
         }
+        // Each epoch shuffles the order the epoch before left, so a resumed run first replays the
+        // shuffles of the epochs it skips.
         var order = Enumerable.Range(0, train.Count).ToArray();
+        for (int epoch = 1; epoch <= state.EpochsDone; epoch++)
+        {
+            EpochRandom(stage.Stage, epoch).Shuffle(order);
+        }
         var labels = new byte[_batchSize];
         for (int epoch = state.EpochsDone + 1; epoch <= stage.Epochs; epoch++)
         {
             var clock = Stopwatch.StartNew();
-            var rng = new Random(EpochSeed.Of(_seed, stage.Stage, epoch));
+            var rng = EpochRandom(stage.Stage, epoch);
             rng.Shuffle(order);
             model.train();
             double lossSum = 0;
@@ -139,6 +145,9 @@ public sealed class TrainingLoop
         }
         return state;
     }
+
+    // The epoch's order and augmentation come from here alone: the same (seed, stage, epoch), the same data.
+    private Random EpochRandom(int stage, int epoch) => new(EpochSeed.Of(_seed, stage, epoch));
 
     /// <summary>
     /// Checkpoints the run: the weights, the optimiser's state when given (null between stages,

@@ -32,7 +32,7 @@ public static class TrainingTensors
                 }
             }
         }
-        return tensor(data, [indices.Length, 1, h, w]);
+        return ImageTensors.FromNormalized(data, indices.Length, h, w);
     }
 
     /// <summary>Labels as an int64 tensor.</summary>

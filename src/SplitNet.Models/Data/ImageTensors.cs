@@ -20,7 +20,7 @@ public static class ImageTensors
         {
             data[i] = Normalize(source[i]);
         }
-        return tensor(data, [count, 1, images.Height, images.Width]);
+        return FromNormalized(data, count, images.Height, images.Width);
     }
 
     /// <summary>One image given as raw pixels, as a batch of one.</summary>
@@ -31,6 +31,18 @@ public static class ImageTensors
         {
             data[i] = Normalize(pixels[i]);
         }
-        return tensor(data, [1, 1, height, width]);
+        return FromNormalized(data, 1, height, width);
+    }
+
+    /// <summary>
+    /// Normalised pixels as an (N, 1, H, W) tensor in libtorch's own memory. A tensor made straight
+    /// from a managed array shares it, and the array's alignment varies from one allocation to the
+    /// next; the CPU kernels' results depend on it in the last bit, so the same images would not
+    /// always give the same output (nor a training run the same weights).
+    /// </summary>
+    public static Tensor FromNormalized(float[] data, int count, int height, int width)
+    {
+        using var shared = tensor(data, [count, 1, height, width]);
+        return shared.clone();
     }
 }
