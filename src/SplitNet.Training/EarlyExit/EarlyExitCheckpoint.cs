@@ -1,7 +1,7 @@
 namespace SplitNet.Training.EarlyExit;
 
 /// <summary>What an early-exit run has done so far, saved as <c>state.json</c> after every epoch.</summary>
-public sealed record EarlyExitCheckpoint : ITrainingState
+public sealed record EarlyExitCheckpoint : SingleStageCheckpoint
 {
     /// <summary>The settings the run was started with.</summary>
     public required EarlyExitOptions Options { get; init; }
@@ -11,13 +11,4 @@ public sealed record EarlyExitCheckpoint : ITrainingState
 
     /// <summary>Training images of the run.</summary>
     public required int Images { get; init; }
-
-    /// <inheritdoc />
-    public int EpochsDone { get; init; }
-
-    /// <summary>Training time over all sessions of the run.</summary>
-    public double Seconds { get; init; }
-
-    /// <summary>Every finished epoch, in order.</summary>
-    public List<EpochRecord> History { get; init; } = [];
 }

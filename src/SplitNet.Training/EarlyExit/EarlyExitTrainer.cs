@@ -71,12 +71,7 @@ public sealed class EarlyExitTrainer(string runDirectory, EntropicStudent edge, 
                 head.eval();
                 return Evaluate(edge, head, test).Accuracy;
             },
-            Advance = (s, epoch) => s with
-            {
-                EpochsDone = epoch.Epoch,
-                Seconds = s.Seconds + epoch.Seconds,
-                History = [.. s.History, new EpochRecord(epoch.Epoch, epoch.Loss, epoch.TestAccuracy ?? 0, epoch.Seconds)],
-            },
+            Advance = SingleStageCheckpoint.After,
         }, train, progress, cancellation);
         head.eval();
         return (head, state.History.Count > 0 ? state.History[^1].TestAccuracy : 0);

@@ -45,12 +45,7 @@ public sealed class TeacherTrainer(string runDirectory, TeacherTrainingOptions o
             CropPadding = options.CropPadding,
             Loss = batch => nn.functional.cross_entropy(model.call(batch.Images), batch.Labels, label_smoothing: options.LabelSmoothing),
             Evaluate = () => TeacherEvaluation.Accuracy(TeacherEvaluation.Predict(model, test), test.Labels),
-            Advance = (s, epoch) => s with
-            {
-                EpochsDone = epoch.Epoch,
-                Seconds = s.Seconds + epoch.Seconds,
-                History = [.. s.History, new EpochRecord(epoch.Epoch, epoch.Loss, epoch.TestAccuracy ?? 0, epoch.Seconds)],
-            },
+            Advance = SingleStageCheckpoint.After,
         }, train, progress, cancellation);
         model.eval();
         return (model, state);
