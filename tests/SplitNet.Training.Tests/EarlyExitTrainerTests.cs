@@ -16,16 +16,19 @@ public sealed class EarlyExitTrainerTests
         var train = TinyData.Images(20, seed: 3);
         var test = TinyData.Images(8, seed: 4);
         var logits = TeacherLogits(train.Count);
-        using var edge = Edge();
         using var straight = new TinyData.RunFolder();
         using var interrupted = new TinyData.RunFolder();
 
+        // Each run loads its own copy of the edge, as each process of a resumed run does.
+        using var edge = Edge();
+        using var edgeAgain = Edge();
+        using var edgeOnceMore = Edge();
         var (expected, expectedAccuracy) = new EarlyExitTrainer(straight.Path, edge, Options).Run(logits, train, test);
         using (var stop = new TinyData.StopIn(epoch: 2))
         {
-            Assert.Throws<OperationCanceledException>(() => new EarlyExitTrainer(interrupted.Path, edge, Options).Run(logits, train, test, stop, stop.Token));
+            Assert.Throws<OperationCanceledException>(() => new EarlyExitTrainer(interrupted.Path, edgeAgain, Options).Run(logits, train, test, stop, stop.Token));
         }
-        var (actual, actualAccuracy) = new EarlyExitTrainer(interrupted.Path, edge, Options).Run(logits, train, test);
+        var (actual, actualAccuracy) = new EarlyExitTrainer(interrupted.Path, edgeOnceMore, Options).Run(logits, train, test);
 
         TinyData.AssertSameWeights(TinyData.Weights(expected), TinyData.Weights(actual));
         Assert.Equal(expectedAccuracy, actualAccuracy);

@@ -117,11 +117,12 @@ public sealed class EarlyExitTrainer(string runDirectory, EntropicStudent edge, 
         return distill + options.LabelWeight * nn.functional.cross_entropy(logits, batch.Labels);
     }
 
-    private static string Fingerprint(nn.Module module)
+    // Only what the edge half runs: an edge bundle leaves the decoder and tail as constructed.
+    private static string Fingerprint(EntropicStudent edge)
     {
         using var scope = NewDisposeScope();
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var (name, value) in module.state_dict())
+        foreach (var (name, value) in edge.Encoder.state_dict().Concat(edge.Bottleneck.state_dict()))
         {
             sha.AppendData(Encoding.UTF8.GetBytes(name));
             sha.AppendData(value.contiguous().bytes);
