@@ -19,6 +19,10 @@ public sealed class TrainingLoop
 {
     private readonly int _seed;
     private readonly int _batchSize;
+    private readonly string _modelPath;
+    private readonly string _statePath;
+    private readonly string _optimizerPath;
+    private readonly string _generatorPath;
 
     /// <param name="runDirectory">The run folder; created if missing, resumed from if it holds a checkpoint.</param>
     /// <param name="modelFile">File name of the weights in the run folder.</param>
@@ -28,52 +32,43 @@ public sealed class TrainingLoop
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         Directory.CreateDirectory(runDirectory);
-        ModelPath = Path.Combine(runDirectory, modelFile);
-        StatePath = Path.Combine(runDirectory, "state.json");
-        OptimizerPath = Path.Combine(runDirectory, "optimizer.bin");
-        GeneratorPath = Path.Combine(runDirectory, "generator.bin");
+        _modelPath = Path.Combine(runDirectory, modelFile);
+        _statePath = Path.Combine(runDirectory, "state.json");
+        _optimizerPath = Path.Combine(runDirectory, "optimizer.bin");
+        _generatorPath = Path.Combine(runDirectory, "generator.bin");
         _seed = seed;
         _batchSize = batchSize;
         random.manual_seed(seed);
     }
 
-    /// <summary>The checkpointed weights.</summary>
-    public string ModelPath { get; }
-
-    /// <summary>The run's <c>state.json</c>.</summary>
-    public string StatePath { get; }
-
-    private string OptimizerPath { get; }
-
-    private string GeneratorPath { get; }
-
     /// <summary>
-    /// The saved state of the run, or null when the folder holds none. Throws when
-    /// <paramref name="sameSettings"/> rejects it: a run resumes only with the settings it started with.
+    /// The state of the run: the saved one when the folder holds a checkpoint, with its weights
+    /// loaded into <paramref name="model"/> and torch's generator as it was then; else
+    /// <paramref name="start"/>'s. Throws when <paramref name="sameSettings"/> rejects the saved
+    /// state: a run resumes only with the settings it started with.
     /// </summary>
-    public TState? ReadState<TState>(Func<TState, bool> sameSettings)
+    /// <param name="prepare">Runs before the weights load, to size buffers the checkpoint holds (given the weights' path).</param>
+    public TState Resume<TState>(nn.Module model, Func<TState, bool> sameSettings, Func<TState> start, Action<string>? prepare = null)
         where TState : class, ITrainingState
     {
-        if (!File.Exists(StatePath))
+        if (!File.Exists(_statePath))
         {
-            return null;
+            return start();
         }
-        var state = BundleJson.Read<TState>(StatePath);
-        return sameSettings(state)
-            ? state
-            : throw new InvalidOperationException($"{StatePath}: the run was started with other settings; use a new --out folder.");
-    }
-
-    /// <summary>Loads the checkpointed weights into <paramref name="model"/> and torch's generator as it was then.</summary>
-    public void Restore(nn.Module model)
-    {
-        model.load_safetensors(ModelPath, strict: true);
-        // Run folders from before the generator was checkpointed resume without it.
-        if (File.Exists(GeneratorPath))
+        var state = BundleJson.Read<TState>(_statePath);
+        if (!sameSettings(state))
         {
-            using var generator = tensor(File.ReadAllBytes(GeneratorPath));
+            throw new InvalidOperationException($"{_statePath}: the run was started with other settings; use a new --out folder.");
+        }
+        prepare?.Invoke(_modelPath);
+        model.load_safetensors(_modelPath, strict: true);
+        // Run folders from before the generator was checkpointed resume without it.
+        if (File.Exists(_generatorPath))
+        {
+            using var generator = tensor(File.ReadAllBytes(_generatorPath));
             random.set_rng_state(generator);
         }
+        return state;
     }
 
     /// <summary>
@@ -94,7 +89,7 @@ public sealed class TrainingLoop
         }
         if (state.EpochsDone > 0)
         {
-            stage.Optimizer.load_py(OptimizerPath);
+            stage.Optimizer.load_py(_optimizerPath);
         }
         // Each epoch shuffles the order the epoch before left, so a resumed run first replays the
         // shuffles of the epochs it skips.
@@ -156,12 +151,12 @@ public sealed class TrainingLoop
     /// </summary>
     public void Save<TState>(TState state, nn.Module model, OptimizerHelper? optimizer)
     {
-        model.save_safetensors(ModelPath);
-        optimizer?.save_py(OptimizerPath);
+        model.save_safetensors(_modelPath);
+        optimizer?.save_py(_optimizerPath);
         using (var generator = random.get_rng_state())
         {
-            File.WriteAllBytes(GeneratorPath, generator.data<byte>().ToArray());
+            File.WriteAllBytes(_generatorPath, generator.data<byte>().ToArray());
         }
-        BundleJson.Write(StatePath, state);
+        BundleJson.Write(_statePath, state);
     }
 }

@@ -51,15 +51,7 @@ public sealed class TrainingLoopTests
         var loop = new TrainingLoop(folder, "model.safetensors", seed: 7, batchSize: 8);
         using var model = nn.Sequential(nn.Flatten(), nn.Dropout(0.5), nn.Linear(28 * 28, 10));
         var optimizer = optim.Adam(model.parameters(), 1e-2);
-        var state = loop.ReadState<TinyState>(_ => true);
-        if (state is null)
-        {
-            state = new TinyState();
-        }
-        else
-        {
-            loop.Restore(model);
-        }
+        var state = loop.Resume(model, _ => true, () => new TinyState());
         state = loop.Run(state, model, new TrainingStage<TinyState>
         {
             Epochs = Epochs,

@@ -50,15 +50,8 @@ public sealed class EarlyExitTrainer(string runDirectory, EntropicStudent edge, 
         var head = new EarlyExitHead(edge.Config.LatentChannels, classes);
         var optimizer = optim.Adam(head.parameters(), options.LearningRate);
         var fingerprint = Fingerprint(edge);
-        var state = loop.ReadState<EarlyExitCheckpoint>(s => s.Options == options && s.Edge == fingerprint && s.Images == train.Count);
-        if (state is null)
-        {
-            state = new EarlyExitCheckpoint { Options = options, Edge = fingerprint, Images = train.Count };
-        }
-        else
-        {
-            loop.Restore(head);
-        }
+        var state = loop.Resume(head, s => s.Options == options && s.Edge == fingerprint && s.Images == train.Count,
+            () => new EarlyExitCheckpoint { Options = options, Edge = fingerprint, Images = train.Count });
         state = loop.Run(state, head, new TrainingStage<EarlyExitCheckpoint>
         {
             Epochs = options.Epochs,

@@ -33,23 +33,22 @@ public sealed class StudentTrainer(string runDirectory, TeacherNet teacher, Stud
         SetTrainable(teacher, false);
         var student = new EntropicStudent(config, teacher.Config);
         student.LoadTeacher(teacher);
-        var state = loop.ReadState<StudentCheckpoint>(s => s.Options == options && s.Architecture == config);
-        if (state is not null)
-        {
-            if (SafetensorsHeader.ReadShapes(loop.ModelPath).TryGetValue("entropy_bottleneck._quantized_cdf", out var tables) && tables.Length == 2)
+        var state = loop.Resume(student, s => s.Options == options && s.Architecture == config,
+            start: () =>
             {
-                student.Bottleneck.PrepareTables(tables);
-            }
-            loop.Restore(student);
-        }
-        else
-        {
-            state = new StudentCheckpoint { Options = options, Architecture = config };
-            if (options.InitFrom is { } init)
+                if (options.InitFrom is { } init)
+                {
+                    WarmStart(student, init);
+                }
+                return new StudentCheckpoint { Options = options, Architecture = config };
+            },
+            prepare: weights =>
             {
-                WarmStart(student, init);
-            }
-        }
+                if (SafetensorsHeader.ReadShapes(weights).TryGetValue("entropy_bottleneck._quantized_cdf", out var tables) && tables.Length == 2)
+                {
+                    student.Bottleneck.PrepareTables(tables);
+                }
+            });
 
         if (state.Stage == 1)
         {

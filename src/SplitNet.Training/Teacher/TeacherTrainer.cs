@@ -27,16 +27,7 @@ public sealed class TeacherTrainer(string runDirectory, TeacherTrainingOptions o
         var loop = new TrainingLoop(runDirectory, "model.safetensors", options.Seed, options.BatchSize);
         var model = new TeacherNet(architecture);
         var optimizer = optim.AdamW(model.parameters(), options.MaxLearningRate, weight_decay: options.WeightDecay);
-        var state = loop.ReadState<TeacherCheckpoint>(SameSettings);
-        if (state is null)
-        {
-            state = new TeacherCheckpoint { Architecture = architecture, Options = options };
-        }
-        else
-        {
-            loop.Restore(model);
-        }
-
+        var state = loop.Resume(model, SameSettings, () => new TeacherCheckpoint { Architecture = architecture, Options = options });
         state = loop.Run(state, model, new TrainingStage<TeacherCheckpoint>
         {
             Epochs = options.Epochs,
