@@ -1,7 +1,6 @@
 using SplitNet.Codec.Entropy;
 using SplitNet.Models.Data;
 using SplitNet.Models.Student;
-using SplitNet.Models.Training;
 using static TorchSharp.torch;
 
 namespace SplitNet.Evaluation;

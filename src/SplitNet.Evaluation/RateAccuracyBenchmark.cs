@@ -2,7 +2,7 @@ using SplitNet.Codec;
 using SplitNet.Models.Data;
 using SplitNet.Models.Student;
 using SplitNet.Models.Teacher;
-using SplitNet.Models.Training;
+using SplitNet.Training.Student;
 using static TorchSharp.torch;
 
 namespace SplitNet.Evaluation;

@@ -1,6 +1,6 @@
 using SplitNet.Models.Bundles;
 using SplitNet.Models.Data;
-using SplitNet.Models.Training;
+using SplitNet.Training.Student;
 
 namespace SplitNet.Models.Tests;
 

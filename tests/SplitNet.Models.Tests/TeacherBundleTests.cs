@@ -1,7 +1,6 @@
 using SplitNet.Models.Bundles;
 using SplitNet.Models.Data;
 using SplitNet.Models.Teacher;
-using SplitNet.Models.Training;
 using TorchSharp;
 
 namespace SplitNet.Models.Tests;

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using SplitNet.Models.Bundles;
 using SplitNet.Models.Data;
-using SplitNet.Models.Training;
+using SplitNet.Models.Teacher;
 
 namespace SplitNet.Cli.Commands;
 

@@ -1,4 +1,4 @@
-using SplitNet.Models.Training;
+using SplitNet.Training;
 
 namespace SplitNet.Cli.Commands;
 

@@ -13,7 +13,6 @@ using SplitNet.Edge.Sources;
 using SplitNet.Models.Bundles;
 using SplitNet.Models.Split;
 using SplitNet.Models.Teacher;
-using SplitNet.Models.Training;
 
 namespace SplitNet.Cli.Commands;
 

@@ -2,7 +2,7 @@ using System.CommandLine;
 using SplitNet.Codec.Entropy;
 using SplitNet.Models.Bundles;
 using SplitNet.Models.Data;
-using SplitNet.Models.Training;
+using SplitNet.Training.Student;
 
 namespace SplitNet.Cli.Commands;
 

@@ -6,7 +6,7 @@ using SplitNet.Models.Analysis;
 using SplitNet.Models.Bundles;
 using SplitNet.Models.Data;
 using SplitNet.Models.Teacher;
-using SplitNet.Models.Training;
+using SplitNet.Training.Student;
 
 namespace SplitNet.Cli.Commands;
 

@@ -3,7 +3,9 @@ using SplitNet.Models.Bundles;
 using SplitNet.Models.Data;
 using SplitNet.Models.Student;
 using SplitNet.Models.Teacher;
-using SplitNet.Models.Training;
+using SplitNet.Training.EarlyExit;
+using SplitNet.Training.Student;
+using SplitNet.Training.Teacher;
 
 namespace SplitNet.Cli.Commands;
 
@@ -15,7 +17,7 @@ internal sealed record TrainStudentSettings(string Data, string Teacher, string 
     StudentTrainingOptions Options, StudentConfig Architecture);
 
 /// <summary>The options of <c>splitnet train early-exit</c>; the heads are written into <paramref name="Model"/>'s edge bundle.</summary>
-internal sealed record TrainEarlyExitSettings(string Data, string Teacher, string Model, int[] Levels, int TrainLimit, int Threads, bool Json,
+internal sealed record TrainEarlyExitSettings(string Data, string Teacher, string Model, int[] Levels, int TrainLimit, string Out, int Threads, bool Json,
     EarlyExitOptions Options);
 
 /// <summary><c>splitnet train ...</c>: reproducible training runs.</summary>
@@ -33,15 +35,16 @@ internal static class TrainCommands
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => defaults.Epochs };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => defaults.Seed };
         var trainLimit = new Option<int>("--train-limit") { Description = "Train on the first N images only (0 = all)." };
+        var output = new Option<string>("--out") { Description = "Run folder for checkpoints, one per model and level (resumed if present).", DefaultValueFactory = _ => "runs/early-exit" };
         var threads = CommonOptions.Threads();
         var json = CommonOptions.Json();
         var command = new Command("early-exit", "Distil the teacher into a small classifier on each level's latent and add it to the edge bundle.")
         {
-            data, teacher, model, levels, epochs, seed, trainLimit, threads, json,
+            data, teacher, model, levels, epochs, seed, trainLimit, output, threads, json,
         };
         command.SetAction((result, cancellation) => Task.FromResult(EarlyExit(new TrainEarlyExitSettings(
             result.GetValue(data)!, result.GetValue(teacher)!, result.GetValue(model)!, result.GetValue(levels) ?? [], result.GetValue(trainLimit),
-            result.GetValue(threads), result.GetValue(json), defaults with { Epochs = result.GetValue(epochs), Seed = result.GetValue(seed) }), cancellation)));
+            result.GetValue(output)!, result.GetValue(threads), result.GetValue(json), defaults with { Epochs = result.GetValue(epochs), Seed = result.GetValue(seed) }), cancellation)));
         return command;
     }
 
@@ -65,7 +68,8 @@ internal static class TrainCommands
         foreach (int level in chosen)
         {
             Console.Error.WriteLine($"level {level}:");
-            var (head, accuracy) = EarlyExitTrainer.Train(edges[level], logits, train, test, options, new ConsoleProgress(), cancellation);
+            var runDirectory = Path.Combine(settings.Out, manifest.ModelId, $"level{level}");
+            var (head, accuracy) = new EarlyExitTrainer(runDirectory, edges[level], options).Run(logits, train, test, new ConsoleProgress(), cancellation);
             EarlyExitBundle.Save(edgeDirectory, level, head, accuracy);
             trained.Add(new { level, accuracy });
             if (!settings.Json)

@@ -20,7 +20,7 @@ public static class ImageTensors
         {
             data[i] = Normalize(source[i]);
         }
-        return tensor(data, [count, 1, images.Height, images.Width]);
+        return FromNormalized(data, count, images.Height, images.Width);
     }
 
     /// <summary>One image given as raw pixels, as a batch of one.</summary>
@@ -31,46 +31,18 @@ public static class ImageTensors
         {
             data[i] = Normalize(pixels[i]);
         }
-        return tensor(data, [1, 1, height, width]);
+        return FromNormalized(data, 1, height, width);
     }
 
     /// <summary>
-    /// The images at <paramref name="indices"/>, each shifted by up to <paramref name="pad"/> pixels
-    /// in each direction (zero fill, as a random crop of the padded image) and mirrored with
-    /// probability ½.
+    /// Normalised pixels as an (N, 1, H, W) tensor in libtorch's own memory. A tensor made straight
+    /// from a managed array shares it, and the array's alignment varies from one allocation to the
+    /// next; the CPU kernels' results depend on it in the last bit, so the same images would not
+    /// always give the same output (nor a training run the same weights).
     /// </summary>
-    public static Tensor Augmented(LabeledImages images, ReadOnlySpan<int> indices, int pad, Random random)
+    public static Tensor FromNormalized(float[] data, int count, int height, int width)
     {
-        int h = images.Height, w = images.Width, n = images.PixelsPerImage;
-        var data = new float[indices.Length * n];
-        var background = Normalize(0);
-        for (int b = 0; b < indices.Length; b++)
-        {
-            var source = images.Image(indices[b]);
-            int dy = random.Next(-pad, pad + 1), dx = random.Next(-pad, pad + 1);
-            bool flip = random.Next(2) == 1;
-            var target = data.AsSpan(b * n, n);
-            for (int y = 0; y < h; y++)
-            {
-                int sy = y + dy;
-                for (int x = 0; x < w; x++)
-                {
-                    int sx = (flip ? w - 1 - x : x) + dx;
-                    target[y * w + x] = sy >= 0 && sy < h && sx >= 0 && sx < w ? Normalize(source[sy * w + sx]) : background;
-                }
-            }
-        }
-        return tensor(data, [indices.Length, 1, h, w]);
-    }
-
-    /// <summary>Labels as an int64 tensor.</summary>
-    public static Tensor Labels(ReadOnlySpan<byte> labels)
-    {
-        var data = new long[labels.Length];
-        for (int i = 0; i < data.Length; i++)
-        {
-            data[i] = labels[i];
-        }
-        return tensor(data);
+        using var shared = tensor(data, [count, 1, height, width]);
+        return shared.clone();
     }
 }

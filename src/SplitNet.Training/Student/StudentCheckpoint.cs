@@ -1,11 +1,14 @@
 using SplitNet.Models.Student;
 
-namespace SplitNet.Models.Training;
+namespace SplitNet.Training.Student;
 
 /// <summary>Progress of a student run, saved as <c>state.json</c> after every epoch.</summary>
-public sealed record StudentCheckpoint
+public sealed record StudentCheckpoint : ITrainingState
 {
+    /// <summary>The settings the run was started with.</summary>
     public required StudentTrainingOptions Options { get; init; }
+
+    /// <summary>The student being trained.</summary>
     public required StudentConfig Architecture { get; init; }
 
     /// <summary>The stage being run (1 or 2); 3 once both are done.</summary>
@@ -14,7 +17,10 @@ public sealed record StudentCheckpoint
     /// <summary>Epochs finished in <see cref="Stage"/>.</summary>
     public int EpochsDone { get; init; }
 
+    /// <summary>Training time over all sessions of the run.</summary>
     public double Seconds { get; init; }
+
+    /// <summary>Every finished epoch of both stages, in order.</summary>
     public List<StudentEpochRecord> History { get; init; } = [];
 }
 

@@ -1,4 +1,4 @@
-namespace SplitNet.Models.Training;
+namespace SplitNet.Training.Teacher;
 
 /// <summary>Hyper-parameters of <c>splitnet train teacher</c>.</summary>
 public sealed record TeacherTrainingOptions

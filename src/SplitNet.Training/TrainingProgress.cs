@@ -1,4 +1,4 @@
-namespace SplitNet.Models.Training;
+namespace SplitNet.Training;
 
 /// <summary>A progress report from a training loop.</summary>
 /// <param name="Epoch">1-based epoch being run.</param>

@@ -3,7 +3,7 @@ using SplitNet.Models.Student;
 using SplitNet.Models.Teacher;
 using TorchSharp.PyBridge;
 
-namespace SplitNet.Models.Training;
+namespace SplitNet.Training.Student;
 
 /// <summary>A finished <c>splitnet train student</c> run folder.</summary>
 public static class StudentRun

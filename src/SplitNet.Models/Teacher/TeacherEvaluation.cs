@@ -1,8 +1,7 @@
 using SplitNet.Models.Data;
-using SplitNet.Models.Teacher;
 using static TorchSharp.torch;
 
-namespace SplitNet.Models.Training;
+namespace SplitNet.Models.Teacher;
 
 /// <summary>Top-1 accuracy of a classifier over a labelled set.</summary>
 public static class TeacherEvaluation

@@ -1,6 +1,6 @@
 using SplitNet.Models.Student;
 
-namespace SplitNet.Models.Training;
+namespace SplitNet.Training.Student;
 
 /// <summary>A short name for how a student was trained, for tables that compare recipes.</summary>
 public static class StudentRecipe

@@ -1,4 +1,4 @@
-namespace SplitNet.Models.Training;
+namespace SplitNet.Training.Student;
 
 /// <summary>Hyper-parameters of <c>splitnet train student</c>.</summary>
 public sealed record StudentTrainingOptions
@@ -12,7 +12,11 @@ public sealed record StudentTrainingOptions
     /// <summary>Stage 2 (decoder and tail fine-tuning on the frozen, quantized latent) epochs. Default 3.</summary>
     public int Stage2Epochs { get; init; } = 3;
 
+    /// <summary>Images per optimiser step. Default 128.</summary>
     public int BatchSize { get; init; } = 128;
+
+    /// <summary>Random-crop padding in pixels (shift range) of the augmentation, both stages. Default 2.</summary>
+    public int CropPadding { get; init; } = 2;
 
     /// <summary>Adam learning rate of stage 1. Default 1e-3.</summary>
     public double Stage1LearningRate { get; init; } = 1e-3;
@@ -53,6 +57,7 @@ public sealed record StudentTrainingOptions
     /// </summary>
     public string? InitFrom { get; init; }
 
+    /// <summary>Seed of weight initialisation, data order, augmentation and the stage-1 noise. Default 1.</summary>
     public int Seed { get; init; } = 1;
 
     /// <summary>Train on the first N images only (0 = all).</summary>

@@ -4,7 +4,7 @@ using SplitNet.Models.Entropy;
 using SplitNet.Models.Student;
 using static TorchSharp.torch;
 
-namespace SplitNet.Models.Training;
+namespace SplitNet.Training.Student;
 
 /// <summary>Accuracy and real coded size of a student on a labelled set.</summary>
 /// <param name="Accuracy">Top-1 accuracy through encode → quantize → decode → tail.</param>
