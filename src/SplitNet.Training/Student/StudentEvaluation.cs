@@ -19,34 +19,42 @@ public static class StudentEvaluation
         Evaluate(student, student, images, batchSize);
 
     /// <summary>
-    /// Scores a split as deployed: <paramref name="edge"/>'s encoder and tables code the latent,
-    /// <paramref name="server"/>'s decoder and tail classify it (the two sides of one bundle level).
+    /// Scores a split as deployed: <paramref name="edge"/>'s encoder and entropy model code each
+    /// image into the streams that ship (<see cref="EntropyModel.Compress(ReadOnlySpan{int})"/>),
+    /// <paramref name="server"/>'s decoder and tail classify what its entropy model decodes from
+    /// them (the two sides of one bundle level).
     /// </summary>
     public static StudentScore Evaluate(EntropicStudent edge, EntropicStudent server, LabeledImages images, int batchSize = 250)
     {
         edge.eval();
         server.eval();
-        var table = edge.Bottleneck.Table;
+        var (coder, compactCoder, decoder) = (edge.Bottleneck.Model(LatentStream.CompressAI), edge.Bottleneck.Model(LatentStream.Compact), server.Bottleneck.Model(LatentStream.Compact));
         int correct = 0;
         long coded = 0, compact = 0;
         double idealBits = 0;
-        int spatial = StudentConfig.LatentSize * StudentConfig.LatentSize;
         using var mode = inference_mode();
         for (int start = 0; start < images.Count; start += batchSize)
         {
             int count = Math.Min(batchSize, images.Count - start);
             using var scope = NewDisposeScope();
             var y = edge.Encoder.call(ImageTensors.Batch(images, start, count));
-            coded += edge.Bottleneck.Compress(y, LatentStream.CompressAI).Sum(s => (long)s.Length);
-            compact += edge.Bottleneck.Compress(y, LatentStream.Compact).Sum(s => (long)s.Length);
             var symbols = edge.Bottleneck.Quantize(y, QuantizationMode.Symbols).contiguous().data<int>().ToArray();
             int perImage = symbols.Length / count;
-            for (int i = 0; i < symbols.Length; i++)
+            var yHat = new float[symbols.Length];
+            for (int i = 0; i < count; i++)
             {
-                idealBits += table.InformationBits(symbols[i], i % perImage / spatial);
+                var image = symbols.AsSpan(i * perImage, perImage);
+                coded += coder.Compress(image).Length;
+                var stream = compactCoder.Compress(image);
+                compact += stream.Length;
+                idealBits += coder.IdealBits(image);
+                if (!decoder.TryDecompress(stream, yHat.AsSpan(i * perImage, perImage), out var error))
+                {
+                    throw new InvalidDataException($"image {start + i}: the server side cannot decode the edge's stream ({error}).");
+                }
             }
-            var yHat = edge.Bottleneck.Quantize(y, QuantizationMode.Dequantize);
-            var predictions = server.Classify(yHat).argmax(1).to(ScalarType.Int32).data<int>().ToArray();
+            var decoded = tensor(yHat, y.shape);
+            var predictions = server.Classify(decoded).argmax(1).to(ScalarType.Int32).data<int>().ToArray();
             for (int i = 0; i < count; i++)
             {
                 correct += predictions[i] == images.Labels[start + i] ? 1 : 0;
