@@ -76,8 +76,7 @@ public sealed class WeakenElfVersionNeeds : Task
         // Write a new file and move it over, so a hard link into a package cache is never modified.
         var temporary = Library + ".patching";
         File.WriteAllBytes(temporary, image);
-        File.Copy(temporary, Library, overwrite: true);
-        File.Delete(temporary);
+        File.Move(temporary, Library, overwrite: true);
         Log.LogMessage(MessageImportance.High, $"libtorch compatibility: marked {string.Join(", ", weakened)} weak in {Library} (system {system}).");
         return true;
     }
