@@ -73,10 +73,12 @@ public sealed class WeakenElfVersionNeeds : Task
         }
 
         if (weakened.Count == 0) { return true; }
-        // Write a new file and move it over, so a hard link into a package cache is never modified.
+        // Write a new file and move it in place of the old name (unlinking it first), so a hard
+        // link into the package cache is never written through.
         var temporary = Library + ".patching";
         File.WriteAllBytes(temporary, image);
-        File.Move(temporary, Library, overwrite: true);
+        File.Delete(Library);
+        File.Move(temporary, Library);
         Log.LogMessage(MessageImportance.High, $"libtorch compatibility: marked {string.Join(", ", weakened)} weak in {Library} (system {system}).");
         return true;
     }
