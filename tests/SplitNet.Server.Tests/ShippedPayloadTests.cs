@@ -13,10 +13,10 @@ namespace SplitNet.Server.Tests;
 /// the concatenated payloads (recorded before the split abstraction replaced the model-specific
 /// edge code). A change to any of them changes what every deployed server receives.
 /// </summary>
-[Collection(nameof(ServerCollection))]
-public sealed class ShippedPayloadTests(ServerFixture server)
+public sealed class ShippedPayloadTests
 {
     private static readonly string ShippedEdge = Path.Combine(AppContext.BaseDirectory, "assets", "models", "entropic", "edge");
+    private static readonly LabeledImages Sample = FashionMnist.Load(Path.Combine(AppContext.BaseDirectory, "assets", "fashion-mnist-sample"), DatasetSplit.Test);
 
     [Theory]
     [InlineData(0, 4161, "25bb3fff79fc94e55bba467bddad0fb8b978467fdbbb24b8c93328aa0c75ae7b")]
@@ -29,24 +29,28 @@ public sealed class ShippedPayloadTests(ServerFixture server)
         using var model = SplitModel.Load(ShippedEdge, BundleSide.Edge);
         var head = new LatentEdgeHead(model, level);
 
-        Assert.Equal((bytes, sha256), Digest(server.Sample, i => head.Encode(server.Sample.Image(i)).Payload));
+        Assert.Equal((bytes, sha256), Digest(i => head.Encode(Sample.Image(i)).Payload));
     }
 
     [Fact]
     public void FeatureSplit_Stage2Affine8_CodesTheBytesItAlwaysHas()
     {
-        var head = LocalTeacher.Head(server.Teacher, server.Manifest, TeacherStage.Stage2, CodecId.Affine8Lz4);
+        var (teacher, manifest) = TeacherBundle.Load(ServerFixture.TeacherDirectory);
+        using (teacher)
+        {
+            var head = LocalTeacher.Head(teacher, manifest, TeacherStage.Stage2, CodecId.Affine8Lz4);
 
-        Assert.Equal((4672903L, "0b3770090db2121410a0f4ddca008733b07e0873c79ee695069972f2808b413b"),
-            Digest(server.Sample, i => head.Encode(server.Sample.Image(i))));
+            Assert.Equal((4672903L, "0b3770090db2121410a0f4ddca008733b07e0873c79ee695069972f2808b413b"),
+                Digest(i => head.Encode(Sample.Image(i))));
+        }
     }
 
-    private static (long Bytes, string Sha256) Digest(LabeledImages sample, Func<int, byte[]> encode)
+    private static (long Bytes, string Sha256) Digest(Func<int, byte[]> encode)
     {
-        Assert.Equal(500, sample.Count);
+        Assert.Equal(500, Sample.Count);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long bytes = 0;
-        for (int i = 0; i < sample.Count; i++)
+        for (int i = 0; i < Sample.Count; i++)
         {
             var payload = encode(i);
             bytes += payload.Length;

@@ -54,6 +54,12 @@ internal static class StreamPump
                 await slots.WaitAsync(context.CancellationToken).ConfigureAwait(false);
             }
         }
+        catch (IOException)
+        {
+            // The client reset or dropped its stream: nobody is left to answer, and it is no
+            // server error (the frames in flight finish and their answers are dropped).
+            return frames;
+        }
         finally
         {
             answers.Writer.TryComplete();
@@ -91,9 +97,9 @@ internal static class StreamPump
                 await responses.WriteAsync(answer).ConfigureAwait(false);
             }
         }
-        catch (InvalidOperationException)
+        catch (Exception e) when (e is InvalidOperationException or IOException)
         {
-            // The call completed (client gone or cancelled) while answers were still pending.
+            // The call completed or the client reset its stream while answers were still pending.
         }
     }
 }
