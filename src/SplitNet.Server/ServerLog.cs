@@ -33,6 +33,9 @@ internal static partial class ServerLog
     [LoggerMessage(9, LogLevel.Critical, "Start-up failed: the server cannot serve")]
     public static partial void StartupFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(10, LogLevel.Information, "Shutting down: health is NOT_SERVING, streams finish their frames and end with UNAVAILABLE")]
-    public static partial void ShuttingDown(ILogger logger);
+    [LoggerMessage(10, LogLevel.Information, "Shutting down: health is NOT_SERVING; {Streams} streams finish their frames and end with UNAVAILABLE")]
+    public static partial void Draining(ILogger logger, int streams);
+
+    [LoggerMessage(11, LogLevel.Warning, "Shutting down: {Streams} streams still open after {Seconds} s are cut with their connections")]
+    public static partial void DrainTimedOut(ILogger logger, int streams, int seconds);
 }

@@ -49,7 +49,9 @@ public static class SplitNetServerExtensions
         services.TryAddSingleton<InferenceEngine>();
         services.TryAddSingleton<ModelManager>();
         services.AddHostedService(provider => provider.GetRequiredService<ModelManager>());
+        services.AddHostedService<ShutdownGrace>();
         services.TryAddSingleton<FrameProcessor>();
+        services.TryAddSingleton<ServerDrain>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISplitModelFamily>(EntropicStudentFamily.Instance));
         return services;
     }
@@ -83,7 +85,7 @@ public static class SplitNetServerExtensions
 
     /// <summary>
     /// Maps <c>splitnet.v1</c>, the Open Inference Protocol, <c>grpc.health.v1</c>, reflection and
-    /// (on the metrics port) the Prometheus endpoint; turns health to NOT_SERVING when shutdown begins.
+    /// (on the metrics port) the Prometheus endpoint. Shutdown (health, draining the streams) is <see cref="ShutdownGrace"/>.
     /// </summary>
     public static IEndpointRouteBuilder MapSplitNet(this IEndpointRouteBuilder endpoints)
     {
@@ -98,13 +100,6 @@ public static class SplitNetServerExtensions
             ((IApplicationBuilder)endpoints).UseOpenTelemetryPrometheusScrapingEndpoint(
                 context => context.Connection.LocalPort == options.MetricsPort && context.Request.Path == "/metrics");
         }
-        var health = services.GetRequiredService<ServerHealth>();
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("SplitNet.Server");
-        services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() =>
-        {
-            health.SetServing(false);
-            ServerLog.ShuttingDown(logger);
-        });
         return endpoints;
     }
 }

@@ -95,6 +95,13 @@ public sealed class SplitNetServerOptions
     /// <summary>How long shutdown waits for in-flight calls to drain, in seconds. Default 30.</summary>
     [Range(0, 3600)]
     public int ShutdownTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// How long connections stay open once shutdown has ended every stream, so clients read the
+    /// UNAVAILABLE that ends theirs before the connection closes, in milliseconds. Default 100.
+    /// </summary>
+    [Range(0, 60_000)]
+    public int ShutdownGraceMilliseconds { get; set; } = 100;
 }
 
 /// <summary>Certificate files of the gRPC port.</summary>

@@ -135,7 +135,7 @@ public sealed class LifecycleTests : FunctionalTest
         await stopping.WithTimeout();
 
         Assert.Equal(Enumerable.Range(0, 20).Select(i => (ulong)i), answered.Order());
-        Assert.Equal(StatusCode.Unavailable, end.StatusCode);
+        Assert.True(end.StatusCode == StatusCode.Unavailable, end.Status.ToString() + " " + end.Status.DebugException);
         Assert.Contains("shutting down", end.Status.Detail);
     }
 

@@ -23,7 +23,7 @@ internal sealed class InferenceProtocolService(
     ModelManager manager,
     ServerHealth health,
     Deadlines deadlines,
-    IHostApplicationLifetime lifetime,
+    ServerDrain drain,
     IOptions<SplitNetServerOptions> options) : GRPCInferenceService.GRPCInferenceServiceBase
 {
     public const string LatentInput = "latent";
@@ -82,9 +82,12 @@ internal sealed class InferenceProtocolService(
         }
     }
 
-    public override async Task ModelStreamInfer(IAsyncStreamReader<ModelInferRequest> requests, IServerStreamWriter<ModelStreamInferResponse> responses, ServerCallContext context) =>
-        await StreamPump.RunAsync(requests, responses, context, options.Value.MaxInFlightPerStream, lifetime.ApplicationStopping,
+    public override async Task ModelStreamInfer(IAsyncStreamReader<ModelInferRequest> requests, IServerStreamWriter<ModelStreamInferResponse> responses, ServerCallContext context)
+    {
+        using var open = drain.Enter();
+        await StreamPump.RunAsync(requests, responses, context, options.Value.MaxInFlightPerStream, drain.Draining,
             (request, _) => StreamAnswerAsync(request, context)).ConfigureAwait(false);
+    }
 
     public override Task<ModelStatisticsResponse> ModelStatistics(ModelStatisticsRequest request, ServerCallContext context)
     {

@@ -16,7 +16,7 @@ internal sealed class SplitInferenceService(
     FrameProcessor processor,
     ModelRegistry registry,
     Deadlines deadlines,
-    IHostApplicationLifetime lifetime,
+    ServerDrain drain,
     IOptions<SplitNetServerOptions> options,
     ILogger<SplitInferenceService> logger) : SplitInference.SplitInferenceBase
 {
@@ -47,11 +47,12 @@ internal sealed class SplitInferenceService(
 
     public override async Task InferStream(IAsyncStreamReader<InferRequest> requests, IServerStreamWriter<InferResponse> responses, ServerCallContext context)
     {
+        using var open = drain.Enter();
         LatentStreamContext? latent = null;
         long frames = 0;
         try
         {
-            frames = await StreamPump.RunAsync(requests, responses, context, options.Value.MaxInFlightPerStream, lifetime.ApplicationStopping, (request, taken) =>
+            frames = await StreamPump.RunAsync(requests, responses, context, options.Value.MaxInFlightPerStream, drain.Draining, (request, taken) =>
             {
                 if (request.Open is not null)
                 {

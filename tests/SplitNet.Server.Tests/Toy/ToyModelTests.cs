@@ -155,7 +155,7 @@ public sealed class ToyModelTests : FunctionalTest, IAsyncLifetime
     public async Task EdgeClient_EmbeddingModel_AnswersWithTheEmbeddingAndNoClass()
     {
         var head = new LatentEdgeHead(SplitModel.Load(Edge("toy-embedding"), BundleSide.Edge, [_family]));
-        await using var client = new Edge.Resilience.EdgeClient(new Edge.Resilience.EdgeClientOptions { Endpoints = [new Uri(_server.Url)] }, head.Open);
+        await using var client = new Edge.Resilience.EdgeClient(new Edge.Resilience.EdgeClientOptions { Endpoints = [new Uri(_server.Url)], FrameDeadline = TimeSpan.FromSeconds(20) }, head.Open);
         var tokens = Sentence(4);
 
         var answer = await client.InferAsync(1, head.Encode(SplitInput.TokenIds(tokens))).WithTimeout();
