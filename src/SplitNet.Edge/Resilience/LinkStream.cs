@@ -8,7 +8,8 @@ namespace SplitNet.Edge.Resilience;
 /// One <c>InferStream</c> call to one server. Answers are matched by frame id; an answer for a
 /// frame not waiting (a duplicate, or one already given up) is counted and dropped. When the
 /// call breaks, every frame still waiting on it fails with <c>UNAVAILABLE</c>, so its sender
-/// resends it elsewhere.
+/// resends it elsewhere: those waiting for their answer, those waiting to write, and a write the
+/// transport itself would never end.
 /// </summary>
 internal sealed class LinkStream : IAsyncDisposable
 {
@@ -17,9 +18,9 @@ internal sealed class LinkStream : IAsyncDisposable
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly StreamOpen? _open;
     private readonly Task _receiving;
+    private readonly CancellationTokenSource _breaking = new();
     private long _duplicates;
     private bool _opened;
-    private volatile bool _broken;
 
     public LinkStream(SplitInference.SplitInferenceClient client, StreamOpen? open, Metadata? headers = null, CancellationToken cancellation = default)
     {
@@ -28,7 +29,7 @@ internal sealed class LinkStream : IAsyncDisposable
         _receiving = ReceiveAsync();
     }
 
-    public bool Broken => _broken;
+    public bool Broken => _breaking.IsCancellationRequested;
 
     /// <summary>Answers that matched no waiting frame.</summary>
     public long Duplicates => Interlocked.Read(ref _duplicates);
@@ -61,21 +62,22 @@ internal sealed class LinkStream : IAsyncDisposable
         {
             throw new InvalidOperationException($"frame {frame.FrameId} is already waiting on this stream");
         }
+        using var writing = CancellationTokenSource.CreateLinkedTokenSource(cancellation, _breaking.Token);
         try
         {
-            await _writeLock.WaitAsync(cancellation).ConfigureAwait(false);
+            await _writeLock.WaitAsync(writing.Token).ConfigureAwait(false);
             try
             {
-                if (_broken)
+                if (Broken)
                 {
                     throw new RpcException(new Status(StatusCode.Unavailable, "stream is broken"));
                 }
                 if (_open is not null && !_opened)
                 {
-                    await WriteAsync(new InferRequest { Open = _open }, cancellation).ConfigureAwait(false);
+                    await WriteAsync(new InferRequest { Open = _open }, writing.Token).ConfigureAwait(false);
                     _opened = true;
                 }
-                await WriteAsync(frame, cancellation).ConfigureAwait(false);
+                await WriteAsync(frame, writing.Token).ConfigureAwait(false);
             }
             finally
             {
@@ -86,12 +88,12 @@ internal sealed class LinkStream : IAsyncDisposable
         catch (Exception e)
         {
             Forget(frame.FrameId, answer.Task);
-            if (e is OperationCanceledException)
+            if (e is OperationCanceledException && cancellation.IsCancellationRequested)
             {
                 throw;
             }
-            _broken = true;
-            // A write on a call that already failed: the transport is gone.
+            Break();
+            // A write on a call that already failed, or a stream that broke while the frame waited: the transport is gone.
             throw e as RpcException ?? new RpcException(new Status(StatusCode.Unavailable, $"stream broke: {e.Message}"), e.Message);
         }
     }
@@ -131,7 +133,7 @@ internal sealed class LinkStream : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-            _broken = true;
+            Break();
             _call.Dispose();
             throw;
         }
@@ -154,7 +156,7 @@ internal sealed class LinkStream : IAsyncDisposable
         {
             failure = e;
         }
-        _broken = true;
+        Break();
         var status = failure is RpcException rpc
             ? new Status(rpc.StatusCode == StatusCode.Cancelled ? StatusCode.Unavailable : rpc.StatusCode, rpc.Status.Detail)
             : new Status(StatusCode.Unavailable, $"stream ended before the frame was answered{(failure is null ? "" : $": {failure.Message}")}");
@@ -167,11 +169,15 @@ internal sealed class LinkStream : IAsyncDisposable
         }
     }
 
+    /// <summary>Marks the stream broken: frames waiting to write, or writing, give up at once.</summary>
+    private void Break() => _breaking.Cancel();
+
+    // The write lock and the breaking signal are left to the collector: a sender may still be
+    // about to wait on or release them, and a disposed semaphore would strand it.
     public async ValueTask DisposeAsync()
     {
-        _broken = true;
+        Break();
         _call.Dispose();
         await _receiving.ConfigureAwait(false);
-        _writeLock.Dispose();
     }
 }
