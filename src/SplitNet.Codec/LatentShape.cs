@@ -69,6 +69,14 @@ public sealed record LatentShape
         return error is null;
     }
 
+    /// <summary>
+    /// The length a frame of <paramref name="length"/> is padded to when batched: the next power
+    /// of two (at most <see cref="MaxLength"/>), so frames of similar length batch together and
+    /// padding is less than half of any batch; a fixed latent is never padded.
+    /// </summary>
+    public int PaddedLength(int length) =>
+        IsVariable ? Math.Min(MaxLength, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, length))) : MaxLength;
+
     /// <summary>The dimensions of a frame of <paramref name="length"/>.</summary>
     public int[] Resolve(int length)
     {

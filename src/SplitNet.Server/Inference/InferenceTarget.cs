@@ -14,13 +14,8 @@ internal sealed class InferenceTarget(ServedModel model, IServerPart part)
     public IServerPart Part { get; } = part;
     public LatentShape Latent => Part.Latent;
 
-    /// <summary>
-    /// The length a frame of <paramref name="length"/> is padded to in a batch: the next power of
-    /// two (at most the maximum), so frames of similar length batch together and padding costs
-    /// less than half of any batch's work; a fixed latent is never padded.
-    /// </summary>
-    public int PaddedLength(int length) =>
-        Latent.IsVariable ? Math.Min(Latent.MaxLength, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)length)) : Latent.MaxLength;
+    /// <summary>The length a frame of <paramref name="length"/> is padded to in a batch (<see cref="LatentShape.PaddedLength"/>).</summary>
+    public int PaddedLength(int length) => Latent.PaddedLength(length);
 
     /// <summary>Runs a batch; see <see cref="IServerPart.Run"/>.</summary>
     public SplitOutput Run(ReadOnlySpan<float> yHat, ReadOnlySpan<int> lengths, int paddedLength) => Part.Run(yHat, lengths, paddedLength);
