@@ -29,9 +29,9 @@ public sealed class RateAccuracyBenchmark(TeacherNet teacher, LabeledImages imag
     }
 
     /// <summary>The teacher cut after <paramref name="split"/>, its feature sent with a naive codec (body bytes, no header).</summary>
-    public RateAccuracyRow NaiveSplit(TeacherStage split, CodecId codec, int batchSize = 250)
+    public RateAccuracyRow NaiveSplit(FeatureSplitPoint split, CodecId codec, int batchSize = 250)
     {
-        var shape = new TensorShape(teacher.Config.FeatureShape(split));
+        var shape = new TensorShape(split.Feature.Dimensions);
         int perImage = (int)shape.ElementCount;
         long bytes = 0;
         var predictions = new int[images.Count];
@@ -41,20 +41,20 @@ public sealed class RateAccuracyBenchmark(TeacherNet teacher, LabeledImages imag
         {
             int count = Math.Min(batchSize, images.Count - start);
             using var scope = NewDisposeScope();
-            var features = teacher.Run(ImageTensors.Batch(images, start, count), TeacherStage.Stem, split).contiguous().data<float>().ToArray();
+            var features = FeatureSplit.RunHead(teacher, split, ImageTensors.Batch(images, start, count)).contiguous().data<float>().ToArray();
             var received = new float[features.Length];
             for (int i = 0; i < count; i++)
             {
-                var payload = FeatureCodec.Encode(codec, "naive", (byte)split, shape, features.AsSpan(i * perImage, perImage));
+                var payload = FeatureCodec.Encode(codec, "naive", split.Id, shape, features.AsSpan(i * perImage, perImage));
                 PayloadHeader.TryRead(payload, out var header, out var headerLength, out _);
                 FeatureCodec.TryDecodeBody(payload, header, headerLength, received.AsSpan(i * perImage, perImage), out _);
                 bytes += payload.Length - headerLength;
             }
-            var logits = teacher.Run(tensor(received, [count, .. shape.Dimensions.ToArray().Select(d => (long)d)]), split + 1, TeacherStage.Head);
+            var logits = FeatureSplit.RunTail(teacher, split, tensor(received, [count, .. shape.Dimensions.ToArray().Select(d => (long)d)]));
             logits.argmax(1).to(ScalarType.Int32).data<int>().ToArray().CopyTo(predictions, start);
         }
         var name = codec == CodecId.RawFloat32 ? "split-float32" : "split-affine8-lz4";
-        return new RateAccuracyRow(name, split.ToString().ToLowerInvariant(), TeacherEvaluation.Accuracy(predictions, images.Labels), (double)bytes / images.Count);
+        return new RateAccuracyRow(name, split.Name, TeacherEvaluation.Accuracy(predictions, images.Labels), (double)bytes / images.Count);
     }
 
     /// <summary>An Entropic Student at one rate level.</summary>

@@ -29,11 +29,12 @@ internal static class BenchCostCommand
         using var teacher = new TeacherNet(TeacherConfig.Default);
         using var student = new EntropicStudent(new StudentConfig(settings.LatentChannels, Encoder: settings.Encoder), TeacherConfig.Default);
         var n = student.Config.LatentChannels;
+        var stage2 = FeatureSplit.Point(teacher.Config, "stage2");
         var rows = new (string Part, ModelCost Cost)[]
         {
             ("teacher", ModelCost.Measure(teacher, 1, 1, 28, 28)),
-            ("teacher stem..stage2 (replaced by the encoder)", ModelCost.Measure(teacher, x => teacher.Run(x, TeacherStage.Stem, TeacherStage.Stage2), 1, 1, 28, 28)),
-            ("teacher stage3..head (the tail)", ModelCost.Measure(teacher, x => teacher.Run(x, TeacherStage.Stage3, TeacherStage.Head), 1, 64, 14, 14)),
+            ("teacher stem..stage2 (replaced by the encoder)", ModelCost.Measure(teacher, x => FeatureSplit.RunHead(teacher, stage2, x), 1, 1, 28, 28)),
+            ("teacher stage3..head (the tail)", ModelCost.Measure(teacher, x => FeatureSplit.RunTail(teacher, stage2, x), 1, stage2.Feature.Dimensions[0], stage2.Feature.Dimensions[1], stage2.Feature.Dimensions[2])),
             ("student encoder g_a", ModelCost.Measure(student.Encoder, 1, 1, 28, 28)),
             ("student decoder g_s", ModelCost.Measure(student.Decoder, 1, n, StudentConfig.LatentSize, StudentConfig.LatentSize)),
         };

@@ -76,8 +76,9 @@ internal static class RateAccuracyBenchCommand
             Add(bench.Student(student, $"student ({recipe})", state.Options.Beta.ToString(CultureInfo.InvariantCulture), macs));
         }
         Add(bench.Teacher());
-        Add(bench.NaiveSplit(TeacherStage.Stage2, CodecId.Affine8Lz4));
-        Add(bench.NaiveSplit(TeacherStage.Stage2, CodecId.RawFloat32));
+        var stage2 = FeatureSplit.Point(teacherNet.Config, "stage2");
+        Add(bench.NaiveSplit(stage2, CodecId.Affine8Lz4));
+        Add(bench.NaiveSplit(stage2, CodecId.RawFloat32));
         foreach (var codec in InputCodec.Sweep())
         {
             Add(bench.InputCodec(codec));

@@ -28,6 +28,14 @@ public static class FeatureSplit
         Points(config).FirstOrDefault(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
         ?? throw new ArgumentException($"'{name}' is not a split point; use one of {string.Join(", ", Points(config).Select(p => p.Name))}", nameof(name));
 
+    /// <summary>The teacher's stages up to and including <paramref name="point"/> on a batch of images (N, 1, H, W).</summary>
+    public static Tensor RunHead(TeacherNet network, FeatureSplitPoint point, Tensor images) =>
+        network.Run(images, TeacherStage.Stem, (TeacherStage)point.Id);
+
+    /// <summary>The teacher from the stage after <paramref name="point"/> to its logits, on a batch of features.</summary>
+    public static Tensor RunTail(TeacherNet network, FeatureSplitPoint point, Tensor features) =>
+        network.Run(features, (TeacherStage)point.Id + 1, TeacherStage.Head);
+
     /// <summary>The edge side: the teacher's stages up to and including <paramref name="point"/>.</summary>
     public static FeatureEdgePart Head(TeacherNet network, TeacherManifest manifest, FeatureSplitPoint point) => new(network, manifest.ModelId, point);
 
@@ -49,14 +57,14 @@ public sealed class FeatureEdgePart(TeacherNet network, string modelId, FeatureS
         using var mode = inference_mode();
         using var scope = NewDisposeScope();
         var x = ImageTensors.Single(input.Pixels, FashionMnist.Height, FashionMnist.Width);
-        return network.Run(x, TeacherStage.Stem, (TeacherStage)Point.Id).data<float>().ToArray();
+        return FeatureSplit.RunHead(network, Point, x).data<float>().ToArray();
     }
 }
 
 /// <summary>The teacher continued from the output of one stage, as a server part.</summary>
 internal sealed class FeatureTailPart(TeacherNet network, FeatureSplitPoint point, int classes) : ClassifierPart(point.Feature, classes)
 {
-    protected override Tensor Logits(Tensor features) => network.Run(features, (TeacherStage)point.Id + 1, TeacherStage.Head);
+    protected override Tensor Logits(Tensor features) => FeatureSplit.RunTail(network, point, features);
 
     // The network belongs to the served teacher, which disposes it once for all its tails.
     public override void Dispose()
