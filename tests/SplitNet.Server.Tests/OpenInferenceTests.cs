@@ -181,4 +181,44 @@ public sealed class OpenInferenceTests(ServerFixture server) : FunctionalTest(se
         Assert.Contains("splitnet.v1.SplitInference", services);
         Assert.Contains("grpc.health.v1.Health", services);
     }
+
+    // Each frame is coded at the level the value would wrap to in 32 bits, so only the range check can refuse it.
+    [Theory]
+    [InlineData(4294967296L, 0u)]
+    [InlineData(4294967297L, 1u)]
+    [InlineData(long.MinValue, 0u)]
+    public async Task ModelInfer_RateLevelOutside32Bits_IsInvalidArgumentNotTruncated(long level, uint wrapsTo)
+    {
+        var head = Head();
+        head.RateLevel = wrapsTo;
+        var frame = head.Encode(server.Sample.Image(0)).Payload;
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await Protocol.ModelInferAsync(Request("test-entropic", "latent", [frame], rateLevel: level)).WithTimeout());
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(10_000_000_000L)]
+    [InlineData(long.MaxValue)]
+    public async Task ModelInfer_TimeoutOfHours_IsAnsweredNotExpired(long timeoutMicros)
+    {
+        var request = Request("test-entropic", "latent", [Head().Encode(server.Sample.Image(0)).Payload], rateLevel: 1);
+        request.Parameters["timeout"] = new InferParameter { Int64Param = timeoutMicros };
+
+        var response = await Protocol.ModelInferAsync(request).WithTimeout();
+
+        Assert.Equal([1L, 10L], response.Outputs.Single().Shape);
+    }
+
+    [Fact]
+    public async Task ModelInfer_NegativeTimeout_IsInvalidArgument()
+    {
+        var request = Request("test-entropic", "latent", [Head().Encode(server.Sample.Image(0)).Payload], rateLevel: 1);
+        request.Parameters["timeout"] = new InferParameter { Int64Param = -5 };
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await Protocol.ModelInferAsync(request).WithTimeout());
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+    }
 }

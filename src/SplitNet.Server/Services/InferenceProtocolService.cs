@@ -179,9 +179,14 @@ internal sealed class InferenceProtocolService(
         var outputs = request.Outputs.Count == 0 ? served : [.. request.Outputs.Select(o => o.Name).Distinct()];
         var split = model as ServedSplitModel;
         var (frames, lengths) = ProtocolTensors.ReadFrames(request, split is not null ? LatentInput : FeaturesInput, split?.Latent.IsVariable ?? false);
-        int level = (int)(ProtocolTensors.Int64Parameter(request, "rate_level") ?? split?.Manifest.DefaultLevel ?? 0);
+        int level = ProtocolTensors.Int32Parameter(request, "rate_level") ?? split?.Manifest.DefaultLevel ?? 0;
         string? tables = ProtocolTensors.StringParameter(request, "tables_sha256");
-        long deadline = deadlines.For(context, ProtocolTensors.Int64Parameter(request, "timeout") ?? 0);
+        long timeout = ProtocolTensors.Int64Parameter(request, "timeout") ?? 0;
+        if (timeout < 0)
+        {
+            throw new FrameException(StatusCode.InvalidArgument, $"parameter 'timeout' is {timeout} µs; a budget is 0 (none) or more");
+        }
+        long deadline = deadlines.For(context, timeout);
         var kind = split is not null ? FrameKind.Latent : FrameKind.Features;
         var answers = await Task.WhenAll(frames.Select((payload, i) =>
             processor.RunAsync(new FrameInput(kind, model.Id, version, payload, level, tables, deadline, lengths[i]), context.CancellationToken))).ConfigureAwait(false);

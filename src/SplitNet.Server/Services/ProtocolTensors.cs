@@ -104,6 +104,14 @@ internal static class ProtocolTensors
             }
             : null;
 
+    /// <summary>An integer parameter that must fit in 32 bits (a level, a count), if set; never truncated.</summary>
+    public static int? Int32Parameter(ModelInferRequest request, string key) =>
+        Int64Parameter(request, key) is { } value
+            ? value is >= int.MinValue and <= int.MaxValue
+                ? (int)value
+                : throw new FrameException(StatusCode.InvalidArgument, $"parameter '{key}' is {value}, outside 32 bits")
+            : null;
+
     /// <summary>A string parameter of the request or of its input, if set.</summary>
     public static string? StringParameter(ModelInferRequest request, string key) =>
         Parameter(request, key) is { } p
