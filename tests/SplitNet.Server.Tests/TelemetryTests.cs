@@ -50,4 +50,23 @@ public sealed class TelemetryTests(ServerFixture server) : FunctionalTest(server
         Assert.Equal(server.Manifest.ModelId, span.GetTagItem("splitnet.model"));
         Assert.Equal(0, span.GetTagItem("rpc.grpc.status_code"));
     }
+
+    [Fact]
+    public async Task MetricsEndpoint_FramesForMadeUpModels_CountUnderOneLabelAndNameNone()
+    {
+        var names = Enumerable.Range(0, 40).Select(i => $"made-up-{Guid.NewGuid():N}").ToList();
+        var head = LocalTeacher.Head(server.Teacher, server.Manifest, TeacherStage.Stage2, CodecId.RawFloat32);
+        var features = head.Features(server.Sample.Image(0));
+        foreach (var name in names)
+        {
+            var payload = FeatureCodec.Encode(CodecId.RawFloat32, name, head.Split.Id, head.FeatureShape, features);
+            var error = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () => await server.Client.InferAsync(new InferRequest { Payload = ByteString.CopyFrom(payload) }).WithTimeout());
+            Assert.Equal(Grpc.Core.StatusCode.NotFound, error.StatusCode);
+        }
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync($"http://127.0.0.1:{server.MetricsPort}/metrics").WithTimeout();
+
+        Assert.DoesNotContain("made-up-", text);
+        Assert.Matches("splitnet_server_requests_total{[^}]*model=\"_unknown\",status=\"NotFound\"} [1-9]", text);
+    }
 }

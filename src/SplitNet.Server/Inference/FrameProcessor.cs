@@ -108,7 +108,7 @@ internal sealed class FrameProcessor(
             {
                 activity?.SetStatus(ActivityStatusCode.Error, status.ToString());
             }
-            metrics.Answered(model, modelId, status, Stopwatch.GetElapsedTime(arrived));
+            metrics.Answered(model, model?.Id ?? registry.Find(modelId)?.Id ?? ServerMetrics.UnknownModel, status, Stopwatch.GetElapsedTime(arrived));
         }
     }
 

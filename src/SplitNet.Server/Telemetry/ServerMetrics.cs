@@ -51,11 +51,16 @@ internal sealed class ServerMetrics
 
     public void Received(string model, int bytes) => _receivedBytes.Add(bytes, new KeyValuePair<string, object?>("model", model));
 
-    public void Answered(ServedModel? model, string modelId, StatusCode status, TimeSpan elapsed)
+    /// <summary>The <c>model</c> label of frames for no model the server serves: label values never come from clients.</summary>
+    public const string UnknownModel = "_unknown";
+
+    /// <param name="model">The version that answered, when the frame got that far.</param>
+    /// <param name="label">A model id the server serves, or <see cref="UnknownModel"/>.</param>
+    public void Answered(ServedModel? model, string label, StatusCode status, TimeSpan elapsed)
     {
-        var tags = new TagList { { "model", modelId }, { "status", status.ToString() } };
+        var tags = new TagList { { "model", label }, { "status", status.ToString() } };
         _requests.Add(1, tags);
-        _requestDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("model", modelId));
+        _requestDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("model", label));
         model?.Statistics.Answered(status == StatusCode.OK, elapsed);
     }
 
