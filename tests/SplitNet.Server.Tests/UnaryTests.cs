@@ -100,4 +100,23 @@ public sealed class UnaryTests(ServerFixture server) : FunctionalTest(server.Log
         var error = await Assert.ThrowsAsync<RpcException>(async () => await server.Client.GetModelAsync(new GetModelRequest { ModelId = "x" }).WithTimeout());
         Assert.Equal(StatusCode.NotFound, error.StatusCode);
     }
+
+    [Theory]
+    [InlineData(300, StatusCode.InvalidArgument)]
+    [InlineData(20_000, StatusCode.InvalidArgument)]
+    [InlineData(200, StatusCode.NotFound)]
+    public async Task Infer_LongMadeUpModelId_IsRefusedWithAShortEchoAndTheConnectionGoesOn(int length, StatusCode expected)
+    {
+        var id = new string('x', length - 1) + "\n";
+        var request = new InferRequest { Payload = ByteString.CopyFrom([1, 2, 3]), Latent = new LatentIdentity { ModelId = id, TablesSha256 = { "00" } } };
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await server.Client.InferAsync(request).WithTimeout());
+        var info = await Assert.ThrowsAsync<RpcException>(async () => await server.Client.GetModelAsync(new GetModelRequest { ModelId = id }).WithTimeout());
+
+        Assert.Equal(expected, error.StatusCode);
+        Assert.Equal(StatusCode.NotFound, info.StatusCode);
+        Assert.All(new[] { error, info }, e => Assert.InRange(e.Status.Detail.Length, 1, 200));
+        Assert.All(new[] { error, info }, e => Assert.DoesNotContain("\n", e.Status.Detail));
+        await AssertStillServingAsync().WithTimeout();
+    }
 }

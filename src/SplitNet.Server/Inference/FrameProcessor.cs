@@ -25,7 +25,7 @@ internal sealed class FrameProcessor(
 
     /// <summary>The newest version of a split model, for checks that touch no weights.</summary>
     public ServedSplitModel FindSplitModel(string id) =>
-        registry.Find(id) as ServedSplitModel ?? throw new FrameException(StatusCode.NotFound, $"split model '{id}' is not served here");
+        registry.Find(ClientText.Identifier(id, "model id")) as ServedSplitModel ?? throw new FrameException(StatusCode.NotFound, $"split model {ClientText.Echo(id)} is not served here");
 
     /// <summary>Fails with FAILED_PRECONDITION unless <paramref name="declared"/> is the hash of the level's tables.</summary>
     public static void CheckTables(ServedSplitModel model, int level, string declared)
@@ -56,6 +56,7 @@ internal sealed class FrameProcessor(
             {
                 throw new FrameException(StatusCode.ResourceExhausted, $"payload of {frame.Payload.Length} bytes exceeds the {_maxFrameBytes}-byte frame limit");
             }
+            ClientText.Identifier(modelId, "model id");
             InferenceJob job;
             if (frame.Kind == FrameKind.Latent)
             {
@@ -68,7 +69,7 @@ internal sealed class FrameProcessor(
                 var header = ReadHeader(frame.Payload.Span, out int headerLength);
                 if (frame.ModelId is not null && frame.ModelId != header.ModelId)
                 {
-                    throw new FrameException(StatusCode.InvalidArgument, $"payload is coded for model '{header.ModelId}', not '{frame.ModelId}'");
+                    throw new FrameException(StatusCode.InvalidArgument, $"payload is coded for model {ClientText.Echo(header.ModelId)}, not {ClientText.Echo(frame.ModelId)}");
                 }
                 modelId = header.ModelId;
                 var teacher = Lease<ServedTeacher>(modelId, frame.Version, "model");
@@ -121,8 +122,8 @@ internal sealed class FrameProcessor(
         }
         model?.Release();
         throw new FrameException(StatusCode.NotFound, version == 0
-            ? $"{kind} '{id}' is not served here"
-            : $"{kind} '{id}' version {version} is not served here");
+            ? $"{kind} {ClientText.Echo(id)} is not served here"
+            : $"{kind} {ClientText.Echo(id)} version {version} is not served here");
     }
 
     private static PayloadHeader ReadHeader(ReadOnlySpan<byte> payload, out int headerLength)

@@ -98,7 +98,7 @@ internal sealed class InferenceProtocolService(
         response.ModelStats.AddRange(models.Select(ProtocolStatistics.Describe));
         if (request.Name.Length > 0 && response.ModelStats.Count == 0)
         {
-            throw new RpcException(new Status(StatusCode.NotFound, $"model '{request.Name}' {request.Version} is not served here"));
+            throw new RpcException(new Status(StatusCode.NotFound, $"model {ClientText.Echo(request.Name)} {ClientText.Echo(request.Version)} is not served here"));
         }
         return Task.FromResult(response);
     }
@@ -147,7 +147,7 @@ internal sealed class InferenceProtocolService(
         var removed = await manager.UnloadAsync(request.ModelName, context.CancellationToken).ConfigureAwait(false);
         return removed.Count > 0
             ? new RepositoryModelUnloadResponse()
-            : throw new RpcException(new Status(StatusCode.NotFound, $"model '{request.ModelName}' is not served here"));
+            : throw new RpcException(new Status(StatusCode.NotFound, $"model {ClientText.Echo(request.ModelName)} is not served here"));
     }
 
     private async Task<ModelStreamInferResponse> StreamAnswerAsync(ModelInferRequest request, ServerCallContext context)
@@ -170,11 +170,11 @@ internal sealed class InferenceProtocolService(
     {
         long version = ParseVersion(request.ModelVersion);
         var model = registry.Find(request.ModelName, version)
-            ?? throw new FrameException(StatusCode.NotFound, $"model '{request.ModelName}' {request.ModelVersion} is not served here");
+            ?? throw new FrameException(StatusCode.NotFound, $"model {ClientText.Echo(request.ModelName)} {ClientText.Echo(request.ModelVersion)} is not served here");
         var served = ProtocolNames.Outputs(model.Output).ToList();
         if (request.Outputs.FirstOrDefault(o => !served.Contains(o.Name)) is { } unknown)
         {
-            throw new FrameException(StatusCode.InvalidArgument, $"'{model.Id}' has no output '{unknown.Name}'; it answers {string.Join(", ", served.Select(o => $"'{o}'"))}");
+            throw new FrameException(StatusCode.InvalidArgument, $"'{model.Id}' has no output {ClientText.Echo(unknown.Name)}; it answers {string.Join(", ", served.Select(o => $"'{o}'"))}");
         }
         var outputs = request.Outputs.Count == 0 ? served : [.. request.Outputs.Select(o => o.Name).Distinct()];
         var split = model as ServedSplitModel;
@@ -217,10 +217,10 @@ internal sealed class InferenceProtocolService(
     private static int OutputSize(ServedModel model, string output) => output == ProtocolNames.Embedding ? model.EmbeddingSize : model.Labels.Count;
 
     private ServedModel Find(string name, string version) =>
-        registry.Find(name, ParseVersion(version)) ?? throw new RpcException(new Status(StatusCode.NotFound, $"model '{name}' {version} is not served here"));
+        registry.Find(name, ParseVersion(version)) ?? throw new RpcException(new Status(StatusCode.NotFound, $"model {ClientText.Echo(name)} {ClientText.Echo(version)} is not served here"));
 
     private static long ParseVersion(string version) =>
         version.Length == 0 ? 0
         : long.TryParse(version, System.Globalization.CultureInfo.InvariantCulture, out long v) && v > 0 ? v
-        : throw new RpcException(new Status(StatusCode.InvalidArgument, $"model version '{version}' is not a positive integer"));
+        : throw new RpcException(new Status(StatusCode.InvalidArgument, $"model version {ClientText.Echo(version)} is not a positive integer"));
 }

@@ -24,7 +24,7 @@ internal static class ProtocolTensors
         if (!fits)
         {
             throw new FrameException(StatusCode.InvalidArgument,
-                $"this model takes the input '{name}' (BYTES){(lengths ? $" and '{LatentLengthInput}' (INT32)" : "")}; the request has [{string.Join(", ", names.Select(n => $"'{n}'"))}]");
+                $"this model takes the input '{name}' (BYTES){(lengths ? $" and '{LatentLengthInput}' (INT32)" : "")}; the request has [{string.Join(", ", names.Take(4).Select(ClientText.Echo))}{(names.Count > 4 ? ", …" : "")}]");
         }
         bool raw = request.RawInputContents.Count > 0;
         if (raw && request.RawInputContents.Count != request.Inputs.Count)
@@ -34,7 +34,7 @@ internal static class ProtocolTensors
         var input = request.Inputs[0];
         if (input.Datatype != "BYTES")
         {
-            throw new FrameException(StatusCode.InvalidArgument, $"input '{name}' must be BYTES, not {input.Datatype}");
+            throw new FrameException(StatusCode.InvalidArgument, $"input '{name}' must be BYTES, not {ClientText.Echo(input.Datatype)}");
         }
         long elements = Elements(input);
         List<ReadOnlyMemory<byte>> frames;
@@ -63,7 +63,7 @@ internal static class ProtocolTensors
         long elements = input.Shape.Aggregate(1L, (a, d) => a * d);
         if (input.Shape.Count is < 1 or > 2 || (input.Shape.Count == 2 && input.Shape[1] != 1) || elements < 1)
         {
-            throw new FrameException(StatusCode.InvalidArgument, $"input '{input.Name}' has shape [{string.Join(",", input.Shape)}]; expected [batch, 1] or [batch]");
+            throw new FrameException(StatusCode.InvalidArgument, $"input {ClientText.Echo(input.Name)} has shape [{string.Join(",", input.Shape.Take(8))}]; expected [batch, 1] or [batch]");
         }
         return elements;
     }

@@ -77,7 +77,7 @@ internal sealed class SplitInferenceService(
         {
             ServedTeacher teacher => Task.FromResult(Describe(teacher)),
             ServedSplitModel split => Task.FromResult(Describe(split)),
-            _ => throw new RpcException(new Status(StatusCode.NotFound, $"model '{request.ModelId}' is not served here")),
+            _ => throw new RpcException(new Status(StatusCode.NotFound, $"model {ClientText.Echo(request.ModelId)} is not served here")),
         };
 
     private async Task<InferResponse> AnswerFrameAsync(InferRequest request, LatentStreamContext? latent, ServerCallContext context)
