@@ -54,6 +54,14 @@ public sealed class SplitNetServerOptions
     [Range(1, 1_000_000)]
     public int QueueCapacity { get; set; } = 256;
 
+    /// <summary>
+    /// Frames one Open Inference request may carry; a larger request is refused with
+    /// INVALID_ARGUMENT before anything is decoded. Keep it well under <see cref="QueueCapacity"/>.
+    /// Default 64.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxFramesPerRequest { get; set; } = 64;
+
     /// <summary>Dedicated inference threads. Default 1 (libtorch already spreads one batch over the cores).</summary>
     [Range(1, 64)]
     public int Workers { get; set; } = 1;

@@ -221,4 +221,33 @@ public sealed class OpenInferenceTests(ServerFixture server) : FunctionalTest(se
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
     }
+
+    [Fact]
+    public async Task ModelInfer_MoreFramesThanARequestMayCarry_IsRefusedAtOnceAndTheLimitIsServed()
+    {
+        var head = Head();
+        var frame = head.Encode(server.Sample.Image(0)).Payload;
+        int limit = new SplitNetServerOptions().MaxFramesPerRequest;
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            await Protocol.ModelInferAsync(Request("test-entropic", "latent", [.. Enumerable.Repeat(frame, 300)], rateLevel: 1)).WithTimeout());
+        var answered = await Protocol.ModelInferAsync(Request("test-entropic", "latent", [.. Enumerable.Repeat(frame, limit)], rateLevel: 1)).WithTimeout();
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains($"at most {limit}", error.Status.Detail);
+        Assert.Equal([limit, 10L], answered.Outputs.Single().Shape);
+    }
+
+    [Fact]
+    public async Task ModelInfer_RawContentsWithMoreElementsThanTheShape_IsInvalidArgument()
+    {
+        var request = Request("test-entropic", "latent", [[1], [2]], rateLevel: 1);
+        request.Inputs[0].Shape.Clear();
+        request.Inputs[0].Shape.Add(1);
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await Protocol.ModelInferAsync(request).WithTimeout());
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("more than the 1 elements", error.Status.Detail);
+    }
 }

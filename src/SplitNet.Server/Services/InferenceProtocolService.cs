@@ -178,7 +178,8 @@ internal sealed class InferenceProtocolService(
         }
         var outputs = request.Outputs.Count == 0 ? served : [.. request.Outputs.Select(o => o.Name).Distinct()];
         var split = model as ServedSplitModel;
-        var (frames, lengths) = ProtocolTensors.ReadFrames(request, split is not null ? LatentInput : FeaturesInput, split?.Latent.IsVariable ?? false);
+        var (frames, lengths) = ProtocolTensors.ReadFrames(request, split is not null ? LatentInput : FeaturesInput, split?.Latent.IsVariable ?? false,
+            options.Value.MaxFramesPerRequest);
         int level = ProtocolTensors.Int32Parameter(request, "rate_level") ?? split?.Manifest.DefaultLevel ?? 0;
         string? tables = ProtocolTensors.StringParameter(request, "tables_sha256");
         long timeout = ProtocolTensors.Int64Parameter(request, "timeout") ?? 0;

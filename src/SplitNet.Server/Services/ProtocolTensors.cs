@@ -17,7 +17,8 @@ internal static class ProtocolTensors
     /// and, when <paramref name="lengths"/> is allowed, the INT32 input <see cref="LatentLengthInput"/>
     /// (one value per frame, raw little-endian or typed <c>int_contents</c>); 0 per frame without it.
     /// </summary>
-    public static (IReadOnlyList<ReadOnlyMemory<byte>> Frames, int[] Lengths) ReadFrames(ModelInferRequest request, string name, bool lengths)
+    /// <param name="maxFrames">Most frames a request may carry; more is refused before anything is split or decoded.</param>
+    public static (IReadOnlyList<ReadOnlyMemory<byte>> Frames, int[] Lengths) ReadFrames(ModelInferRequest request, string name, bool lengths, int maxFrames)
     {
         var names = request.Inputs.Select(i => i.Name).ToList();
         bool fits = names.Count >= 1 && names[0] == name && (names.Count == 1 || (lengths && names.Count == 2 && names[1] == LatentLengthInput));
@@ -37,6 +38,10 @@ internal static class ProtocolTensors
             throw new FrameException(StatusCode.InvalidArgument, $"input '{name}' must be BYTES, not {ClientText.Echo(input.Datatype)}");
         }
         long elements = Elements(input);
+        if (elements > maxFrames)
+        {
+            throw new FrameException(StatusCode.InvalidArgument, $"input '{name}' carries {elements} frames; a request carries at most {maxFrames} (SplitNet:Server:MaxFramesPerRequest)");
+        }
         List<ReadOnlyMemory<byte>> frames;
         if (raw)
         {
@@ -44,11 +49,16 @@ internal static class ProtocolTensors
             {
                 throw new FrameException(StatusCode.InvalidArgument, "an input is given both raw and typed");
             }
-            frames = SplitRaw(request.RawInputContents[0].Memory, name);
+            frames = SplitRaw(request.RawInputContents[0].Memory, name, (int)elements);
         }
         else
         {
-            frames = [.. (input.Contents?.BytesContents ?? []).Select(b => b.Memory)];
+            var typed = input.Contents?.BytesContents ?? [];
+            if (typed.Count != elements)
+            {
+                throw new FrameException(StatusCode.InvalidArgument, $"input '{name}' has shape [{string.Join(",", input.Shape)}] but carries {typed.Count} elements");
+            }
+            frames = [.. typed.Select(b => b.Memory)];
         }
         if (frames.Count != elements)
         {
@@ -125,11 +135,16 @@ internal static class ProtocolTensors
         : request.Inputs.Count > 0 && request.Inputs[0].Parameters.TryGetValue(key, out p) ? p
         : null;
 
-    private static List<ReadOnlyMemory<byte>> SplitRaw(ReadOnlyMemory<byte> raw, string name)
+    // Stops at the first element past the declared count: a request's shape bounds the work it can cause.
+    private static List<ReadOnlyMemory<byte>> SplitRaw(ReadOnlyMemory<byte> raw, string name, int elements)
     {
-        var frames = new List<ReadOnlyMemory<byte>>();
+        var frames = new List<ReadOnlyMemory<byte>>(elements);
         while (raw.Length > 0)
         {
+            if (frames.Count == elements)
+            {
+                throw new FrameException(StatusCode.InvalidArgument, $"raw contents of '{name}' hold more than the {elements} elements its shape declares");
+            }
             if (raw.Length < sizeof(uint))
             {
                 throw new FrameException(StatusCode.InvalidArgument, $"raw contents of '{name}' end inside an element's 4-byte length");
