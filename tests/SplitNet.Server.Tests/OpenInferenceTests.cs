@@ -250,4 +250,30 @@ public sealed class OpenInferenceTests(ServerFixture server) : FunctionalTest(se
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Contains("more than the 1 elements", error.Status.Detail);
     }
+
+    [Fact]
+    public async Task ModelInfer_ClassificationParameter_IsRefusedNotIgnored()
+    {
+        var request = Request("test-entropic", "latent", [Head().Encode(server.Sample.Image(0)).Payload], rateLevel: 1);
+        var output = new ModelInferRequest.Types.InferRequestedOutputTensor { Name = "probabilities" };
+        output.Parameters["classification"] = new InferParameter { Int64Param = 3 };
+        request.Outputs.Add(output);
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await Protocol.ModelInferAsync(request).WithTimeout());
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("classification", error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task ModelInfer_TwoRawContentsForOneInput_IsRefusedNotIgnored()
+    {
+        var frame = Head().Encode(server.Sample.Image(0)).Payload;
+        var request = Request("test-entropic", "latent", [frame], rateLevel: 1);
+        request.RawInputContents.Add(ProtocolPayloads.Raw([frame]));
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await Protocol.ModelInferAsync(request).WithTimeout());
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+    }
 }

@@ -120,4 +120,45 @@ public sealed class StreamingTests(ServerFixture server) : FunctionalTest(server
         Assert.NotEmpty(healthy.ResponseStream.Current.Predictions);
         await healthy.RequestStream.CompleteAsync().WithTimeout();
     }
+
+    [Fact]
+    public async Task InferStream_OpenAfterFrames_AnswersEveryFrameReadThenEndsInvalidArgument()
+    {
+        var payloads = Enumerable.Range(0, 24).Select(i => Head(CodecId.RawFloat32).Encode(server.Sample.Image(i))).ToList();
+        using var call = server.Client.InferStream();
+        foreach (var (payload, i) in payloads.Select((p, i) => (p, i)))
+        {
+            await call.RequestStream.WriteAsync(new InferRequest { FrameId = (ulong)(i + 1), Payload = ByteString.CopyFrom(payload) }).WithTimeout();
+        }
+        await call.RequestStream.WriteAsync(new InferRequest { Open = new StreamOpen() }).WithTimeout();
+
+        var answered = new List<ulong>();
+        var end = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            while (await call.ResponseStream.MoveNext())
+            {
+                answered.Add(call.ResponseStream.Current.FrameId);
+            }
+        }).WithTimeout();
+
+        Assert.Equal(StatusCode.InvalidArgument, end.StatusCode);
+        Assert.Equal(Enumerable.Range(1, payloads.Count).Select(i => (ulong)i), answered.Order());
+    }
+
+    [Fact]
+    public async Task InferStream_OpenAndAFrameInOneMessage_IsRefusedNotDropped()
+    {
+        using var call = server.Client.InferStream();
+        await call.RequestStream.WriteAsync(new InferRequest
+        {
+            FrameId = 7,
+            Payload = ByteString.CopyFrom(Head(CodecId.RawFloat32).Encode(server.Sample.Image(0))),
+            Open = new StreamOpen { Identity = new LatentIdentity { ModelId = "test-entropic" } },
+        }).WithTimeout();
+
+        var end = await Assert.ThrowsAsync<RpcException>(async () => await call.ResponseStream.MoveNext()).WithTimeout();
+
+        Assert.Equal(StatusCode.InvalidArgument, end.StatusCode);
+        Assert.Contains("not both", end.Status.Detail);
+    }
 }

@@ -176,6 +176,11 @@ internal sealed class InferenceProtocolService(
         {
             throw new FrameException(StatusCode.InvalidArgument, $"'{model.Id}' has no output {ClientText.Echo(unknown.Name)}; it answers {string.Join(", ", served.Select(o => $"'{o}'"))}");
         }
+        if (request.Outputs.FirstOrDefault(o => o.Parameters.ContainsKey("classification")) is { } classification)
+        {
+            throw new FrameException(StatusCode.InvalidArgument,
+                $"output {ClientText.Echo(classification.Name)} asks for Triton's classification extension, which SplitNet does not implement; request '{ProtocolNames.Probabilities}' and take the best classes");
+        }
         var outputs = request.Outputs.Count == 0 ? served : [.. request.Outputs.Select(o => o.Name).Distinct()];
         var split = model as ServedSplitModel;
         var (frames, lengths) = ProtocolTensors.ReadFrames(request, split is not null ? LatentInput : FeaturesInput, split?.Latent.IsVariable ?? false,

@@ -56,6 +56,10 @@ internal sealed class SplitInferenceService(
             {
                 if (request.Open is not null)
                 {
+                    if (request.Payload.Length > 0 || request.FrameId != 0 || request.Latent is not null)
+                    {
+                        throw new RpcException(new Status(StatusCode.InvalidArgument, "a message carries either open or a frame, not both"));
+                    }
                     if (taken > 0 || latent is not null)
                     {
                         throw new RpcException(new Status(StatusCode.InvalidArgument, "open is allowed only as the first message of a stream"));

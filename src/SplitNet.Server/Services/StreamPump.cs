@@ -13,7 +13,8 @@ internal static class StreamPump
 {
     /// <param name="answer">
     /// Answers the n-th message; null for a control message (nothing to send back). The task
-    /// never faults: per-frame failures are answers.
+    /// never faults: per-frame failures are answers. An <see cref="RpcException"/> thrown by it
+    /// ends the call with that status once the frames read before are answered.
     /// </param>
     public static async Task<long> RunAsync<TRequest, TResponse>(
         IAsyncStreamReader<TRequest> requests,
@@ -28,6 +29,7 @@ internal static class StreamPump
         using var slots = new SemaphoreSlim(window, window);
         using var reading = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, stopping);
         long frames = 0;
+        RpcException? ending = null;
         try
         {
             try
@@ -35,7 +37,19 @@ internal static class StreamPump
                 while (await requests.MoveNext(reading.Token).ConfigureAwait(false))
                 {
                     await slots.WaitAsync(reading.Token).ConfigureAwait(false);
-                    var answering = answer(requests.Current, frames);
+                    Task<TResponse>? answering;
+                    try
+                    {
+                        answering = answer(requests.Current, frames);
+                    }
+                    catch (RpcException e)
+                    {
+                        // A message that ends the call (a misplaced or ambiguous control message):
+                        // stop reading, answer every frame read before it, then end with its status.
+                        slots.Release();
+                        ending = e;
+                        break;
+                    }
                     if (answering is null)
                     {
                         slots.Release();
@@ -64,6 +78,10 @@ internal static class StreamPump
         {
             answers.Writer.TryComplete();
             await writing.ConfigureAwait(false);
+        }
+        if (ending is not null)
+        {
+            throw ending;
         }
         if (stopping.IsCancellationRequested)
         {
