@@ -34,7 +34,7 @@ internal sealed class FrameProcessor(
         if (!string.Equals(declared, served, StringComparison.OrdinalIgnoreCase))
         {
             throw new FrameException(StatusCode.FailedPrecondition,
-                $"rate level {level} of '{model.Id}' v{model.Version} codes with tables {served[..12]}…, not {(declared.Length > 12 ? declared[..12] : declared)}…; update the edge bundle");
+                $"rate level {level} of '{model.Id}' v{model.Version} codes with tables {served[..12]}…, not {ClientText.Echo(declared.Length > 12 ? declared[..12] : declared)}…; update the edge bundle");
         }
     }
 

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Reflection;
 using Google.Protobuf;
 using Grpc.Core;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using SplitNet.Server.Inference;
 using SplitNet.Server.Serving;
