@@ -42,7 +42,7 @@ public static class LoadGenerator
         SplitInference.SplitInferenceClient client, StreamOpen? open, IReadOnlyList<LoadFrame> frames,
         LoadProfile profile, int stream, long measureFrom, long end, CancellationToken cancellation)
     {
-        var tally = new Tally();
+        var tally = new Tally(measureFrom, (int)Math.Ceiling(profile.Duration.TotalSeconds), profile.FrameTimeoutMicros);
         await using var session = new StreamingSession(client, profile.Window, open, cancellation);
         var answers = new List<Task>();
         double interval = profile.Rate is { } rate ? profile.Streams / rate : 0;
@@ -92,7 +92,7 @@ public static class LoadGenerator
             status = $"stream:{e.StatusCode}";
         }
         long micros = Math.Max(1, (long)Stopwatch.GetElapsedTime(sent).TotalMicroseconds);
-        tally.Record(status, micros, serverMicros);
+        tally.Record(status, sent, micros, serverMicros);
     }
 
     private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
@@ -101,17 +101,31 @@ public static class LoadGenerator
     private sealed class Tally
     {
         private readonly object _gate = new();
+        private readonly long _measureFrom;
+        private readonly uint _timeoutMicros;
         public long Sent;
+        public readonly long[] GoodPerSecond;
         public readonly Dictionary<string, long> Statuses = [];
         public readonly LongHistogram Ok = new(600_000_000, 3);
         public readonly LongHistogram Rejected = new(600_000_000, 3);
         public readonly LongHistogram ServerOk = new(600_000_000, 3);
         public readonly LongHistogram ServerRejected = new(600_000_000, 3);
 
-        public void Record(string status, long micros, long serverMicros)
+        public Tally(long measureFrom, int seconds, uint timeoutMicros)
+        {
+            _measureFrom = measureFrom;
+            _timeoutMicros = timeoutMicros;
+            GoodPerSecond = new long[seconds];
+        }
+
+        public void Record(string status, long sent, long micros, long serverMicros)
         {
             lock (_gate)
             {
+                if (status == nameof(StatusCode.OK) && (_timeoutMicros == 0 || micros <= _timeoutMicros))
+                {
+                    GoodPerSecond[Math.Min(GoodPerSecond.Length - 1, (int)((sent - _measureFrom) / Stopwatch.Frequency))]++;
+                }
                 Statuses[status] = Statuses.GetValueOrDefault(status) + 1;
                 var (client, server) = status switch
                 {
@@ -145,12 +159,20 @@ public static class LoadGenerator
                     statuses[status] = statuses.GetValueOrDefault(status) + count;
                 }
             }
+            var goodPerSecond = new long[tallies[0].GoodPerSecond.Length];
+            foreach (var tally in tallies)
+            {
+                for (int i = 0; i < goodPerSecond.Length; i++)
+                {
+                    goodPerSecond[i] += tally.GoodPerSecond[i];
+                }
+            }
             long answered = statuses.Values.Sum();
             long okCount = statuses.GetValueOrDefault(nameof(StatusCode.OK));
             return new LoadResult(seconds, tallies.Sum(t => t.Sent), statuses, okCount / seconds,
                 LatencySummary.FromMicros(ok), LatencySummary.FromMicros(rejected), Within(ok, timeoutMicros),
                 LatencySummary.FromMicros(serverOk), LatencySummary.FromMicros(serverRejected), Within(serverOk, timeoutMicros),
-                tallies.Sum(t => t.Sent) - answered);
+                tallies.Sum(t => t.Sent) - answered, goodPerSecond.Sum() / seconds, goodPerSecond);
         }
 
         private static double Within(LongHistogram micros, uint timeoutMicros)

@@ -14,6 +14,8 @@ namespace SplitNet.LoadTest;
 /// <param name="ServerRejectionLatency">The server's own time on RESOURCE_EXHAUSTED answers, in ms.</param>
 /// <param name="ServerWithinDeadline">Share of OK answers whose server time was within the frame timeout.</param>
 /// <param name="Unanswered">Frames sent in the window with no answer when the run ended.</param>
+/// <param name="Goodput">OK answers within the frame timeout per second (all OK answers without one).</param>
+/// <param name="GoodPerSecond">Those answers by the whole second of the window in which their frame was sent.</param>
 public sealed record LoadResult(
     double Seconds,
     long Sent,
@@ -25,7 +27,9 @@ public sealed record LoadResult(
     LatencySummary ServerLatency,
     LatencySummary ServerRejectionLatency,
     double ServerWithinDeadline,
-    long Unanswered)
+    long Unanswered,
+    double Goodput,
+    IReadOnlyList<long> GoodPerSecond)
 {
     public long Count(string status) => Statuses.GetValueOrDefault(status);
 }

@@ -101,16 +101,30 @@ public sealed class BatchQueueTests
     }
 
     [Fact]
-    public void TryEnqueue_WorkAheadOutlastsTheDeadline_IsTooLateUntilTheEstimateGoesStale()
+    public void TryEnqueue_WorkAheadOutlastsTheDeadline_IsTooLateButNothingAheadIsAlwaysAdmitted()
     {
         var queue = Queue(capacity: 100, maxBatchSize: 8, maxQueueDelay: TimeSpan.FromSeconds(30));
         var target = Target();
         queue.RecordExecution(8, TimeSpan.FromMilliseconds(400));
-        queue.TryEnqueue(Job(target));
 
+        // Nothing queued: refusing would leave the worker idle and the estimate never refreshed.
+        Assert.Equal(Admission.Queued, queue.TryEnqueue(Job(target, In(TimeSpan.FromMilliseconds(100)))));
         Assert.Equal(Admission.TooLate, queue.TryEnqueue(Job(target, In(TimeSpan.FromMilliseconds(100)))));
         Assert.Equal(Admission.Queued, queue.TryEnqueue(Job(target, In(TimeSpan.FromSeconds(10)))));
-        _clock.Advance(TimeSpan.FromMilliseconds(1100));
+    }
+
+    [Fact]
+    public void RecordExecution_OneStalledBatchAmongFastOnes_DoesNotMakeTheQueueRefuse()
+    {
+        var queue = Queue(capacity: 100, maxBatchSize: 8, maxQueueDelay: TimeSpan.FromSeconds(30));
+        var target = Target();
+        for (int i = 0; i < 8; i++)
+        {
+            queue.RecordExecution(8, TimeSpan.FromMilliseconds(5));
+        }
+        queue.RecordExecution(8, TimeSpan.FromMilliseconds(500));
+        queue.TryEnqueue(Job(target));
+
         Assert.Equal(Admission.Queued, queue.TryEnqueue(Job(target, In(TimeSpan.FromMilliseconds(100)))));
     }
 

@@ -64,6 +64,19 @@ internal static class CommonOptions
     /// <summary>Sets libtorch's process-wide intra-op thread count from <c>--threads</c> (0: one per core).</summary>
     public static void UseThreads(int threads) => TorchSharp.torch.set_num_threads(threads > 0 ? threads : Environment.ProcessorCount);
 
+    /// <summary>Adds a check to <paramref name="option"/>: a value <paramref name="valid"/> refuses is a parse error saying <paramref name="error"/>.</summary>
+    public static Option<T> Require<T>(this Option<T> option, Func<T, bool> valid, string error)
+    {
+        option.Validators.Add(result =>
+        {
+            if (!valid(result.GetValueOrDefault<T>()))
+            {
+                result.AddError($"{option.Name}: {error}");
+            }
+        });
+        return option;
+    }
+
     /// <summary><c>--seconds</c>: how long a run lasts; <paramref name="fallback"/> is the command's usual length.</summary>
     public static Option<double> Seconds(double fallback)
     {

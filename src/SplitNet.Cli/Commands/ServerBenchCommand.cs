@@ -17,7 +17,7 @@ namespace SplitNet.Cli.Commands;
 
 /// <summary>The options of <c>splitnet bench server</c>.</summary>
 internal sealed record ServerBenchSettings(string Model, TimeSpan Duration, int Streams, int Window, int[] Batches, int DelayMicros,
-    double Overload, int OverloadQueue, uint DeadlineMicros, int Threads, int Headroom, string? Out, bool Json);
+    double Overload, int OverloadRuns, int OverloadQueue, uint DeadlineMicros, int Threads, int Headroom, string? Out, bool Json);
 
 /// <summary>
 /// <c>splitnet bench server</c>: the server's throughput against its in-process limit, the gain
@@ -34,6 +34,9 @@ internal static class ServerBenchCommand
         var batches = new Option<int[]>("--max-batch") { Description = "Max batch sizes to compare (the largest is the batched configuration).", DefaultValueFactory = _ => [1, 4, 16, 32], AllowMultipleArgumentsPerToken = true };
         var delay = new Option<int>("--max-queue-delay-us") { DefaultValueFactory = _ => 2000 };
         var overload = new Option<double>("--overload") { Description = "Offered load of the overload run, as a multiple of the measured capacity.", DefaultValueFactory = _ => 2 };
+        overload.Require(x => x > 0, "an offered load is a positive multiple of the capacity.");
+        var runs = new Option<int>("--overload-runs") { Description = "Overload runs, one after another, each on a fresh server (0: none).", DefaultValueFactory = _ => 1 }
+            .Require(n => n >= 0, "a count of runs is not negative.");
         var queue = new Option<int>("--overload-queue") { Description = "Queue bound of the overload run.", DefaultValueFactory = _ => 128 };
         var deadline = CommonOptions.DeadlineMs(100);
         var headroom = new Option<int>("--deadline-headroom") { Description = "The server's DeadlineHeadroomPercent in the overload run.", DefaultValueFactory = _ => new SplitNetServerOptions().DeadlineHeadroomPercent };
@@ -44,11 +47,11 @@ internal static class ServerBenchCommand
         var json = CommonOptions.Json();
         var command = new Command("server", "Server throughput vs in-process decode+tail, dynamic batching vs batch size 1, and overload at 2x capacity.")
         {
-            model, seconds, streams, window, batches, delay, overload, queue, deadline, headroom, threads, output, json,
+            model, seconds, streams, window, batches, delay, overload, runs, queue, deadline, headroom, threads, output, json,
         };
         command.SetAction((result, cancellation) => ReportAsync(new ServerBenchSettings(
             result.GetValue(model)!, TimeSpan.FromSeconds(result.GetValue(seconds)), result.GetValue(streams), result.GetValue(window),
-            [.. result.GetValue(batches)!.Order()], result.GetValue(delay), result.GetValue(overload), result.GetValue(queue),
+            [.. result.GetValue(batches)!.Order()], result.GetValue(delay), result.GetValue(overload), result.GetValue(runs), result.GetValue(queue),
             (uint)result.GetValue(deadline) * 1000, result.GetValue(threads), result.GetValue(headroom), result.GetValue(output), result.GetValue(json)), cancellation));
         return command;
     }
@@ -93,10 +96,14 @@ internal static class ServerBenchCommand
 
         var capacity = rows.MaxBy(r => r.MaxBatchSize)!.Server.Throughput;
         var offered = s.Overload * capacity;
-        Console.Error.WriteLine($"overload: {offered:F0} frames/s offered against {capacity:F0} frames/s capacity, queue {s.OverloadQueue} …");
-        var overload = await OverloadAsync(s, serverDirectory, head.Open, frames, capacity, offered, cancellation);
+        var overloads = new List<OverloadRow>();
+        for (int run = 1; run <= s.OverloadRuns; run++)
+        {
+            Console.Error.WriteLine($"overload run {run} of {s.OverloadRuns}: {offered:F0} frames/s offered against {capacity:F0} frames/s capacity, queue {s.OverloadQueue} …");
+            overloads.Add(await OverloadAsync(s, serverDirectory, head.Open, frames, capacity, offered, cancellation));
+        }
         return new ServerBenchResult(edgeManifest.ModelId, level, payloads.Average(p => p.Length), s.Streams, s.Window, s.DelayMicros,
-            rows, overload, $"{Environment.ProcessorCount} cores, {Environment.OSVersion}");
+            rows, overloads, $"{Environment.ProcessorCount} cores, {Environment.OSVersion}");
     }
 
     private static async Task<OverloadRow> OverloadAsync(ServerBenchSettings s, string serverDirectory, StreamOpen? open, LoadFrame[] frames,
@@ -128,7 +135,7 @@ internal static class ServerBenchCommand
         // Growth over the second half of the run: warm-up allocations are over by then.
         double workingSetMid = samples.Count > 1 ? samples[samples.Count / 2] : workingSetStart;
         var queue = server.App.QueueStatus();
-        Console.Error.WriteLine($"overload: {string.Join(", ", load.Statuses.Select(p => $"{p.Key} {p.Value}"))}; queue peak {queue.Peak}");
+        Console.Error.WriteLine($"overload: goodput {load.Goodput:F0} frames/s ({load.Goodput / capacity:P1} of capacity, worst second {load.GoodPerSecond.Min()}); {string.Join(", ", load.Statuses.Select(p => $"{p.Key} {p.Value}"))}; queue peak {queue.Peak}");
         return new OverloadRow(offered, capacity, queue.Capacity, queue.Peak, s.DeadlineMicros, load,
             heapStart, heapEnd, workingSetStart, workingSetMid, workingSetPeak, workingSetEnd);
     }

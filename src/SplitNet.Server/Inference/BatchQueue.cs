@@ -22,9 +22,15 @@ internal enum Admission
 /// The dynamic batcher's queue: one FIFO per batch key (target, i.e. model version × rate level or
 /// split point, and padded length: see <see cref="InferenceTarget.PaddedLength"/>) under one bound
 /// on everything pending. A worker takes the oldest key's jobs as a batch once
-/// the batch is full or its first job has waited the maximum queue delay. Jobs that cannot finish
-/// by their deadline, judged from the measured cost of recent batches, are refused at the door or
-/// handed back at take time to be dropped, never computed.
+/// the batch is full or its first job has waited the maximum queue delay.
+/// <para>
+/// Admission refuses a job whose deadline the work queued ahead of it would outlast, judged from
+/// the measured cost of recent batches (<see cref="BatchCost"/>), but only when work is queued
+/// ahead of it. That is what keeps overload stable: a refusal needs queued work, queued work is
+/// run within the queue delay, and every batch run refreshes the measurement, so no estimate, however
+/// wrong, can keep refusing while the worker idles. At take time only jobs whose deadline has
+/// already passed (or whose call was cancelled) are dropped uncomputed: a fact, not a prediction.
+/// </para>
 /// </summary>
 internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQueueDelay, TimeProvider clock, int workers = 1, int headroomPercent = 0)
 {
@@ -34,10 +40,7 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
     private int _pending;
     private int _peak;
     private bool _completed;
-    private long _batchTicks;
-    private long _batchSpread;
-    private long _frameTicks;
-    private long _estimatedAt;
+    private readonly BatchCost _cost = new();
 
     public int Capacity { get; } = capacity;
     public int MaxBatchSize { get; } = maxBatchSize;
@@ -69,7 +72,7 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
             {
                 return Admission.Expired;
             }
-            if (job.Deadline != InferenceJob.NoDeadline && EstimatedWait(_pending, now) > (job.Deadline - now) * (100 - headroomPercent) / 100)
+            if (_pending > 0 && job.Deadline != InferenceJob.NoDeadline && EstimatedWait(_pending) > (job.Deadline - now) * (100 - headroomPercent) / 100)
             {
                 return Admission.TooLate;
             }
@@ -90,28 +93,17 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
         }
     }
 
-    /// <summary>Feeds the cost model with one executed batch (moving averages over recent batches).</summary>
+    /// <summary>Feeds the cost model with one executed batch.</summary>
     public void RecordExecution(int batchSize, TimeSpan compute)
     {
-        long ticks = (long)(compute.TotalSeconds * clock.TimestampFrequency);
         lock (_gate)
         {
-            _batchSpread = _batchTicks == 0 ? 0 : (_batchSpread * 4 + Math.Abs(ticks - _batchTicks)) / 5;
-            _batchTicks = _batchTicks == 0 ? ticks : (_batchTicks * 4 + ticks) / 5;
-            _frameTicks = _frameTicks == 0 ? ticks / batchSize : (_frameTicks * 4 + ticks / batchSize) / 5;
-            _estimatedAt = clock.GetTimestamp();
+            _cost.Record(batchSize, (long)(compute.TotalSeconds * clock.TimestampFrequency));
         }
     }
 
-    /// <summary>
-    /// A batch's compute time, pessimistically (recent mean plus twice its mean deviation), or 0
-    /// when no batch ran in the last second: a stale estimate must not keep refusing the very
-    /// work that would refresh it.
-    /// </summary>
-    private long BatchTicks(long now) => now - _estimatedAt < clock.TimestampFrequency ? _batchTicks + 2 * _batchSpread : 0;
-
     /// <summary>Time until a job behind <paramref name="ahead"/> others would be answered: their share of the workers, then its own batch.</summary>
-    private long EstimatedWait(int ahead, long now) => BatchTicks(now) == 0 ? 0 : ahead * _frameTicks / workers + BatchTicks(now);
+    private long EstimatedWait(int ahead) => ahead * _cost.Frame / workers + _cost.Batch;
 
     /// <summary>
     /// Blocks until a batch is due, then moves it into <paramref name="batch"/> (all one target) and
@@ -120,26 +112,12 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
     /// </summary>
     public bool TryTake(List<InferenceJob> batch, List<InferenceJob> expired)
     {
-        batch.Clear();
-        expired.Clear();
         lock (_gate)
         {
             while (true)
             {
-                long now = clock.GetTimestamp();
-                var (due, wait) = NextDue(now);
-                if (due is not null)
+                if (TryTakeDue(batch, expired, out var wait))
                 {
-                    while (batch.Count < MaxBatchSize && due.TryDequeue(out var job))
-                    {
-                        _pending -= job.Bounded ? 1 : 0;
-                        (job.IsExpired(now + BatchTicks(now)) ? expired : batch).Add(job);
-                        job.Started = now;
-                    }
-                    if (due.Count == 0)
-                    {
-                        _queues.Remove(batch.Count > 0 ? batch[0].Key : expired[0].Key);
-                    }
                     return true;
                 }
                 if (_completed && _queues.Count == 0)
@@ -148,6 +126,36 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
                 }
                 Wait(wait);
             }
+        }
+    }
+
+    /// <summary>
+    /// Takes a batch if one is due now, without blocking; otherwise says how long until one may be
+    /// (<see cref="Timeout.InfiniteTimeSpan"/>: not before the next job arrives).
+    /// </summary>
+    public bool TryTakeDue(List<InferenceJob> batch, List<InferenceJob> expired, out TimeSpan wait)
+    {
+        batch.Clear();
+        expired.Clear();
+        lock (_gate)
+        {
+            long now = clock.GetTimestamp();
+            (var due, wait) = NextDue(now);
+            if (due is null)
+            {
+                return false;
+            }
+            while (batch.Count < MaxBatchSize && due.TryDequeue(out var job))
+            {
+                _pending -= job.Bounded ? 1 : 0;
+                (job.IsExpired(now) ? expired : batch).Add(job);
+                job.Started = now;
+            }
+            if (due.Count == 0)
+            {
+                _queues.Remove(batch.Count > 0 ? batch[0].Key : expired[0].Key);
+            }
+            return true;
         }
     }
 
@@ -190,7 +198,7 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
         foreach (var queue in _queues.Values)
         {
             var head = queue.Peek();
-            bool ready = queue.Count >= MaxBatchSize || now - head.Enqueued >= _maxDelay || _completed || head.IsExpired(now + BatchTicks(now));
+            bool ready = queue.Count >= MaxBatchSize || now - head.Enqueued >= _maxDelay || _completed || head.IsExpired(now + _cost.Batch);
             if (ready && head.Enqueued < oldest)
             {
                 (due, oldest) = (queue, head.Enqueued);
