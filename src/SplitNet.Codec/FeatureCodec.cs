@@ -30,13 +30,19 @@ public static class FeatureCodec
         switch (codec)
         {
             case CodecId.RawFloat32:
-                new PayloadHeader(codec, modelId, splitPoint, shape, 1, 0).Write(output);
-                var raw = output.GetSpan(values.Length * 4);
-                for (int i = 0; i < values.Length; i++)
+                var raw = ArrayPool<byte>.Shared.Rent(values.Length * 4);
+                try
                 {
-                    BinaryPrimitives.WriteSingleLittleEndian(raw[(4 * i)..], values[i]);
+                    for (int i = 0; i < values.Length; i++)
+                    {
+                        BinaryPrimitives.WriteSingleLittleEndian(raw.AsSpan(4 * i), values[i]);
+                    }
+                    new PayloadHeader(codec, modelId, splitPoint, shape, 1, 0).Write(output, raw.AsSpan(0, values.Length * 4));
                 }
-                output.Advance(values.Length * 4);
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(raw);
+                }
                 break;
             case CodecId.Affine8Lz4:
                 EncodeAffine8Lz4(modelId, splitPoint, shape, values, output);
@@ -57,6 +63,11 @@ public static class FeatureCodec
         {
             error = $"destination holds {destination.Length} values, shape {header.Shape} has {header.Shape.ElementCount}";
             return DecodeStatus.ShapeMismatch;
+        }
+        if (!PayloadHeader.ChecksumMatches(payload, headerLength))
+        {
+            error = "checksum mismatch: the payload was corrupted on the way";
+            return DecodeStatus.CorruptBody;
         }
         var body = payload[headerLength..];
         switch (header.Codec)
@@ -133,8 +144,8 @@ public static class FeatureCodec
             max = MathF.Max(max, v);
         }
         var scale = max > min ? (max - min) / Levels : 1f;
-        new PayloadHeader(CodecId.Affine8Lz4, modelId, splitPoint, shape, scale, min).Write(output);
         var levels = ArrayPool<byte>.Shared.Rent(values.Length);
+        var block = ArrayPool<byte>.Shared.Rent(LZ4Codec.MaximumOutputSize(values.Length));
         try
         {
             var inverse = 1f / scale;
@@ -142,13 +153,13 @@ public static class FeatureCodec
             {
                 levels[i] = (byte)Math.Clamp(MathF.Round((values[i] - min) * inverse), 0, Levels);
             }
-            var target = output.GetSpan(LZ4Codec.MaximumOutputSize(values.Length));
-            int written = LZ4Codec.Encode(levels.AsSpan(0, values.Length), target, LZ4Level.L00_FAST);
-            output.Advance(written);
+            int written = LZ4Codec.Encode(levels.AsSpan(0, values.Length), block, LZ4Level.L00_FAST);
+            new PayloadHeader(CodecId.Affine8Lz4, modelId, splitPoint, shape, scale, min).Write(output, block.AsSpan(0, written));
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(levels);
+            ArrayPool<byte>.Shared.Return(block);
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Text;
 
 namespace SplitNet.Codec;
@@ -11,21 +12,24 @@ namespace SplitNet.Codec;
 /// Layout (little-endian), documented in README.md beside this file:
 /// <code>
 /// 'S' 'N' | version u8 | codec u8 | split u8 | id length u8 | model id (UTF-8)
-/// | rank u8 | rank × dim u16 | scale f32 | offset f32
+/// | rank u8 | rank × dim u16 | scale f32 | offset f32 | checksum u32
 /// </code>
-/// Scale and offset are the affine parameters of quantising codecs (1 and 0 otherwise).
+/// Scale and offset are the affine parameters of quantising codecs (1 and 0 otherwise). The
+/// checksum is the CRC-32 of every other byte of the payload, header and body.
 /// </remarks>
 public readonly record struct PayloadHeader(CodecId Codec, string ModelId, byte SplitPoint, TensorShape Shape, float Scale, float Offset)
 {
-    public const byte Version = 1;
+    public const byte Version = 2;
     public const int MaxModelIdBytes = 64;
     private const byte Magic0 = (byte)'S', Magic1 = (byte)'N';
 
     /// <summary>Bytes this header takes on the wire.</summary>
-    public int Size => 6 + Encoding.UTF8.GetByteCount(ModelId) + 1 + 2 * Shape.Rank + 8;
+    public int Size => 6 + Encoding.UTF8.GetByteCount(ModelId) + 1 + 2 * Shape.Rank + 8 + ChecksumSize;
 
-    /// <summary>Appends the header to <paramref name="output"/>.</summary>
-    public void Write(IBufferWriter<byte> output)
+    private const int ChecksumSize = 4;
+
+    /// <summary>Appends the header, its checksum over it and <paramref name="body"/>, and the body to <paramref name="output"/>.</summary>
+    public void Write(IBufferWriter<byte> output, ReadOnlySpan<byte> body)
     {
         var idBytes = Encoding.UTF8.GetByteCount(ModelId);
         if (idBytes > MaxModelIdBytes)
@@ -47,7 +51,27 @@ public readonly record struct PayloadHeader(CodecId Codec, string ModelId, byte 
         }
         BinaryPrimitives.WriteSingleLittleEndian(span[at..], Scale);
         BinaryPrimitives.WriteSingleLittleEndian(span[(at + 4)..], Offset);
-        output.Advance(at + 8);
+        at += 8;
+        var crc = new Crc32();
+        crc.Append(span[..at]);
+        crc.Append(body);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[at..], crc.GetCurrentHashAsUInt32());
+        output.Advance(at + ChecksumSize);
+        body.CopyTo(output.GetSpan(body.Length));
+        output.Advance(body.Length);
+    }
+
+    /// <summary>
+    /// Whether the checksum at the end of the header (<paramref name="headerLength"/> bytes, as
+    /// <see cref="TryRead"/> gave it) matches the rest of <paramref name="payload"/>.
+    /// </summary>
+    public static bool ChecksumMatches(ReadOnlySpan<byte> payload, int headerLength)
+    {
+        int at = headerLength - ChecksumSize;
+        var crc = new Crc32();
+        crc.Append(payload[..at]);
+        crc.Append(payload[headerLength..]);
+        return crc.GetCurrentHashAsUInt32() == BinaryPrimitives.ReadUInt32LittleEndian(payload[at..]);
     }
 
     /// <summary>Parses a header; on failure <paramref name="error"/> says what is wrong.</summary>
@@ -89,7 +113,7 @@ public readonly record struct PayloadHeader(CodecId Codec, string ModelId, byte 
             return false;
         }
         int rank = payload[at++];
-        if (rank is 0 or > TensorShape.MaxRank || payload.Length < at + 2 * rank + 8)
+        if (rank is 0 or > TensorShape.MaxRank || payload.Length < at + 2 * rank + 8 + ChecksumSize)
         {
             error = rank is 0 or > TensorShape.MaxRank ? $"rank {rank} is not supported" : "truncated header (shape)";
             return false;
@@ -119,7 +143,7 @@ public readonly record struct PayloadHeader(CodecId Codec, string ModelId, byte 
             return false;
         }
         header = new PayloadHeader(codec, modelId, payload[4], new TensorShape(dims), scale, offset);
-        length = at + 8;
+        length = at + 8 + ChecksumSize;
         error = null;
         return true;
     }

@@ -3,17 +3,20 @@ using Microsoft.Extensions.Logging;
 
 namespace SplitNet.Server;
 
-/// <summary>The server's structured log events. Event ids are stable: dashboards key on them.</summary>
+/// <summary>
+/// The server's structured log events. Event ids are stable: dashboards key on them. Events a
+/// client can cause at will (2, 3, 8) pass a <see cref="Telemetry.LogThrottle"/> first.
+/// </summary>
 internal static partial class ServerLog
 {
     [LoggerMessage(1, LogLevel.Information, "Loaded model {ModelId} v{Version} from {Directory}")]
     public static partial void ModelLoaded(ILogger logger, string modelId, int version, string directory);
 
-    [LoggerMessage(2, LogLevel.Debug, "Frame for {ModelId} rejected with {Status}: {Reason}")]
-    public static partial void FrameRejected(ILogger logger, string modelId, StatusCode status, string reason);
+    [LoggerMessage(2, LogLevel.Debug, "Frame for {ModelId} rejected with {Status}: {Reason} ({Suppressed} more rejections not logged before it)")]
+    public static partial void FrameRejected(ILogger logger, string modelId, StatusCode status, string reason, long suppressed);
 
-    [LoggerMessage(3, LogLevel.Information, "Stream from {Peer} ended after {Frames} frames")]
-    public static partial void StreamEnded(ILogger logger, string peer, long frames);
+    [LoggerMessage(3, LogLevel.Information, "Stream from {Peer} ended after {Frames} frames ({Suppressed} more ended streams not logged before it)")]
+    public static partial void StreamEnded(ILogger logger, string peer, long frames, long suppressed);
 
     [LoggerMessage(4, LogLevel.Error, "Inference failed for model {ModelId}")]
     public static partial void InferenceFailed(ILogger logger, string modelId, Exception exception);
@@ -27,8 +30,8 @@ internal static partial class ServerLog
     [LoggerMessage(7, LogLevel.Information, "Unloaded model {ModelId} v{Version} after its last in-flight request")]
     public static partial void ModelUnloaded(ILogger logger, string modelId, int version);
 
-    [LoggerMessage(8, LogLevel.Warning, "Call {Method} from {Peer} refused: {Reason}")]
-    public static partial void Unauthenticated(ILogger logger, string method, string peer, string reason);
+    [LoggerMessage(8, LogLevel.Warning, "Call {Method} from {Peer} refused: {Reason} ({Suppressed} more refusals not logged before it)")]
+    public static partial void Unauthenticated(ILogger logger, string method, string peer, string reason, long suppressed);
 
     [LoggerMessage(9, LogLevel.Critical, "Start-up failed: the server cannot serve")]
     public static partial void StartupFailed(ILogger logger, Exception exception);

@@ -46,6 +46,8 @@ public static class SplitNetServerExtensions
         services.TryAddSingleton(provider => provider.GetRequiredService<ServerHealth>().Service);
         services.TryAddSingleton<ModelRegistry>();
         services.TryAddSingleton<Deadlines>();
+        services.TryAddSingleton<DecodeBudget>();
+        services.TryAddSingleton<ClientLogThrottles>();
         services.TryAddSingleton<InferenceEngine>();
         services.TryAddSingleton<ModelManager>();
         services.AddHostedService(provider => provider.GetRequiredService<ModelManager>());

@@ -43,6 +43,16 @@ public static class SplitNetServerHost
             var options = kestrel.ApplicationServices.GetRequiredService<IOptions<SplitNetServerOptions>>().Value;
             var address = IPAddress.Parse(options.Address);
             kestrel.Limits.Http2.MaxStreamsPerConnection = options.MaxStreamsPerConnection;
+            kestrel.Limits.MaxConcurrentConnections = options.MaxConnections;
+            kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(options.KeepAliveTimeoutSeconds);
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(options.RequestHeadersTimeoutSeconds);
+            kestrel.Limits.MinRequestBodyDataRate = options.MinRequestBodyBytesPerSecond == 0 ? null
+                : new MinDataRate(options.MinRequestBodyBytesPerSecond, TimeSpan.FromSeconds(5));
+            if (options.KeepAlivePingSeconds > 0)
+            {
+                kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(options.KeepAlivePingSeconds);
+                kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(options.KeepAlivePingSeconds);
+            }
             kestrel.Listen(address, options.Port, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;

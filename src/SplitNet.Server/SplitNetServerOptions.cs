@@ -44,8 +44,10 @@ public sealed class SplitNetServerOptions
 
     /// <summary>
     /// Share of a frame's remaining time budget kept for the answer's way back: a frame is refused
-    /// with RESOURCE_EXHAUSTED at once when the work queued ahead of it, judged from recent
-    /// batches, would use more than the rest. Default 25.
+    /// with RESOURCE_EXHAUSTED at once when frames are queued ahead of it and their work, judged
+    /// from the last 32 batches (upper quartile), would use more than the rest. A frame with
+    /// nothing queued ahead is always admitted, so a refusal can never outlive the work that
+    /// causes it. Default 25.
     /// </summary>
     [Range(0, 90)]
     public int DeadlineHeadroomPercent { get; set; } = 25;
@@ -61,6 +63,14 @@ public sealed class SplitNetServerOptions
     /// </summary>
     [Range(1, 1_000_000)]
     public int MaxFramesPerRequest { get; set; } = 64;
+
+    /// <summary>
+    /// Bytes of decoded frames (float32 ŷ or features) held at once across all calls, from decoding
+    /// until the answer: a frame that would pass it is refused with RESOURCE_EXHAUSTED before
+    /// anything is allocated for it. Default 64 MiB.
+    /// </summary>
+    [Range(1024, long.MaxValue)]
+    public long MaxDecodedBytesInFlight { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>Dedicated inference threads. Default 1 (libtorch already spreads one batch over the cores).</summary>
     [Range(1, 64)]
@@ -93,6 +103,47 @@ public sealed class SplitNetServerOptions
     /// <summary>Concurrent HTTP/2 streams (calls) per client connection. Default 100.</summary>
     [Range(1, 10_000)]
     public int MaxStreamsPerConnection { get; set; } = 100;
+
+    /// <summary>
+    /// Seconds a stream may go without a whole message before the server ends it with UNAVAILABLE
+    /// (every frame read is answered first; the edge reopens on its next frame): bounds abandoned
+    /// streams and messages dripped a byte at a time. 0 = never. Default 120.
+    /// </summary>
+    [Range(0, 86_400)]
+    public int StreamIdleTimeoutSeconds { get; set; } = 120;
+
+    /// <summary>
+    /// Slowest request body a unary call may send, in bytes per second after a 5 s grace period;
+    /// slower calls are aborted. Streaming calls are bounded by <see cref="StreamIdleTimeoutSeconds"/>
+    /// instead. 0 = no minimum. Default 240.
+    /// </summary>
+    [Range(0, 1_000_000_000)]
+    public int MinRequestBodyBytesPerSecond { get; set; } = 240;
+
+    /// <summary>
+    /// Seconds a connection with no call open is kept, including one that never completes its
+    /// HTTP/2 preface. Default 30.
+    /// </summary>
+    [Range(1, 86_400)]
+    public int KeepAliveTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Seconds a client has to send a call's headers. Default 10.</summary>
+    [Range(1, 3600)]
+    public int RequestHeadersTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// Seconds without any frame from the client after which the server pings it, closing the
+    /// connection if the ping is not answered within as long again: finds peers that vanished
+    /// without closing their long-lived streams. 0 = no pings. Default 30.
+    /// </summary>
+    [Range(0, 86_400)]
+    public int KeepAlivePingSeconds { get; set; } = 30;
+
+    /// <summary>Open client connections (all ports); further ones are closed at once. Default 1000.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxConnections { get; set; } = 1000;
+
+    internal TimeSpan StreamIdle => StreamIdleTimeoutSeconds == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(StreamIdleTimeoutSeconds);
 
     /// <summary>API keys accepted as <c>authorization: Bearer &lt;key&gt;</c> on inference and admin calls; empty = no authentication. Default none.</summary>
     public List<string> ApiKeys { get; set; } = [];

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
 using SplitNet.Codec;
-using SplitNet.Models.Split;
 using SplitNet.Server.Inference;
 using SplitNet.Server.Serving;
 
@@ -8,21 +7,9 @@ namespace SplitNet.Server.Tests;
 
 public sealed class BatchQueueTests
 {
-    private sealed class Part(LatentShape latent) : IServerPart
-    {
-        public LatentShape Latent { get; } = latent;
-        public OutputKind Output => OutputKind.Probabilities;
-        public int Classes => 1;
-        public int EmbeddingSize => 0;
-        public SplitOutput Run(ReadOnlySpan<float> yHat, ReadOnlySpan<int> lengths, int paddedLength) => new(new float[lengths.Length], null);
-        public void Dispose()
-        {
-        }
-    }
-
     private readonly FakeTimeProvider _clock = new();
 
-    private static InferenceTarget Target(LatentShape? latent = null) => new(null!, new Part(latent ?? new([1])));
+    private static InferenceTarget Target(LatentShape? latent = null) => new(null!, new NullServerPart(latent));
 
     private static InferenceJob Job(InferenceTarget target, long deadline = InferenceJob.NoDeadline, int length = 1) =>
         new(target, new float[target.Latent.Elements(length)], length, deadline, CancellationToken.None);

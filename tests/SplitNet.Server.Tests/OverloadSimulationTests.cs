@@ -1,6 +1,4 @@
 using Microsoft.Extensions.Time.Testing;
-using SplitNet.Codec;
-using SplitNet.Models.Split;
 using SplitNet.Server.Inference;
 using SplitNet.Server.Serving;
 
@@ -19,18 +17,6 @@ public sealed class OverloadSimulationTests
     private static TimeSpan Cost(int n) => TimeSpan.FromMilliseconds(2 + 0.7 * n);
     private static readonly double Capacity = MaxBatch / Cost(MaxBatch).TotalSeconds;
 
-    private sealed class Part() : IServerPart
-    {
-        public LatentShape Latent { get; } = new([1]);
-        public OutputKind Output => OutputKind.Probabilities;
-        public int Classes => 1;
-        public int EmbeddingSize => 0;
-        public SplitOutput Run(ReadOnlySpan<float> yHat, ReadOnlySpan<int> lengths, int paddedLength) => throw new NotSupportedException();
-        public void Dispose()
-        {
-        }
-    }
-
     private sealed record Second(int Offered, int Admitted, int Refused, int Good, int Late);
 
     /// <summary>Runs the queue for <paramref name="seconds"/> simulated seconds; <paramref name="stall"/> is the cost of the first batch started after it begins.</summary>
@@ -38,7 +24,7 @@ public sealed class OverloadSimulationTests
     {
         var clock = new FakeTimeProvider();
         var queue = new BatchQueue(256, MaxBatch, TimeSpan.FromMicroseconds(2000), clock, workers: 1, headroomPercent: 25);
-        var target = new InferenceTarget(null!, new Part());
+        var target = new InferenceTarget(null!, new NullServerPart());
         var random = new Random(seed);
         long start = clock.GetTimestamp(), end = start + Ticks(TimeSpan.FromSeconds(seconds));
         long interval = Ticks(TimeSpan.FromSeconds(1 / (2 * Capacity)));

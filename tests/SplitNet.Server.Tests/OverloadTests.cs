@@ -50,4 +50,43 @@ public sealed class OverloadTests : FunctionalTest
         // Still serving after the burst.
         Assert.NotEmpty((await client.InferAsync(new InferRequest { FrameId = 99, Payload = ByteString.CopyFrom(payload) }).WithTimeout()).Predictions);
     }
+
+    [Fact]
+    public async Task Infer_DecodedFramesBeyondTheServersBudget_AreRefusedBeforeDecodingAndTheBudgetComesBack()
+    {
+        // Stem features in float32: the budget holds two, and a batch waits a second for more
+        // frames, so two frames are held while the third arrives.
+        var (teacher, manifest) = TeacherBundle.Load(ServerFixture.TeacherDirectory);
+        using var _ = teacher;
+        var head = LocalTeacher.Head(teacher, manifest, TeacherStage.Stem, CodecId.RawFloat32);
+        var payload = head.Encode(new byte[28 * 28]);
+        long frameBytes = 4L * head.FeatureShape.ElementCount;
+        await using var server = await StartServerAsync(options =>
+        {
+            options.Models = [ServerFixture.TeacherDirectory];
+            options.MaxDecodedBytesInFlight = 2 * frameBytes;
+            options.MaxBatchSize = 8;
+            options.MaxQueueDelayMicroseconds = 1_000_000;
+        });
+        using var channel = server.Channel();
+        var client = new SplitInference.SplitInferenceClient(channel);
+        var budget = server.App.Services.GetRequiredService<DecodeBudget>();
+        Task<InferResponse> Send(int id) => client.InferAsync(new InferRequest { FrameId = (ulong)id, Payload = ByteString.CopyFrom(payload) }).ResponseAsync;
+
+        var held = new[] { Send(1), Send(2) };
+        await Task.Run(async () =>
+        {
+            while (budget.Used < 2 * frameBytes)
+            {
+                await Task.Delay(10);
+            }
+        }).WithTimeout();
+        var refused = await Assert.ThrowsAsync<RpcException>(() => Send(3).WithTimeout());
+
+        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+        Assert.Contains("decoded frames", refused.Status.Detail);
+        await Task.WhenAll(held).WithTimeout();
+        Assert.Equal(0, budget.Used);
+        Assert.NotEmpty((await Send(4).WithTimeout()).Predictions);
+    }
 }

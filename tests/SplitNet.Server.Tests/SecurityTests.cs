@@ -63,6 +63,28 @@ public sealed class SecurityTests : FunctionalTest, IAsyncLifetime
     }
 
     [Fact]
+    public async Task ManyCallsWithoutAKey_AreLoggedAFewTimesASecondWithTheRestCounted()
+    {
+        using var channel = _server.Channel(_certificates.Handler(_certificates.Client));
+        var client = new SplitInference.SplitInferenceClient(channel);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (int i = 0; i < 300; i++)
+        {
+            await Assert.ThrowsAsync<RpcException>(async () => await client.InferAsync(new InferRequest { Payload = ByteString.CopyFrom(_payload) }).WithTimeout());
+        }
+        var seconds = clock.Elapsed.TotalSeconds;
+        // Throttled lines are written after the call is refused; give the last one a moment.
+        await Task.Delay(100);
+
+        var lines = _server.Logs.Entries.Where(e => e.EventId.Id == 8).ToArray();
+        Assert.InRange(lines.Length, 1, 10 * (Math.Ceiling(seconds) + 1));
+        if (seconds < 1)
+        {
+            Assert.Equal(10, lines.Length);
+        }
+    }
+
+    [Fact]
     public async Task ProbesWithoutAKey_AreAnsweredButOpenInferenceCallsAreNot()
     {
         using var channel = _server.Channel(_certificates.Handler(_certificates.Client));

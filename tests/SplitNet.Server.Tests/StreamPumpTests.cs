@@ -13,7 +13,7 @@ public sealed class StreamPumpTests
         var responses = new Responses();
         using var stopping = new CancellationTokenSource();
 
-        long frames = await StreamPump.RunAsync(requests, responses, new CallContext(), window: 4, stopping.Token,
+        long frames = await StreamPump.RunAsync(requests, responses, new CallContext(), window: 4, Timeout.InfiniteTimeSpan, stopping.Token,
             (request, _) => Task.FromResult(request.ToUpperInvariant())).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(2, frames);
@@ -26,7 +26,7 @@ public sealed class StreamPumpTests
         var responses = new Responses();
         using var stopping = new CancellationTokenSource();
 
-        var run = StreamPump.RunAsync(requests, responses, new CallContext(), window: 4, stopping.Token,
+        var run = StreamPump.RunAsync(requests, responses, new CallContext(), window: 4, Timeout.InfiniteTimeSpan, stopping.Token,
             (request, _) => Task.FromResult(request.ToUpperInvariant()));
         await requests.Drained.WaitAsync(TimeSpan.FromSeconds(30));
         stopping.Cancel();

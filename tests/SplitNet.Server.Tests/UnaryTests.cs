@@ -64,6 +64,32 @@ public sealed class UnaryTests(ServerFixture server) : FunctionalTest(server.Log
     }
 
     [Fact]
+    public async Task Infer_MutatedFeaturePayloads_AreNeverAnswered()
+    {
+        var random = new Random(5);
+        var original = GoodPayload(1);
+        var answered = new List<string>();
+        for (int trial = 0; trial < 300; trial++)
+        {
+            var payload = (byte[])original.Clone();
+            for (int f = random.Next(1, 4); f > 0; f--)
+            {
+                payload[random.Next(payload.Length)] ^= (byte)random.Next(1, 256);
+            }
+            try
+            {
+                await server.Client.InferAsync(new InferRequest { FrameId = (ulong)trial, Payload = ByteString.CopyFrom(payload) }).WithTimeout();
+                answered.Add($"trial {trial}");
+            }
+            catch (RpcException e) when (e.StatusCode is StatusCode.InvalidArgument or StatusCode.NotFound)
+            {
+            }
+        }
+        Assert.Empty(answered);
+        await AssertStillServingAsync();
+    }
+
+    [Fact]
     public Task Infer_GarbageHeader_IsInvalidArgument() =>
         AssertRejectedAsync([1, 2, 3, 4, 5, 6, 7, 8], StatusCode.InvalidArgument, "bad payload header");
 

@@ -29,7 +29,9 @@ internal enum Admission
 /// ahead of it. That is what keeps overload stable: a refusal needs queued work, queued work is
 /// run within the queue delay, and every batch run refreshes the measurement, so no estimate, however
 /// wrong, can keep refusing while the worker idles. At take time only jobs whose deadline has
-/// already passed (or whose call was cancelled) are dropped uncomputed: a fact, not a prediction.
+/// already passed (or whose call was cancelled) are dropped uncomputed, and those a batch of the
+/// usual cost would finish late, but never every job of a batch: the freshest is computed, so no
+/// prediction can stop the measurements that correct it.
 /// </para>
 /// </summary>
 internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQueueDelay, TimeProvider clock, int workers = 1, int headroomPercent = 0)
@@ -41,6 +43,7 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
     private int _peak;
     private bool _completed;
     private readonly BatchCost _cost = new();
+    private readonly List<InferenceJob> _late = [];
 
     public int Capacity { get; } = capacity;
     public int MaxBatchSize { get; } = maxBatchSize;
@@ -59,22 +62,11 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
     {
         lock (_gate)
         {
-            if (_completed)
-            {
-                return Admission.Closed;
-            }
-            if (_pending >= Capacity && !bypassCapacity)
-            {
-                return Admission.Full;
-            }
             long now = clock.GetTimestamp();
-            if (job.IsExpired(now))
+            var admission = job.IsExpired(now) ? Admission.Expired : Admit(job.Deadline, now, bypassCapacity);
+            if (admission != Admission.Queued)
             {
-                return Admission.Expired;
-            }
-            if (_pending > 0 && job.Deadline != InferenceJob.NoDeadline && EstimatedWait(_pending) > (job.Deadline - now) * (100 - headroomPercent) / 100)
-            {
-                return Admission.TooLate;
+                return admission;
             }
             if (!_queues.TryGetValue(job.Key, out var queue))
             {
@@ -91,6 +83,39 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
             Monitor.Pulse(_gate);
             return Admission.Queued;
         }
+    }
+
+    /// <summary>
+    /// What <see cref="TryEnqueue"/> would say right now of a job with this deadline, so a frame
+    /// about to be refused is refused before it is decoded. It may still be refused when queued.
+    /// </summary>
+    public Admission Check(long deadline)
+    {
+        lock (_gate)
+        {
+            return Admit(deadline, clock.GetTimestamp(), bypassCapacity: false);
+        }
+    }
+
+    private Admission Admit(long deadline, long now, bool bypassCapacity)
+    {
+        if (_completed)
+        {
+            return Admission.Closed;
+        }
+        if (_pending >= Capacity && !bypassCapacity)
+        {
+            return Admission.Full;
+        }
+        if (now > deadline)
+        {
+            return Admission.Expired;
+        }
+        if (_pending > 0 && deadline != InferenceJob.NoDeadline && EstimatedWait(_pending) > (deadline - now) * (100 - headroomPercent) / 100)
+        {
+            return Admission.TooLate;
+        }
+        return Admission.Queued;
     }
 
     /// <summary>Feeds the cost model with one executed batch.</summary>
@@ -148,9 +173,18 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
             while (batch.Count < MaxBatchSize && due.TryDequeue(out var job))
             {
                 _pending -= job.Bounded ? 1 : 0;
-                (job.IsExpired(now) ? expired : batch).Add(job);
                 job.Started = now;
+                (job.IsExpired(now) ? expired : job.IsExpired(now + _cost.Batch) ? _late : batch).Add(job);
             }
+            // Jobs that a batch of the usual cost would finish late are dropped too, but never all of
+            // a batch: the freshest is computed, so the cost that predicted them late is measured again.
+            if (batch.Count == 0 && _late.Count > 0)
+            {
+                batch.Add(_late[^1]);
+                _late.RemoveAt(_late.Count - 1);
+            }
+            expired.AddRange(_late);
+            _late.Clear();
             if (due.Count == 0)
             {
                 _queues.Remove(batch.Count > 0 ? batch[0].Key : expired[0].Key);

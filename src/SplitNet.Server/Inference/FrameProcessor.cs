@@ -17,9 +17,11 @@ internal sealed class FrameProcessor(
     ModelRegistry registry,
     ModelManager manager,
     InferenceEngine engine,
+    DecodeBudget budget,
     ServerMetrics metrics,
     IOptions<SplitNetServerOptions> options,
-    ILogger<FrameProcessor> logger)
+    ILogger<FrameProcessor> logger,
+    ClientLogThrottles throttles)
 {
     private readonly int _maxFrameBytes = options.Value.MaxFrameBytes;
 
@@ -46,6 +48,7 @@ internal sealed class FrameProcessor(
         ServedModel? model = null;
         string modelId = frame.ModelId ?? "";
         var status = StatusCode.OK;
+        long reserved = 0;
         try
         {
             if (!manager.Ready)
@@ -62,7 +65,9 @@ internal sealed class FrameProcessor(
             {
                 var split = Lease<ServedSplitModel>(modelId, frame.Version, "split model");
                 model = split;
-                job = DecodeLatent(split, frame, cancellation);
+                // A frame the queue would refuse now is refused before it is decoded.
+                ThrowIfRefused(engine.Queue.Check(frame.Deadline));
+                job = DecodeLatent(split, frame, ref reserved, cancellation);
             }
             else
             {
@@ -74,35 +79,30 @@ internal sealed class FrameProcessor(
                 modelId = header.ModelId;
                 var teacher = Lease<ServedTeacher>(modelId, frame.Version, "model");
                 model = teacher;
-                job = DecodeFeatures(teacher, header, headerLength, frame, cancellation);
+                ThrowIfRefused(engine.Queue.Check(frame.Deadline));
+                job = DecodeFeatures(teacher, header, headerLength, frame, ref reserved, cancellation);
             }
             activity?.SetTag("splitnet.model", model.Id);
             activity?.SetTag("splitnet.model_version", model.Version);
             activity?.SetTag("splitnet.rate_level", frame.RateLevel);
             activity?.SetTag("splitnet.payload_bytes", frame.Payload.Length);
             metrics.Received(model.Id, frame.Payload.Length);
-            switch (engine.TryEnqueue(job))
-            {
-                case Admission.Full:
-                    throw new FrameException(StatusCode.ResourceExhausted, $"inference queue is full ({engine.Queue.Capacity} frames); retry later");
-                case Admission.Expired:
-                    throw new FrameException(StatusCode.DeadlineExceeded, "the deadline passed before the frame was queued; it was not computed");
-                case Admission.TooLate:
-                    throw new FrameException(StatusCode.ResourceExhausted, $"the {engine.Queue.Pending} frames queued ahead would outlast this frame's deadline; retry later or elsewhere");
-                case Admission.Closed:
-                    throw new FrameException(StatusCode.Unavailable, "the server is shutting down");
-            }
+            ThrowIfRefused(engine.TryEnqueue(job));
             var output = await job.Completion.Task.ConfigureAwait(false);
             return new FrameAnswer(output, model.Labels, model.Id, model.Version, Stopwatch.GetElapsedTime(arrived));
         }
         catch (FrameException e)
         {
             status = e.Status;
-            ServerLog.FrameRejected(logger, modelId, e.Status, e.Message);
+            if (logger.IsEnabled(LogLevel.Debug) && throttles.FrameRejected.TryPass(out long suppressed))
+            {
+                ServerLog.FrameRejected(logger, ClientText.Echo(modelId), e.Status, e.Message, suppressed);
+            }
             throw;
         }
         finally
         {
+            budget.Release(reserved);
             model?.Release();
             activity?.SetTag("rpc.grpc.status_code", (int)status);
             if (status != StatusCode.OK)
@@ -135,7 +135,7 @@ internal sealed class FrameProcessor(
         return header;
     }
 
-    private static InferenceJob DecodeFeatures(ServedTeacher model, PayloadHeader header, int headerLength, FrameInput frame, CancellationToken cancellation)
+    private InferenceJob DecodeFeatures(ServedTeacher model, PayloadHeader header, int headerLength, FrameInput frame, ref long reserved, CancellationToken cancellation)
     {
         var tail = model.Tail(header.SplitPoint)
             ?? throw new FrameException(StatusCode.InvalidArgument, $"model '{model.Id}' has no split point {header.SplitPoint}");
@@ -145,6 +145,7 @@ internal sealed class FrameProcessor(
             throw new FrameException(StatusCode.InvalidArgument,
                 $"feature shape {header.Shape} does not match {expected} expected after {model.SplitPoints[header.SplitPoint].Name} of '{model.Id}'");
         }
+        reserved = Reserve(expected.ElementCount);
         var features = new float[expected.ElementCount];
         if (FeatureCodec.TryDecodeBody(frame.Payload.Span, header, headerLength, features, out var error) != DecodeStatus.Ok)
         {
@@ -153,7 +154,7 @@ internal sealed class FrameProcessor(
         return new InferenceJob(tail, features, tail.Latent.MaxLength, frame.Deadline, cancellation);
     }
 
-    private static InferenceJob DecodeLatent(ServedSplitModel model, FrameInput frame, CancellationToken cancellation)
+    private InferenceJob DecodeLatent(ServedSplitModel model, FrameInput frame, ref long reserved, CancellationToken cancellation)
     {
         if (frame.RateLevel < 0 || frame.RateLevel >= model.Levels.Count)
         {
@@ -168,11 +169,39 @@ internal sealed class FrameProcessor(
         {
             throw new FrameException(StatusCode.InvalidArgument, $"'{model.Id}': {problem}");
         }
+        reserved = Reserve(model.Latent.Elements(length));
         var yHat = new float[model.Latent.Elements(length)];
         if (!level.Entropy.TryDecompress(frame.Payload.Span, yHat, out var error))
         {
             throw new FrameException(StatusCode.InvalidArgument, $"corrupt latent: {error}");
         }
         return new InferenceJob(level.Target, yHat, length, frame.Deadline, cancellation);
+    }
+
+    /// <summary>Reserves room for a decoded frame of <paramref name="elements"/> float32 values before it is allocated.</summary>
+    private long Reserve(long elements)
+    {
+        long bytes = 4L * elements;
+        if (!budget.TryReserve(bytes))
+        {
+            throw new FrameException(StatusCode.ResourceExhausted,
+                $"the server holds at most {budget.Capacity} bytes of decoded frames and is at that bound; retry later or elsewhere");
+        }
+        return bytes;
+    }
+
+    private void ThrowIfRefused(Admission admission)
+    {
+        switch (admission)
+        {
+            case Admission.Full:
+                throw new FrameException(StatusCode.ResourceExhausted, $"inference queue is full ({engine.Queue.Capacity} frames); retry later");
+            case Admission.Expired:
+                throw new FrameException(StatusCode.DeadlineExceeded, "the deadline passed before the frame was queued; it was not computed");
+            case Admission.TooLate:
+                throw new FrameException(StatusCode.ResourceExhausted, $"the {engine.Queue.Pending} frames queued ahead would outlast this frame's deadline; retry later or elsewhere");
+            case Admission.Closed:
+                throw new FrameException(StatusCode.Unavailable, "the server is shutting down");
+        }
     }
 }

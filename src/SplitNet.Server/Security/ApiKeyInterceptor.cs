@@ -5,6 +5,8 @@ using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
+using SplitNet.Server.Telemetry;
+
 namespace SplitNet.Server.Security;
 
 /// <summary>
@@ -25,11 +27,13 @@ internal sealed class ApiKeyInterceptor : Interceptor
 
     private readonly byte[][] _keys;
     private readonly ILogger<ApiKeyInterceptor> _logger;
+    private readonly LogThrottle _refusals;
 
-    public ApiKeyInterceptor(IOptions<SplitNetServerOptions> options, ILogger<ApiKeyInterceptor> logger)
+    public ApiKeyInterceptor(IOptions<SplitNetServerOptions> options, ILogger<ApiKeyInterceptor> logger, ClientLogThrottles throttles)
     {
         _keys = [.. options.Value.ApiKeys.Select(k => Encoding.UTF8.GetBytes(k))];
         _logger = logger;
+        _refusals = throttles.Unauthenticated;
     }
 
     public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -72,7 +76,10 @@ internal sealed class ApiKeyInterceptor : Interceptor
         };
         if (problem is not null)
         {
-            ServerLog.Unauthenticated(_logger, context.Method, context.Peer, problem);
+            if (_refusals.TryPass(out long suppressed))
+            {
+                ServerLog.Unauthenticated(_logger, context.Method, context.Peer, problem, suppressed);
+            }
             throw new RpcException(new Status(StatusCode.Unauthenticated, problem));
         }
     }

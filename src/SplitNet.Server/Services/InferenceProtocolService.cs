@@ -84,7 +84,7 @@ internal sealed class InferenceProtocolService(
     public override async Task ModelStreamInfer(IAsyncStreamReader<ModelInferRequest> requests, IServerStreamWriter<ModelStreamInferResponse> responses, ServerCallContext context)
     {
         using var open = drain.Enter();
-        await StreamPump.RunAsync(requests, responses, context, options.Value.MaxInFlightPerStream, drain.Draining,
+        await StreamPump.RunAsync(requests, responses, context, options.Value.MaxInFlightPerStream, options.Value.StreamIdle, drain.Draining,
             (request, _) => StreamAnswerAsync(request, context)).ConfigureAwait(false);
     }
 

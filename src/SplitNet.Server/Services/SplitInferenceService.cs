@@ -7,6 +7,7 @@ using SplitNet.Contracts.V1;
 using SplitNet.Models.Split;
 using SplitNet.Server.Inference;
 using SplitNet.Server.Serving;
+using SplitNet.Server.Telemetry;
 
 namespace SplitNet.Server.Services;
 
@@ -17,6 +18,7 @@ internal sealed class SplitInferenceService(
     Deadlines deadlines,
     ServerDrain drain,
     IOptions<SplitNetServerOptions> options,
+    ClientLogThrottles throttles,
     ILogger<SplitInferenceService> logger) : SplitInference.SplitInferenceBase
 {
     public override async Task<InferResponse> Infer(InferRequest request, ServerCallContext context)
@@ -51,7 +53,7 @@ internal sealed class SplitInferenceService(
         long frames = 0;
         try
         {
-            frames = await StreamPump.RunAsync(requests, responses, context, options.Value.MaxInFlightPerStream, drain.Draining, (request, taken) =>
+            frames = await StreamPump.RunAsync(requests, responses, context, options.Value.MaxInFlightPerStream, options.Value.StreamIdle, drain.Draining, (request, taken) =>
             {
                 if (request.Open is not null)
                 {
@@ -71,7 +73,10 @@ internal sealed class SplitInferenceService(
         }
         finally
         {
-            ServerLog.StreamEnded(logger, context.Peer, frames);
+            if (throttles.StreamEnded.TryPass(out long suppressed))
+            {
+                ServerLog.StreamEnded(logger, context.Peer, frames, suppressed);
+            }
         }
     }
 

@@ -8,6 +8,9 @@ namespace SplitNet.Server.Services;
 /// concurrently (answers may leave out of order), writes answers from one loop (stream writes
 /// must be serial), stops reading while the window is full so HTTP/2 flow control pushes back on
 /// the client, and on shutdown stops reading, answers what it took and ends with UNAVAILABLE.
+/// A client that sends no whole message for <c>idle</c> (an abandoned stream, or a message
+/// dripped a byte at a time) has its stream ended the same way: HTTP/2 data rates are not
+/// enforced on streaming calls, since a camera may rightly pause.
 /// </summary>
 internal static class StreamPump
 {
@@ -21,21 +24,25 @@ internal static class StreamPump
         IServerStreamWriter<TResponse> responses,
         ServerCallContext context,
         int window,
+        TimeSpan idle,
         CancellationToken stopping,
         Func<TRequest, long, Task<TResponse>?> answer)
     {
         var answers = Channel.CreateBounded<TResponse>(new BoundedChannelOptions(window) { SingleReader = true });
         var writing = WriteAllAsync(answers.Reader, responses);
         using var slots = new SemaphoreSlim(window, window);
-        using var reading = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, stopping);
+        using var silence = new CancellationTokenSource();
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, stopping, silence.Token);
         long frames = 0;
         RpcException? ending = null;
         try
         {
             try
             {
-                while (await requests.MoveNext(reading.Token).ConfigureAwait(false))
+                while (Listen(silence, idle) && await requests.MoveNext(reading.Token).ConfigureAwait(false))
                 {
+                    // A full window is the server's wait, not the client's silence.
+                    silence.CancelAfter(Timeout.InfiniteTimeSpan);
                     await slots.WaitAsync(reading.Token).ConfigureAwait(false);
                     Task<TResponse>? answering;
                     try
@@ -63,6 +70,11 @@ internal static class StreamPump
             {
                 // Shutdown: stop reading; the frames already taken are still answered below.
             }
+            catch (OperationCanceledException) when (silence.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+            {
+                ending = new RpcException(new Status(StatusCode.Unavailable,
+                    $"no whole message for {idle.TotalSeconds:0.#} s: the stream is closed; every frame read was answered; open a new one"));
+            }
             for (int i = 0; i < window; i++)
             {
                 await slots.WaitAsync(context.CancellationToken).ConfigureAwait(false);
@@ -88,6 +100,13 @@ internal static class StreamPump
             throw new RpcException(new Status(StatusCode.Unavailable, "server is shutting down; every frame it read was answered; reconnect to another replica"));
         }
         return frames;
+    }
+
+    /// <summary>Starts the silence timer before a read; always true.</summary>
+    private static bool Listen(CancellationTokenSource silence, TimeSpan idle)
+    {
+        silence.CancelAfter(idle);
+        return true;
     }
 
     private static async Task ForwardAsync<TResponse>(Task<TResponse> answering, ChannelWriter<TResponse> answers, SemaphoreSlim slots, CancellationToken call)
