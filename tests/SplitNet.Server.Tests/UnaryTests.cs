@@ -128,12 +128,14 @@ public sealed class UnaryTests(ServerFixture server) : FunctionalTest(server.Log
     }
 
     [Theory]
-    [InlineData(300, StatusCode.InvalidArgument)]
-    [InlineData(20_000, StatusCode.InvalidArgument)]
-    [InlineData(200, StatusCode.NotFound)]
-    public async Task Infer_LongMadeUpModelId_IsRefusedWithAShortEchoAndTheConnectionGoesOn(int length, StatusCode expected)
+    [InlineData(300, "x", StatusCode.InvalidArgument)]
+    [InlineData(20_000, "x", StatusCode.InvalidArgument)]
+    [InlineData(200, "\n", StatusCode.InvalidArgument)]
+    [InlineData(200, "\u0085", StatusCode.InvalidArgument)]
+    [InlineData(200, "x", StatusCode.NotFound)]
+    public async Task Infer_MadeUpModelId_IsRefusedWithAShortEchoAndTheConnectionGoesOn(int length, string last, StatusCode expected)
     {
-        var id = new string('x', length - 1) + "\n";
+        var id = new string('x', length - 1) + last;
         var request = new InferRequest { Payload = ByteString.CopyFrom([1, 2, 3]), Latent = new LatentIdentity { ModelId = id, TablesSha256 = { "00" } } };
 
         var error = await Assert.ThrowsAsync<RpcException>(async () => await server.Client.InferAsync(request).WithTimeout());
