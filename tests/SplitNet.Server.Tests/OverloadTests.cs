@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using SplitNet.Codec;
+using SplitNet.Contracts.Inference;
 using SplitNet.Contracts.V1;
 using SplitNet.Edge;
 using SplitNet.Models.Bundles;
@@ -60,7 +61,8 @@ public sealed class OverloadTests : FunctionalTest
         using var _ = teacher;
         var head = LocalTeacher.Head(teacher, manifest, TeacherStage.Stem, CodecId.RawFloat32);
         var payload = head.Encode(new byte[28 * 28]);
-        long frameBytes = 4L * head.FeatureShape.ElementCount;
+        // A frame's buffer comes from a pool in power-of-two lengths; that is what it reserves.
+        long frameBytes = 4L * (long)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)head.FeatureShape.ElementCount);
         await using var server = await StartServerAsync(options =>
         {
             options.Models = [ServerFixture.TeacherDirectory];
@@ -88,5 +90,43 @@ public sealed class OverloadTests : FunctionalTest
         await Task.WhenAll(held).WithTimeout();
         Assert.Equal(0, budget.Used);
         Assert.NotEmpty((await Send(4).WithTimeout()).Predictions);
+    }
+
+    [Fact]
+    public async Task ModelInfer_MoreFramesThanTheQueueHasRoomFor_IsRefusedAsAWholeBeforeAnyIsQueued()
+    {
+        await using var server = await StartServerAsync(options =>
+        {
+            options.Models = [ServerFixture.TeacherDirectory];
+            options.QueueCapacity = 80;
+            options.MaxBatchSize = 128;
+            options.MaxQueueDelayMicroseconds = 1_000_000;
+        });
+        var (teacher, manifest) = TeacherBundle.Load(ServerFixture.TeacherDirectory);
+        using var _ = teacher;
+        var payload = LocalTeacher.Head(teacher, manifest, TeacherStage.Stage2, CodecId.Affine8Lz4).Encode(new byte[28 * 28]);
+        using var channel = server.Channel();
+        var protocol = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
+        var queue = server.App.Services.GetRequiredService<InferenceEngine>().Queue;
+        ModelInferRequest Request(int frames) => new()
+        {
+            ModelName = manifest.ModelId,
+            Inputs = { new ModelInferRequest.Types.InferInputTensor { Name = "features", Datatype = "BYTES", Shape = { frames, 1 } } },
+            RawInputContents = { ProtocolPayloads.Raw(Enumerable.Repeat(payload, frames)) },
+        };
+
+        var held = protocol.ModelInferAsync(Request(40)).ResponseAsync;
+        await Task.Run(async () =>
+        {
+            while (queue.Pending < 40)
+            {
+                await Task.Delay(10);
+            }
+        }).WithTimeout();
+        var refused = await Assert.ThrowsAsync<RpcException>(async () => await protocol.ModelInferAsync(Request(64)).WithTimeout());
+
+        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+        Assert.Equal(40, queue.Pending);
+        Assert.Equal(40, (await held.WithTimeout()).Outputs.Single().Shape[0]);
     }
 }

@@ -5,7 +5,6 @@ using System.Text;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Microsoft.Extensions.Logging;
 using ScottPlot;
 using SplitNet.Codec;
 using SplitNet.Contracts.Inference;
@@ -63,59 +62,40 @@ internal static class MemoryBenchCommand
     {
         var requests = Requests();
         var defaults = new SplitNetServerOptions();
-        var app = SplitNetServerHost.Build([], options =>
+        using var server = await ServeProcess.StartAsync(ServeProcess.FreePort(), [], cancellation);
+        using var channel = GrpcChannel.ForAddress(server.Url, new GrpcChannelOptions { MaxReceiveMessageSize = null });
+        var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
+        using var process = Process.GetProcessById(server.ProcessId);
+        // One round of every kind first: the JIT, gRPC's buffers and the thread pool grow once.
+        foreach (var (_, request) in requests)
         {
-            options.Port = 0;
-            options.MetricsPort = 0;
-            options.Models = [CommonOptions.DefaultTeacher, SplitModelBundle.SideDirectory(CommonOptions.DefaultEntropic, BundleSide.Server)];
-        }, LogLevel.Warning);
-        await app.StartAsync(cancellation);
-        try
-        {
-            await app.WhenReadyAsync(cancellation);
-            using var channel = GrpcChannel.ForAddress(app.Urls.First(), new GrpcChannelOptions { MaxReceiveMessageSize = null });
-            var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
-            using var process = Process.GetCurrentProcess();
-            // One round of every kind first: the JIT, gRPC's buffers and the thread pool grow once.
-            foreach (var (_, request) in requests)
-            {
-                await SendRoundAsync(client, request, s.Concurrency);
-            }
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            process.Refresh();
-            double baseline = process.WorkingSet64 / 1e6;
-            var rows = new List<MemoryRow>();
-            foreach (var (name, request) in requests)
-            {
-                Console.Error.WriteLine($"{name}: {s.Rounds} rounds of {s.Concurrency} at once …");
-                rows.Add(await MeasureAsync(client, name, request, s, process, baseline));
-            }
-            long bound = defaults.MaxDecodedBytesInFlight + 4L * s.Concurrency * defaults.MaxReceiveMessageBytes;
-            return new MemoryReport(s.Concurrency, s.Rounds, baseline, bound / 1e6,
-                $"MaxDecodedBytesInFlight + 4 × {s.Concurrency} × MaxReceiveMessageBytes (each message held as received, parsed, split and answered)", rows);
+            await SendRoundAsync(client, request, s.Concurrency);
         }
-        finally
+        double baseline = Resident(server.ProcessId, "VmRSS");
+        var rows = new List<MemoryRow>();
+        foreach (var (name, request) in requests)
         {
-            await app.StopAsync(CancellationToken.None);
-            await app.DisposeAsync();
+            Console.Error.WriteLine($"{name}: {s.Rounds} rounds of {s.Concurrency} at once …");
+            rows.Add(await MeasureAsync(client, name, request, s, process, baseline));
         }
+        long bound = defaults.MaxDecodedBytesInFlight + 4L * s.Concurrency * defaults.MaxReceiveMessageBytes;
+        return new MemoryReport(s.Concurrency, s.Rounds, baseline, bound / 1e6,
+            $"MaxDecodedBytesInFlight + 4 × {s.Concurrency} × MaxReceiveMessageBytes (each message held as received, parsed, split and answered)", rows);
+    }
+
+    /// <summary>A field of <c>/proc/PID/status</c> in MB: VmRSS (resident now) or VmHWM (the peak since it was last reset).</summary>
+    private static double Resident(int pid, string field)
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith(field + ":", StringComparison.Ordinal));
+        return long.Parse(line[(field.Length + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024 / 1e6;
     }
 
     private static async Task<MemoryRow> MeasureAsync(GRPCInferenceService.GRPCInferenceServiceClient client, string name, ModelInferRequest request,
         MemoryBenchSettings s, Process process, double baseline)
     {
-        double peak = baseline;
-        using var sampling = new CancellationTokenSource();
-        var sampler = Task.Run(async () =>
-        {
-            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(5));
-            while (await timer.WaitForNextTickAsync(sampling.Token).ConfigureAwait(false))
-            {
-                process.Refresh();
-                peak = Math.Max(peak, process.WorkingSet64 / 1e6);
-            }
-        }, CancellationToken.None);
+        // Writing 5 to clear_refs resets the kernel's peak resident size (VmHWM) to the current one.
+        File.WriteAllText($"/proc/{process.Id}/clear_refs", "5");
+        process.Refresh();
         var cpu = process.TotalProcessorTime;
         var statuses = new SortedDictionary<string, int>(StringComparer.Ordinal);
         for (int round = 0; round < s.Rounds; round++)
@@ -127,8 +107,7 @@ internal static class MemoryBenchCommand
         }
         process.Refresh();
         double cpuMs = (process.TotalProcessorTime - cpu).TotalMilliseconds / (s.Rounds * s.Concurrency);
-        await sampling.CancelAsync();
-        await sampler.ContinueWith(_ => { }, TaskScheduler.Default);
+        double peak = Resident(process.Id, "VmHWM");
         Console.Error.WriteLine($"{name}: peak {peak - baseline:F1} MB above the baseline; {string.Join(", ", statuses.Select(p => $"{p.Key} {p.Value}"))}");
         return new MemoryRow(name, request.CalculateSize(), statuses, peak - baseline, cpuMs);
     }
@@ -199,11 +178,11 @@ internal static class MemoryBenchCommand
         void Line(FormattableString line) => text.AppendLine(line.ToString(CultureInfo.InvariantCulture));
         Line($"# Memory under concurrent maximal requests");
         Line($"");
-        Line($"`{ReportOutput.CommandLine}`: {r.Concurrency} Open Inference requests at once, {r.Rounds} rounds per kind, against a server with the default limits");
-        Line($"in this process (the client's copies of the requests count too). Working set after a first round of every kind and a full collection: {r.BaselineMegabytes:F0} MB.");
+        Line($"`{ReportOutput.CommandLine}`: {r.Concurrency} Open Inference requests at once, {r.Rounds} rounds per kind, against `splitnet serve` with the default limits");
+        Line($"in a process of its own. Its resident set after a first round of every kind: {r.BaselineMegabytes:F0} MB; the peak per kind is the kernel's (VmHWM, reset before each kind).");
         Line($"Bound: {r.Bound} = {r.BoundMegabytes:F0} MB above it — {(r.Met ? "**met**" : "**not met**")} by every kind.");
         Line($"");
-        Line($"| request | bytes | answers | peak working set above the baseline | CPU per request |");
+        Line($"| request | bytes | answers | peak resident set above the baseline | server CPU per request |");
         Line($"|---|---:|---|---:|---:|");
         foreach (var row in r.Rows)
         {
@@ -221,7 +200,7 @@ internal static class MemoryBenchCommand
         bound.LegendText = $"documented bound ({r.BoundMegabytes:F0} MB)";
         bound.LinePattern = LinePattern.Dashed;
         plot.Axes.Bottom.SetTicks([.. Enumerable.Range(0, r.Rows.Count).Select(i => (double)i)], [.. r.Rows.Select(row => row.Request.Split(" (")[0])]);
-        plot.Axes.Left.Label.Text = "peak working set above the baseline (MB)";
+        plot.Axes.Left.Label.Text = "peak resident set above the baseline (MB)";
         plot.Axes.Margins(bottom: 0);
         plot.Title($"{r.Concurrency} concurrent maximal requests");
         plot.ShowLegend(Alignment.UpperRight);

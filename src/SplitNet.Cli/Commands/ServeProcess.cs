@@ -12,6 +12,7 @@ internal sealed class ServeProcess : IDisposable
     private ServeProcess(Process process, int port) => (_process, Port) = (process, port);
 
     public int Port { get; }
+    public int ProcessId => _process.Id;
     public string Url => $"http://127.0.0.1:{Port}";
 
     /// <summary>Starts the server and waits until its health check says SERVING.</summary>
@@ -22,6 +23,11 @@ internal sealed class ServeProcess : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        // Run as `dotnet splitnet.dll`, the host needs the assembly first; the apphost does not.
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(ServeProcess).Assembly.Location);
+        }
         foreach (var argument in new[] { "serve", "--port", $"{port}", "--metrics-port", "0", "--Logging:LogLevel:Default=Warning" }.Concat(extraArguments))
         {
             start.ArgumentList.Add(argument);

@@ -86,24 +86,26 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
     }
 
     /// <summary>
-    /// What <see cref="TryEnqueue"/> would say right now of a job with this deadline, so a frame
-    /// about to be refused is refused before it is decoded. It may still be refused when queued.
+    /// What <see cref="TryEnqueue"/> would say right now of <paramref name="frames"/> jobs with this
+    /// deadline, so frames about to be refused are refused before they are decoded, and a
+    /// request's frames are refused together rather than some computed for a request that fails.
+    /// They may still be refused when queued.
     /// </summary>
-    public Admission Check(long deadline)
+    public Admission Check(long deadline, int frames = 1)
     {
         lock (_gate)
         {
-            return Admit(deadline, clock.GetTimestamp(), bypassCapacity: false);
+            return Admit(deadline, clock.GetTimestamp(), bypassCapacity: false, frames);
         }
     }
 
-    private Admission Admit(long deadline, long now, bool bypassCapacity)
+    private Admission Admit(long deadline, long now, bool bypassCapacity, int frames = 1)
     {
         if (_completed)
         {
             return Admission.Closed;
         }
-        if (_pending >= Capacity && !bypassCapacity)
+        if (_pending + frames > Capacity && !bypassCapacity)
         {
             return Admission.Full;
         }
@@ -111,7 +113,7 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
         {
             return Admission.Expired;
         }
-        if (_pending > 0 && deadline != InferenceJob.NoDeadline && EstimatedWait(_pending) > (deadline - now) * (100 - headroomPercent) / 100)
+        if (_pending > 0 && deadline != InferenceJob.NoDeadline && EstimatedWait(_pending + frames - 1) > (deadline - now) * (100 - headroomPercent) / 100)
         {
             return Admission.TooLate;
         }

@@ -48,7 +48,7 @@ internal sealed class FrameProcessor(
         ServedModel? model = null;
         string modelId = frame.ModelId ?? "";
         var status = StatusCode.OK;
-        long reserved = 0;
+        DecodedBuffer? buffer = null;
         try
         {
             if (!manager.Ready)
@@ -67,7 +67,7 @@ internal sealed class FrameProcessor(
                 model = split;
                 // A frame the queue would refuse now is refused before it is decoded.
                 ThrowIfRefused(engine.Queue.Check(frame.Deadline));
-                job = DecodeLatent(split, frame, ref reserved, cancellation);
+                job = DecodeLatent(split, frame, ref buffer, cancellation);
             }
             else
             {
@@ -80,7 +80,7 @@ internal sealed class FrameProcessor(
                 var teacher = Lease<ServedTeacher>(modelId, frame.Version, "model");
                 model = teacher;
                 ThrowIfRefused(engine.Queue.Check(frame.Deadline));
-                job = DecodeFeatures(teacher, header, headerLength, frame, ref reserved, cancellation);
+                job = DecodeFeatures(teacher, header, headerLength, frame, ref buffer, cancellation);
             }
             activity?.SetTag("splitnet.model", model.Id);
             activity?.SetTag("splitnet.model_version", model.Version);
@@ -102,7 +102,10 @@ internal sealed class FrameProcessor(
         }
         finally
         {
-            budget.Release(reserved);
+            if (buffer is { } held)
+            {
+                budget.Return(held);
+            }
             model?.Release();
             activity?.SetTag("rpc.grpc.status_code", (int)status);
             if (status != StatusCode.OK)
@@ -135,7 +138,7 @@ internal sealed class FrameProcessor(
         return header;
     }
 
-    private InferenceJob DecodeFeatures(ServedTeacher model, PayloadHeader header, int headerLength, FrameInput frame, ref long reserved, CancellationToken cancellation)
+    private InferenceJob DecodeFeatures(ServedTeacher model, PayloadHeader header, int headerLength, FrameInput frame, ref DecodedBuffer? buffer, CancellationToken cancellation)
     {
         var tail = model.Tail(header.SplitPoint)
             ?? throw new FrameException(StatusCode.InvalidArgument, $"model '{model.Id}' has no split point {header.SplitPoint}");
@@ -145,16 +148,15 @@ internal sealed class FrameProcessor(
             throw new FrameException(StatusCode.InvalidArgument,
                 $"feature shape {header.Shape} does not match {expected} expected after {model.SplitPoints[header.SplitPoint].Name} of '{model.Id}'");
         }
-        reserved = Reserve(expected.ElementCount);
-        var features = new float[expected.ElementCount];
-        if (FeatureCodec.TryDecodeBody(frame.Payload.Span, header, headerLength, features, out var error) != DecodeStatus.Ok)
+        var features = Rent(expected.ElementCount, ref buffer);
+        if (FeatureCodec.TryDecodeBody(frame.Payload.Span, header, headerLength, features.AsSpan(0, (int)expected.ElementCount), out var error) != DecodeStatus.Ok)
         {
             throw new FrameException(StatusCode.InvalidArgument, $"corrupt payload: {error}");
         }
         return new InferenceJob(tail, features, tail.Latent.MaxLength, frame.Deadline, cancellation);
     }
 
-    private InferenceJob DecodeLatent(ServedSplitModel model, FrameInput frame, ref long reserved, CancellationToken cancellation)
+    private InferenceJob DecodeLatent(ServedSplitModel model, FrameInput frame, ref DecodedBuffer? buffer, CancellationToken cancellation)
     {
         if (frame.RateLevel < 0 || frame.RateLevel >= model.Levels.Count)
         {
@@ -169,33 +171,35 @@ internal sealed class FrameProcessor(
         {
             throw new FrameException(StatusCode.InvalidArgument, $"'{model.Id}': {problem}");
         }
-        reserved = Reserve(model.Latent.Elements(length));
-        var yHat = new float[model.Latent.Elements(length)];
-        if (!level.Entropy.TryDecompress(frame.Payload.Span, yHat, out var error))
+        var yHat = Rent(model.Latent.Elements(length), ref buffer);
+        if (!level.Entropy.TryDecompress(frame.Payload.Span, yHat.AsSpan(0, model.Latent.Elements(length)), out var error))
         {
             throw new FrameException(StatusCode.InvalidArgument, $"corrupt latent: {error}");
         }
         return new InferenceJob(level.Target, yHat, length, frame.Deadline, cancellation);
     }
 
-    /// <summary>Reserves room for a decoded frame of <paramref name="elements"/> float32 values before it is allocated.</summary>
-    private long Reserve(long elements)
+    /// <summary>A pooled buffer for a decoded frame of <paramref name="elements"/> float32 values, reserved before anything is allocated.</summary>
+    private float[] Rent(long elements, ref DecodedBuffer? buffer)
     {
-        long bytes = 4L * elements;
-        if (!budget.TryReserve(bytes))
+        if (!budget.TryRent(elements, out var rented))
         {
             throw new FrameException(StatusCode.ResourceExhausted,
                 $"the server holds at most {budget.Capacity} bytes of decoded frames and is at that bound; retry later or elsewhere");
         }
-        return bytes;
+        buffer = rented;
+        return rented.Values;
     }
+
+    /// <summary>Refuses at once, as a whole, a request of <paramref name="frames"/> frames the queue would not take now.</summary>
+    public void Admit(long deadline, int frames) => ThrowIfRefused(engine.Queue.Check(deadline, frames));
 
     private void ThrowIfRefused(Admission admission)
     {
         switch (admission)
         {
             case Admission.Full:
-                throw new FrameException(StatusCode.ResourceExhausted, $"inference queue is full ({engine.Queue.Capacity} frames); retry later");
+                throw new FrameException(StatusCode.ResourceExhausted, $"inference queue is full ({engine.Queue.Pending} of {engine.Queue.Capacity} frames); retry later");
             case Admission.Expired:
                 throw new FrameException(StatusCode.DeadlineExceeded, "the deadline passed before the frame was queued; it was not computed");
             case Admission.TooLate:

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -130,13 +131,13 @@ internal sealed class InferenceEngine : IDisposable
     {
         var (target, padded) = batch[0].Key;
         int n = batch.Count;
-        var (inputs, lengths) = Pad(batch, target, padded);
+        var (inputs, used, lengths) = Pad(batch, target, padded);
         SplitOutput output;
         UseThreads(n);
         long start = _clock.GetTimestamp();
         try
         {
-            output = target.Run(inputs, lengths, padded);
+            output = target.Run(inputs.AsSpan(0, used), lengths, padded);
         }
         catch (Exception e)
         {
@@ -146,6 +147,10 @@ internal sealed class InferenceEngine : IDisposable
                 job.Completion.TrySetException(new FrameException(StatusCode.Internal, $"inference failed: {e.Message}"));
             }
             return;
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(inputs);
         }
         var compute = _clock.GetElapsedTime(start);
         _queue.RecordExecution(n, compute);
@@ -166,13 +171,17 @@ internal sealed class InferenceEngine : IDisposable
 
     /// <summary>
     /// Lays the batch's ŷ end to end, each frame as (C, <paramref name="padded"/>, …) with zeros
-    /// past its own length along the variable axis (a fixed latent is copied as it is).
+    /// past its own length along the variable axis (a fixed latent is copied as it is), in a
+    /// pooled buffer of which the first <c>Used</c> values are the batch.
     /// </summary>
-    private static (float[] Inputs, int[] Lengths) Pad(List<InferenceJob> batch, InferenceTarget target, int padded)
+    private static (float[] Inputs, int Used, int[] Lengths) Pad(List<InferenceJob> batch, InferenceTarget target, int padded)
     {
         var latent = target.Latent;
         int row = padded * latent.StepElements, frame = latent.Channels * row;
-        var inputs = new float[batch.Count * frame];
+        int total = batch.Count * frame;
+        var inputs = ArrayPool<float>.Shared.Rent(total);
+        // Pooled memory holds old values: the padding must be zeros.
+        Array.Clear(inputs, 0, total);
         var lengths = new int[batch.Count];
         for (int i = 0; i < batch.Count; i++)
         {
@@ -184,7 +193,7 @@ internal sealed class InferenceEngine : IDisposable
                 job.Input.AsSpan(c * used, used).CopyTo(inputs.AsSpan(i * frame + c * row));
             }
         }
-        return (inputs, lengths);
+        return (inputs, total, lengths);
     }
 
     /// <summary>

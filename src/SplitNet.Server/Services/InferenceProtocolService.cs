@@ -193,6 +193,7 @@ internal sealed class InferenceProtocolService(
         }
         long deadline = deadlines.For(context, timeout);
         var kind = split is not null ? FrameKind.Latent : FrameKind.Features;
+        processor.Admit(deadline, frames.Count);
         var answers = await Task.WhenAll(frames.Select((payload, i) =>
             processor.RunAsync(new FrameInput(kind, model.Id, version, payload, level, tables, deadline, lengths[i]), context.CancellationToken))).ConfigureAwait(false);
         var response = new ModelInferResponse
