@@ -34,7 +34,7 @@ public static class ServerBenchReport
         if (r.Overloads.Count > 0)
         {
             var o = r.Overloads[0];
-            Line($"- Overload at {o.OfferedPerSecond / o.CapacityPerSecond:F1} × capacity, {r.Overloads.Count} run(s) of {o.Load.Seconds:F0} s: in every run goodput ≥ 80 % of capacity, accepted frames within their {o.DeadlineMicros / 1000} ms deadline ≥ 99 %, rejections answered in < 5 ms p99 at the client, the queue within its bound and the working set flat over the second half (within 5 %) — {Met(t.OverloadMet)}");
+            Line($"- Overload at {o.OfferedPerSecond / o.CapacityPerSecond:F1} × capacity, {r.Overloads.Count} run(s) of {o.Load.Seconds:F0} s: in every run goodput ≥ 80 % of the closed-loop capacity measured just before it, accepted frames within their {o.DeadlineMicros / 1000} ms deadline ≥ 99 %, rejections answered in < 5 ms p99 at the client, the queue within its bound and the working set flat over the second half (within 5 %) — {Met(t.OverloadMet)}");
         }
         Line($"");
         Line($"| max batch | in-process frames/s | server frames/s | server / in-process | mean batch run | p50 ms | p99 ms | failed |");
@@ -50,16 +50,16 @@ public static class ServerBenchReport
         }
         var first = r.Overloads[0];
         Line($"");
-        Line($"Overload runs, one after another, each on a fresh server: {first.OfferedPerSecond:F0} frames/s offered open-loop against a closed-loop capacity of");
-        Line($"{first.CapacityPerSecond:F0} frames/s (the max batch {r.Batched.MaxBatchSize} row), queue bound {first.QueueCapacity}, per-frame deadline {first.DeadlineMicros / 1000} ms.");
+        Line($"Overload runs, one after another: before each, the closed-loop capacity at max batch {r.Batched.MaxBatchSize} ({r.Streams} streams × {r.Window}) on a fresh server;");
+        Line($"then {first.OfferedPerSecond / first.CapacityPerSecond:F1} × that offered open-loop to another fresh server with a queue bound of {first.QueueCapacity} and a per-frame deadline of {first.DeadlineMicros / 1000} ms.");
         Line($"Goodput counts OK answers that reached the client within the deadline; the worst second is the lowest goodput of any whole second of the run.");
         Line($"");
-        Line($"| run | goodput frames/s | of capacity | worst second | OK | refused | deadline exceeded | accepted within deadline (client / server) | rejection p99 ms (client / server) | queue peak | working set MB (mid → end) | met |");
-        Line($"|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        Line($"| run | capacity frames/s | offered frames/s | goodput frames/s | of capacity | worst second | OK | refused | deadline exceeded | accepted within deadline (client / server) | rejection p99 ms (client / server) | queue peak | working set MB (mid → end) | met |");
+        Line($"|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         for (int i = 0; i < r.Overloads.Count; i++)
         {
             var (o, ot) = (r.Overloads[i], t.Overloads[i]);
-            Line($"| {i + 1} | {o.Load.Goodput:F0} | {ot.GoodputShare:P1} | {ot.WorstSecondShare:P1} | {o.Load.Count("OK")} | {o.Load.Count("ResourceExhausted")} | {o.Load.Count("DeadlineExceeded")} | {ot.AcceptedWithinDeadline:P2} / {ot.ServerAcceptedWithinDeadline:P2} | {ot.RejectionP99Ms:F2} / {ot.ServerRejectionP99Ms:F3} | {o.QueuePeak} | {o.WorkingSetMidMegabytes:F0} → {o.WorkingSetEndMegabytes:F0} | {(ot.Met ? "yes" : "no")} |");
+            Line($"| {i + 1} | {o.CapacityPerSecond:F0} | {o.OfferedPerSecond:F0} | {o.Load.Goodput:F0} | {ot.GoodputShare:P1} | {ot.WorstSecondShare:P1} | {o.Load.Count("OK")} | {o.Load.Count("ResourceExhausted")} | {o.Load.Count("DeadlineExceeded")} | {ot.AcceptedWithinDeadline:P2} / {ot.ServerAcceptedWithinDeadline:P2} | {ot.RejectionP99Ms:F2} / {ot.ServerRejectionP99Ms:F3} | {o.QueuePeak} | {o.WorkingSetMidMegabytes:F0} → {o.WorkingSetEndMegabytes:F0} | {(ot.Met ? "yes" : "no")} |");
         }
         var other = r.Overloads.SelectMany(o => o.Load.Statuses).Where(p => p.Key is not ("OK" or "ResourceExhausted" or "DeadlineExceeded")).GroupBy(p => p.Key).ToArray();
         long unanswered = r.Overloads.Sum(o => o.Load.Unanswered);

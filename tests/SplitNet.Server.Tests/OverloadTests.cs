@@ -129,4 +129,44 @@ public sealed class OverloadTests : FunctionalTest
         Assert.Equal(40, queue.Pending);
         Assert.Equal(40, (await held.WithTimeout()).Outputs.Single().Shape[0]);
     }
+
+    [Fact]
+    public async Task InferStream_FramesBeyondTheQueue_AreRefusedAtOnceWhileTheQueuedOnesAreAnswered()
+    {
+        await using var server = await StartServerAsync(options =>
+        {
+            options.Models = [ServerFixture.TeacherDirectory];
+            options.QueueCapacity = 4;
+            options.MaxBatchSize = 64;
+            options.MaxQueueDelayMicroseconds = 1_000_000;
+        });
+        var (teacher, manifest) = TeacherBundle.Load(ServerFixture.TeacherDirectory);
+        using var _ = teacher;
+        var payload = ByteString.CopyFrom(LocalTeacher.Head(teacher, manifest, TeacherStage.Stage2, CodecId.Affine8Lz4).Encode(new byte[28 * 28]));
+        using var channel = server.Channel();
+        using var call = new SplitInference.SplitInferenceClient(channel).InferStream();
+
+        for (ulong id = 1; id <= 10; id++)
+        {
+            await call.RequestStream.WriteAsync(new InferRequest { FrameId = id, Payload = payload }).WithTimeout();
+        }
+        await call.RequestStream.CompleteAsync().WithTimeout();
+        var answers = new List<InferResponse>();
+        await Task.Run(async () =>
+        {
+            while (await call.ResponseStream.MoveNext(CancellationToken.None))
+            {
+                answers.Add(call.ResponseStream.Current);
+            }
+        }).WithTimeout();
+
+        Assert.Equal(10, answers.Count);
+        var refused = answers.Where(a => a.Error is not null).ToArray();
+        Assert.Equal(6, refused.Length);
+        Assert.All(refused, a => Assert.Equal((int)StatusCode.ResourceExhausted, a.Error.Code));
+        Assert.All(refused, a => Assert.Contains("queue is full", a.Error.Message));
+        // Refusals are answered at once: before any of the four queued frames, which wait for the batch.
+        Assert.All(answers.Take(6), a => Assert.NotNull(a.Error));
+        Assert.All(answers.Skip(6), a => Assert.NotEmpty(a.Predictions));
+    }
 }

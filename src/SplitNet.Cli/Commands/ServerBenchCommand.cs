@@ -94,11 +94,18 @@ internal static class ServerBenchCommand
             rows.Add(new BatchRow(batch, bare, load, meanBatch));
         }
 
-        var capacity = rows.MaxBy(r => r.MaxBatchSize)!.Server.Throughput;
-        var offered = s.Overload * capacity;
         var overloads = new List<OverloadRow>();
         for (int run = 1; run <= s.OverloadRuns; run++)
         {
+            // Each run's capacity is measured just before it, closed loop on a fresh server: on a shared
+            // machine the speed drifts from minute to minute, and a ratio is only honest side by side.
+            Console.Error.WriteLine($"overload run {run} of {s.OverloadRuns}: closed-loop capacity …");
+            double capacity;
+            await using (var closed = await StartAsync(serverDirectory, s.Batches.Max(), s.DelayMicros, queue: 4 * s.Streams * s.Window, s.Threads, cancellation))
+            {
+                capacity = (await RunLoadAsync(closed, head.Open, frames, new LoadProfile(s.Streams, s.Window, s.Duration, WarmUp), cancellation)).Throughput;
+            }
+            var offered = s.Overload * capacity;
             Console.Error.WriteLine($"overload run {run} of {s.OverloadRuns}: {offered:F0} frames/s offered against {capacity:F0} frames/s capacity, queue {s.OverloadQueue} …");
             overloads.Add(await OverloadAsync(s, serverDirectory, head.Open, frames, capacity, offered, cancellation));
         }

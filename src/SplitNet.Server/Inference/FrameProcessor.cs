@@ -194,18 +194,41 @@ internal sealed class FrameProcessor(
     /// <summary>Refuses at once, as a whole, a request of <paramref name="frames"/> frames the queue would not take now.</summary>
     public void Admit(long deadline, int frames) => ThrowIfRefused(engine.Queue.Check(deadline, frames));
 
+    /// <summary>
+    /// The refusal of a frame the queue would not take right now, counted in the metrics but not
+    /// thrown, or null when it may be queued. Under overload most frames are refused, and raising
+    /// an exception through the async calls would cost more than the refusal itself.
+    /// </summary>
+    public FrameException? Refusal(FrameInput frame)
+    {
+        if (RefusalFor(engine.Queue.Check(frame.Deadline)) is not { } refusal)
+        {
+            return null;
+        }
+        // A frame for a model not served here still learns that (NOT_FOUND) on the full path.
+        string id = frame.ModelId ?? (PayloadHeader.TryRead(frame.Payload.Span, out var header, out _, out _) ? header.ModelId : "");
+        if (registry.Find(id) is not { } model)
+        {
+            return null;
+        }
+        metrics.Answered(null, model.Id, refusal.Status, TimeSpan.Zero);
+        return refusal;
+    }
+
     private void ThrowIfRefused(Admission admission)
     {
-        switch (admission)
+        if (RefusalFor(admission) is { } refusal)
         {
-            case Admission.Full:
-                throw new FrameException(StatusCode.ResourceExhausted, $"inference queue is full ({engine.Queue.Pending} of {engine.Queue.Capacity} frames); retry later");
-            case Admission.Expired:
-                throw new FrameException(StatusCode.DeadlineExceeded, "the deadline passed before the frame was queued; it was not computed");
-            case Admission.TooLate:
-                throw new FrameException(StatusCode.ResourceExhausted, $"the {engine.Queue.Pending} frames queued ahead would outlast this frame's deadline; retry later or elsewhere");
-            case Admission.Closed:
-                throw new FrameException(StatusCode.Unavailable, "the server is shutting down");
+            throw refusal;
         }
     }
+
+    private FrameException? RefusalFor(Admission admission) => admission switch
+    {
+        Admission.Full => new FrameException(StatusCode.ResourceExhausted, $"inference queue is full ({engine.Queue.Pending} of {engine.Queue.Capacity} frames); retry later"),
+        Admission.Expired => new FrameException(StatusCode.DeadlineExceeded, "the deadline passed before the frame was queued; it was not computed"),
+        Admission.TooLate => new FrameException(StatusCode.ResourceExhausted, $"the {engine.Queue.Pending} frames queued ahead would outlast this frame's deadline; retry later or elsewhere"),
+        Admission.Closed => new FrameException(StatusCode.Unavailable, "the server is shutting down"),
+        _ => null,
+    };
 }

@@ -107,18 +107,25 @@ internal sealed class SplitInferenceService(
             {
                 frame = Features(request, context);
             }
+            if (processor.Refusal(frame) is { } refusal)
+            {
+                return Error(request.FrameId, refusal.Status, refusal.Message, Micros());
+            }
             var answer = await processor.RunAsync(frame, context.CancellationToken).ConfigureAwait(false);
             return Answer(request.FrameId, answer, latent?.TopK ?? (int)request.TopK);
         }
         catch (FrameException e)
         {
-            return new InferResponse { FrameId = request.FrameId, ServerMicros = Micros(), Error = new FrameError { Code = (int)e.Status, Message = e.Message } };
+            return Error(request.FrameId, e.Status, e.Message, Micros());
         }
         catch (Exception e)
         {
-            return new InferResponse { FrameId = request.FrameId, ServerMicros = Micros(), Error = new FrameError { Code = (int)StatusCode.Internal, Message = e.Message } };
+            return Error(request.FrameId, StatusCode.Internal, e.Message, Micros());
         }
     }
+
+    private static InferResponse Error(ulong frameId, StatusCode status, string message, uint micros) =>
+        new() { FrameId = frameId, ServerMicros = micros, Error = new FrameError { Code = (int)status, Message = message } };
 
     private FrameInput Latent(InferRequest request, string modelId, string tables, ServerCallContext context) =>
         new(FrameKind.Latent, modelId, 0, request.Payload.Memory, (int)request.RateLevel, tables, deadlines.For(context, request.TimeoutMicros),
