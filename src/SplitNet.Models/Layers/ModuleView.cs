@@ -1,6 +1,6 @@
 using TorchSharp;
 
-namespace SplitNet.Models.Student;
+namespace SplitNet.Models.Layers;
 
 /// <summary>
 /// A module that only names parts of another (the same instances), so a subset of a model can

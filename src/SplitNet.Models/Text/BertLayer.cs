@@ -1,0 +1,54 @@
+using SplitNet.Models.Layers;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace SplitNet.Models.Text;
+
+/// <summary>
+/// One post-norm transformer layer as in BERT: multi-head self-attention with an additive mask,
+/// residual + LayerNorm, then a GELU (erf) feed-forward, residual + LayerNorm.
+/// </summary>
+internal sealed class BertLayer : Module<Tensor, Tensor, Tensor>
+{
+    private readonly Linear query, key, value, attentionOut, intermediate, output;
+    private readonly LayerNorm attentionNorm, outputNorm;
+    private readonly int hidden, heads, headSize;
+
+    public BertLayer(BertConfig config) : base("layer")
+    {
+        (hidden, heads, headSize) = (config.Hidden, config.Heads, config.HeadSize);
+        query = Linear(hidden, hidden);
+        key = Linear(hidden, hidden);
+        value = Linear(hidden, hidden);
+        attentionOut = Linear(hidden, hidden);
+        attentionNorm = LayerNorm(hidden, config.LayerNormEps);
+        intermediate = Linear(hidden, config.Intermediate);
+        output = Linear(config.Intermediate, hidden);
+        outputNorm = LayerNorm(hidden, config.LayerNormEps);
+        // Hugging Face's names: attention.self.{query,key,value}, attention.output.{dense,LayerNorm},
+        // intermediate.dense, output.{dense,LayerNorm}.
+        register_module("attention", new ModuleView(
+            ("self", new ModuleView(("query", query), ("key", key), ("value", value))),
+            ("output", new ModuleView(("dense", attentionOut), ("LayerNorm", attentionNorm)))));
+        register_module("intermediate", new ModuleView(("dense", intermediate)));
+        register_module("output", new ModuleView(("dense", output), ("LayerNorm", outputNorm)));
+    }
+
+    /// <param name="x">Hidden states [B, S, hidden].</param>
+    /// <param name="mask">Additive attention mask [B, 1, 1, S] (0 for tokens, −10000 for padding).</param>
+    public override Tensor forward(Tensor x, Tensor mask)
+    {
+        using var scope = NewDisposeScope();
+        long b = x.shape[0], s = x.shape[1];
+        Tensor Split(Tensor t) => t.view(b, s, heads, headSize).transpose(1, 2);
+        var q = Split(query.call(x));
+        var k = Split(key.call(x));
+        var v = Split(value.call(x));
+        var scores = matmul(q, k.transpose(-1, -2)) / Math.Sqrt(headSize) + mask;
+        var context = matmul(scores.softmax(-1), v).transpose(1, 2).contiguous().view(b, s, hidden);
+        var attended = attentionNorm.call(attentionOut.call(context) + x);
+        var y = outputNorm.call(output.call(functional.gelu(intermediate.call(attended))) + attended);
+        return y.MoveToOuterDisposeScope();
+    }
+}
