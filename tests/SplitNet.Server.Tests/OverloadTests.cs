@@ -13,6 +13,15 @@ namespace SplitNet.Server.Tests;
 
 public sealed class OverloadTests : FunctionalTest
 {
+    /// <summary>The shipped teacher's payload for a blank image, cut after <paramref name="split"/>, the feature's shape and the model's id.</summary>
+    private static (byte[] Payload, TensorShape Shape, string ModelId) Blank(TeacherStage split, CodecId codec)
+    {
+        var (teacher, manifest) = TeacherBundle.Load(ServerFixture.TeacherDirectory);
+        using var _ = teacher;
+        var head = LocalTeacher.Head(teacher, manifest, split, codec);
+        return (head.Encode(new byte[28 * 28]), head.FeatureShape, manifest.ModelId);
+    }
+
     [Fact]
     public async Task Infer_MoreConcurrentFramesThanTheQueueHolds_RejectsTheRestAtOnceWithResourceExhausted()
     {
@@ -23,9 +32,7 @@ public sealed class OverloadTests : FunctionalTest
             options.MaxBatchSize = 1;
             options.MaxQueueDelayMicroseconds = 0;
         });
-        var (teacher, manifest) = TeacherBundle.Load(ServerFixture.TeacherDirectory);
-        using var _ = teacher;
-        var payload = LocalTeacher.Head(teacher, manifest, TeacherStage.Stem, CodecId.RawFloat32).Encode(new byte[28 * 28]);
+        var (payload, _, _) = Blank(TeacherStage.Stem, CodecId.RawFloat32);
         using var channel = server.Channel();
         var client = new SplitInference.SplitInferenceClient(channel);
 
@@ -57,12 +64,9 @@ public sealed class OverloadTests : FunctionalTest
     {
         // Stem features in float32: the budget holds two, and a batch waits a second for more
         // frames, so two frames are held while the third arrives.
-        var (teacher, manifest) = TeacherBundle.Load(ServerFixture.TeacherDirectory);
-        using var _ = teacher;
-        var head = LocalTeacher.Head(teacher, manifest, TeacherStage.Stem, CodecId.RawFloat32);
-        var payload = head.Encode(new byte[28 * 28]);
+        var (payload, shape, _) = Blank(TeacherStage.Stem, CodecId.RawFloat32);
         // A frame's buffer comes from a pool in power-of-two lengths; that is what it reserves.
-        long frameBytes = 4L * (long)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)head.FeatureShape.ElementCount);
+        long frameBytes = 4L * (long)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)shape.ElementCount);
         await using var server = await StartServerAsync(options =>
         {
             options.Models = [ServerFixture.TeacherDirectory];
@@ -102,15 +106,13 @@ public sealed class OverloadTests : FunctionalTest
             options.MaxBatchSize = 128;
             options.MaxQueueDelayMicroseconds = 1_000_000;
         });
-        var (teacher, manifest) = TeacherBundle.Load(ServerFixture.TeacherDirectory);
-        using var _ = teacher;
-        var payload = LocalTeacher.Head(teacher, manifest, TeacherStage.Stage2, CodecId.Affine8Lz4).Encode(new byte[28 * 28]);
+        var (payload, _, model) = Blank(TeacherStage.Stage2, CodecId.Affine8Lz4);
         using var channel = server.Channel();
         var protocol = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
         var queue = server.App.Services.GetRequiredService<InferenceEngine>().Queue;
         ModelInferRequest Request(int frames) => new()
         {
-            ModelName = manifest.ModelId,
+            ModelName = model,
             Inputs = { new ModelInferRequest.Types.InferInputTensor { Name = "features", Datatype = "BYTES", Shape = { frames, 1 } } },
             RawInputContents = { ProtocolPayloads.Raw(Enumerable.Repeat(payload, frames)) },
         };
@@ -140,9 +142,7 @@ public sealed class OverloadTests : FunctionalTest
             options.MaxBatchSize = 64;
             options.MaxQueueDelayMicroseconds = 1_000_000;
         });
-        var (teacher, manifest) = TeacherBundle.Load(ServerFixture.TeacherDirectory);
-        using var _ = teacher;
-        var payload = ByteString.CopyFrom(LocalTeacher.Head(teacher, manifest, TeacherStage.Stage2, CodecId.Affine8Lz4).Encode(new byte[28 * 28]));
+        var payload = ByteString.CopyFrom(Blank(TeacherStage.Stage2, CodecId.Affine8Lz4).Payload);
         using var channel = server.Channel();
         using var call = new SplitInference.SplitInferenceClient(channel).InferStream();
 
