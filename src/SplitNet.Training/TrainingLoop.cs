@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using SplitNet.Models.Bundles;
-using SplitNet.Models.Data;
 using TorchSharp.Modules;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
@@ -27,7 +26,7 @@ public sealed class TrainingLoop
     /// <param name="runDirectory">The run folder; created if missing, resumed from if it holds a checkpoint.</param>
     /// <param name="modelFile">File name of the weights in the run folder.</param>
     /// <param name="seed">Seed of torch's generator and of every epoch's data order and augmentation.</param>
-    /// <param name="batchSize">Images per step.</param>
+    /// <param name="batchSize">Examples per step.</param>
     public TrainingLoop(string runDirectory, string modelFile, int seed, int batchSize)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
@@ -75,7 +74,7 @@ public sealed class TrainingLoop
     /// Runs the epochs of <paramref name="stage"/> that <paramref name="state"/> has not done,
     /// checkpointing after each, and returns the state after the last.
     /// </summary>
-    public TState Run<TState>(TState state, nn.Module model, TrainingStage<TState> stage, LabeledImages train,
+    public TState Run<TState, TBatch>(TState state, nn.Module model, TrainingStage<TState, TBatch> stage, ITrainingData<TBatch> train,
         IProgress<TrainingProgress>? progress, CancellationToken cancellation)
         where TState : ITrainingState
     {
@@ -98,7 +97,6 @@ public sealed class TrainingLoop
         {
             EpochRandom(stage.Stage, epoch).Shuffle(order);
         }
-        var labels = new byte[_batchSize];
         for (int epoch = state.EpochsDone + 1; epoch <= stage.Epochs; epoch++)
         {
             var clock = Stopwatch.StartNew();
@@ -110,15 +108,9 @@ public sealed class TrainingLoop
             {
                 cancellation.ThrowIfCancellationRequested();
                 int start = step * _batchSize, count = Math.Min(_batchSize, train.Count - start);
-                var indices = order.AsMemory(start, count);
-                for (int i = 0; i < count; i++)
-                {
-                    labels[i] = train.Labels[indices.Span[i]];
-                }
                 using (var scope = NewDisposeScope())
                 {
-                    var batch = new TrainingBatch(TrainingTensors.Augmented(train, indices.Span, stage.CropPadding, rng),
-                        TrainingTensors.Labels(labels.AsSpan(0, count)), indices);
+                    var batch = train.Batch(order.AsMemory(start, count), rng);
                     stage.Optimizer.zero_grad();
                     var loss = stage.Loss(batch);
                     loss.backward();

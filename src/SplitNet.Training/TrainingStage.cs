@@ -8,7 +8,7 @@ namespace SplitNet.Training;
 /// optimiser over its trainable modules, the schedule, the evaluation, and how an epoch is
 /// recorded in the run's state.
 /// </summary>
-public sealed class TrainingStage<TState>
+public sealed class TrainingStage<TState, TBatch>
     where TState : ITrainingState
 {
     /// <summary>Stage of the recipe, shown in progress and mixed into the epoch seed. Default 0 (one stage).</summary>
@@ -26,11 +26,8 @@ public sealed class TrainingStage<TState>
     /// </summary>
     public Func<int, optim.lr_scheduler.LRScheduler>? Schedule { get; init; }
 
-    /// <summary>Random-crop padding of the augmentation, in pixels (0: mirroring only).</summary>
-    public required int CropPadding { get; init; }
-
     /// <summary>The loss of one batch; the loop runs it inside the step's dispose scope.</summary>
-    public required Func<TrainingBatch, Tensor> Loss { get; init; }
+    public required Func<TBatch, Tensor> Loss { get; init; }
 
     /// <summary>Test accuracy after an epoch. Null (the default): the stage is not evaluated.</summary>
     public Func<double>? Evaluate { get; init; }

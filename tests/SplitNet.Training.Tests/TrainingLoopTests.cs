@@ -52,15 +52,14 @@ public sealed class TrainingLoopTests
         using var model = nn.Sequential(nn.Flatten(), nn.Dropout(0.5), nn.Linear(28 * 28, 10));
         var optimizer = optim.Adam(model.parameters(), 1e-2);
         var state = loop.Resume(model, _ => true, () => new TinyState());
-        state = loop.Run(state, model, new TrainingStage<TinyState>
+        state = loop.Run(state, model, new TrainingStage<TinyState, TrainingBatch>
         {
             Epochs = Epochs,
             Optimizer = optimizer,
             Schedule = total => optim.lr_scheduler.CosineAnnealingLR(optimizer, total),
-            CropPadding = 2,
             Loss = batch => nn.functional.cross_entropy(model.call(batch.Images), batch.Labels),
             Advance = (s, epoch) => s with { EpochsDone = epoch.Epoch, Losses = [.. s.Losses, epoch.Loss] },
-        }, train, progress, cancellation);
+        }, new ImageTrainingData(train, cropPadding: 2), progress, cancellation);
         return (TinyData.Weights(model), state);
     }
 

@@ -52,12 +52,11 @@ public sealed class EarlyExitTrainer(string runDirectory, EntropicStudent edge, 
         var fingerprint = Fingerprint(edge);
         var state = loop.Resume(head, s => s.Options == options && s.Edge == fingerprint && s.Images == train.Count,
             () => new EarlyExitCheckpoint { Options = options, Edge = fingerprint, Images = train.Count });
-        state = loop.Run(state, head, new TrainingStage<EarlyExitCheckpoint>
+        state = loop.Run(state, head, new TrainingStage<EarlyExitCheckpoint, TrainingBatch>
         {
             Epochs = options.Epochs,
             Optimizer = optimizer,
             Schedule = total => optim.lr_scheduler.CosineAnnealingLR(optimizer, total),
-            CropPadding = options.CropPadding,
             Loss = batch => Loss(head, batch, teacherLogits, classes),
             Evaluate = () =>
             {
@@ -65,7 +64,7 @@ public sealed class EarlyExitTrainer(string runDirectory, EntropicStudent edge, 
                 return Evaluate(edge, head, test).Accuracy;
             },
             Advance = SingleStageCheckpoint.After,
-        }, train, progress, cancellation);
+        }, new ImageTrainingData(train, options.CropPadding), progress, cancellation);
         head.eval();
         return (head, state.History.Count > 0 ? state.History[^1].TestAccuracy : 0);
     }

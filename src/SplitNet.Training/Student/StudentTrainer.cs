@@ -29,6 +29,7 @@ public sealed class StudentTrainer(string runDirectory, TeacherNet teacher, Stud
             train = train.Take(options.TrainLimit);
         }
         var loop = new TrainingLoop(runDirectory, "student.safetensors", options.Seed, options.BatchSize);
+        var data = new ImageTrainingData(train, options.CropPadding);
         teacher.eval();
         SetTrainable(teacher, false);
         var student = new EntropicStudent(config, teacher.Config);
@@ -63,7 +64,7 @@ public sealed class StudentTrainer(string runDirectory, TeacherNet teacher, Stud
                 }
             }
             var optimizer = optim.Adam(Parameters([.. trained]), options.Stage1LearningRate);
-            state = loop.Run(state, student, Stage(1, options.Stage1Epochs, optimizer, batch => Stage1Loss(student, batch.Images)), train, progress, cancellation);
+            state = loop.Run(state, student, Stage(1, options.Stage1Epochs, optimizer, batch => Stage1Loss(student, batch.Images)), data, progress, cancellation);
             student.Bottleneck.Update(force: true);
             state = state with { Stage = 2, EpochsDone = 0 };
             loop.Save(state, student, optimizer: null);
@@ -74,7 +75,7 @@ public sealed class StudentTrainer(string runDirectory, TeacherNet teacher, Stud
             SetTrainable(student.Bottleneck, false);
             SetTrainable(student.Tail, true);
             var optimizer = optim.Adam(Parameters([student.Decoder, .. TailStages(student)]), options.Stage2LearningRate);
-            state = loop.Run(state, student, Stage(2, options.Stage2Epochs, optimizer, batch => Stage2Loss(student, batch.Images, batch.Labels)), train, progress, cancellation);
+            state = loop.Run(state, student, Stage(2, options.Stage2Epochs, optimizer, batch => Stage2Loss(student, batch.Images, batch.Labels)), data, progress, cancellation);
             state = state with { Stage = 3, EpochsDone = 0 };
             loop.Save(state, student, optimizer: null);
         }
@@ -82,7 +83,7 @@ public sealed class StudentTrainer(string runDirectory, TeacherNet teacher, Stud
         return (student, state);
     }
 
-    private TrainingStage<StudentCheckpoint> Stage(int stage, int epochs, OptimizerHelper optimizer, Func<TrainingBatch, Tensor> loss) => new()
+    private TrainingStage<StudentCheckpoint, TrainingBatch> Stage(int stage, int epochs, OptimizerHelper optimizer, Func<TrainingBatch, Tensor> loss) => new()
     {
         Stage = stage,
         Epochs = epochs,
@@ -90,7 +91,6 @@ public sealed class StudentTrainer(string runDirectory, TeacherNet teacher, Stud
         Schedule = options.CosineDecay
             ? total => optim.lr_scheduler.CosineAnnealingLR(optimizer, total, optimizer.ParamGroups.First().LearningRate / 20)
             : null,
-        CropPadding = options.CropPadding,
         Loss = loss,
         Detail = _terms.ToString,
         Advance = (s, epoch) => s with

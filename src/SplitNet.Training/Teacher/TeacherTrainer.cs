@@ -28,16 +28,15 @@ public sealed class TeacherTrainer(string runDirectory, TeacherTrainingOptions o
         var model = new TeacherNet(architecture);
         var optimizer = optim.AdamW(model.parameters(), options.MaxLearningRate, weight_decay: options.WeightDecay);
         var state = loop.Resume(model, SameSettings, () => new TeacherCheckpoint { Architecture = architecture, Options = options });
-        state = loop.Run(state, model, new TrainingStage<TeacherCheckpoint>
+        state = loop.Run(state, model, new TrainingStage<TeacherCheckpoint, TrainingBatch>
         {
             Epochs = options.Epochs,
             Optimizer = optimizer,
             Schedule = total => optim.lr_scheduler.OneCycleLR(optimizer, options.MaxLearningRate, total_steps: total),
-            CropPadding = options.CropPadding,
             Loss = batch => nn.functional.cross_entropy(model.call(batch.Images), batch.Labels, label_smoothing: options.LabelSmoothing),
             Evaluate = () => TeacherEvaluation.Accuracy(TeacherEvaluation.Predict(model, test), test.Labels),
             Advance = SingleStageCheckpoint.After,
-        }, train, progress, cancellation);
+        }, new ImageTrainingData(train, options.CropPadding), progress, cancellation);
         model.eval();
         return (model, state);
     }
