@@ -5,7 +5,9 @@ using SplitNet.Models.Student;
 using SplitNet.Models.Teacher;
 using SplitNet.Training.EarlyExit;
 using SplitNet.Training.Student;
+using SplitNet.Models.Text;
 using SplitNet.Training.Teacher;
+using SplitNet.Training.Text;
 
 namespace SplitNet.Cli.Commands;
 
@@ -20,10 +22,71 @@ internal sealed record TrainStudentSettings(string Data, string Teacher, string 
 internal sealed record TrainEarlyExitSettings(string Data, string Teacher, string Model, int[] Levels, int TrainLimit, string Out, int Threads, bool Json,
     EarlyExitOptions Options);
 
+/// <summary>The options of <c>splitnet train text</c>; <paramref name="Out"/> is the run folder (checkpoints, resumed if present).</summary>
+internal sealed record TrainTextSettings(string Data, string Out, int TestLimit, int Threads, bool Json, TextBottleneckOptions Options);
+
 /// <summary><c>splitnet train ...</c>: reproducible training runs.</summary>
 internal static class TrainCommands
 {
-    public static Command Create() => new("train", "Train models.") { TeacherCommand(), StudentCommand(), EarlyExitCommand() };
+    public static Command Create() => new("train", "Train models.") { TeacherCommand(), StudentCommand(), EarlyExitCommand(), TextCommand() };
+
+    private static Command TextCommand()
+    {
+        var defaults = new TextBottleneckOptions(new TokenBottleneckConfig());
+        var data = CommonOptions.Data(WordNet.DebianDirectory);
+        var cut = new Option<int>("--cut") { Description = "Transformer layers the edge runs (k).", DefaultValueFactory = _ => defaults.Bottleneck.Cut };
+        var channels = new Option<int>("--channels") { Description = "Latent channels per token (N).", DefaultValueFactory = _ => defaults.Bottleneck.Channels };
+        var width = new Option<int>("--width") { Description = "Hidden width of g_a and g_s.", DefaultValueFactory = _ => defaults.Bottleneck.Width };
+        var beta = new Option<double>("--beta") { Description = "Rate weight β, per bit per token.", DefaultValueFactory = _ => defaults.Beta };
+        var cosineWeight = new Option<double>("--cosine-weight") { DefaultValueFactory = _ => defaults.CosineWeight };
+        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => defaults.Epochs };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => defaults.Seed };
+        var trainLimit = new Option<int>("--train-limit") { Description = "Train on the first N glosses only (0 = all)." };
+        var testLimit = new Option<int>("--test-limit") { Description = "Score on the first N held-out glosses.", DefaultValueFactory = _ => 1000 };
+        var output = new Option<string>("--out") { Description = "Run folder: checkpoints every epoch (resumed if present), then the score.", Required = true };
+        var threads = CommonOptions.Threads();
+        var json = CommonOptions.Json();
+        var command = new Command("text", "Train a per-token entropic bottleneck at a cut of all-MiniLM-L6-v2 on WordNet noun glosses, by distillation from the unsplit model.")
+        {
+            data, cut, channels, width, beta, cosineWeight, epochs, seed, trainLimit, testLimit, output, threads, json,
+        };
+        command.SetAction((result, cancellation) => Task.FromResult(Text(new TrainTextSettings(
+            result.GetValue(data)!, result.GetValue(output)!, result.GetValue(testLimit), result.GetValue(threads), result.GetValue(json),
+            defaults with
+            {
+                Bottleneck = new TokenBottleneckConfig(result.GetValue(cut), result.GetValue(channels), result.GetValue(width)),
+                Beta = result.GetValue(beta),
+                CosineWeight = result.GetValue(cosineWeight),
+                Epochs = result.GetValue(epochs),
+                Seed = result.GetValue(seed),
+                TrainLimit = result.GetValue(trainLimit),
+            }), cancellation)));
+        return command;
+    }
+
+    private static int Text(TrainTextSettings settings, CancellationToken cancellation)
+    {
+        CommonOptions.UseThreads(settings.Threads);
+        var (modelPath, vocabulary) = MiniLmPackage.Locate();
+        using var bert = BertOnnxImport.Load(modelPath, BertConfig.MiniLmL6);
+        var tokenizer = new WordPieceTokenizer(vocabulary, TextSplits.MaxTokens);
+        var (train, test) = TextSplits.NounGlosses(settings.Data);
+        var trainIds = train.Select(s => tokenizer.Encode(s.Gloss)).ToArray();
+        var testIds = test.Take(settings.TestLimit).Select(s => tokenizer.Encode(s.Gloss)).ToArray();
+        var (bottleneck, state) = new TextBottleneckTrainer(bert, settings.Options).Train(trainIds, settings.Out, new ConsoleProgress(), cancellation);
+        using var _ = bottleneck;
+        var score = TextBottleneckEvaluation.Evaluate(bert, bottleneck, testIds);
+        BundleJson.Write(Path.Combine(settings.Out, "score.json"), new { options = settings.Options, cut = state.Cut, score, seconds = state.Seconds });
+        if (settings.Json)
+        {
+            JsonOutput.Write(new { cosine = score.Cosine, ideal_bits_per_token = score.IdealBitsPerToken, sentences = score.Sentences, seconds = state.Seconds });
+        }
+        else
+        {
+            Console.WriteLine($"k={settings.Options.Bottleneck.Cut}, N={settings.Options.Bottleneck.Channels}, β={settings.Options.Beta}: cosine {score.Cosine:F4} to the unsplit embedding at {score.IdealBitsPerToken / 8:F2} ideal bytes/token on {score.Sentences} held-out glosses; {state.Seconds / 60:F1} min");
+        }
+        return 0;
+    }
 
     private static Command EarlyExitCommand()
     {
