@@ -30,7 +30,8 @@ public sealed class TextBottleneckTrainer(BertModel bert, TextBottleneckOptions 
         }
         var bottleneck = new TokenBottleneck(bert.Config.Hidden, options.Bottleneck);
         var optimizer = optim.Adam(bottleneck.parameters(), options.LearningRate);
-        var state = loop.Resume(bottleneck, s => s.Options == options, () =>
+        // More epochs may be asked of a run than it was started with; nothing else may change.
+        var state = loop.Resume(bottleneck, s => s.Options with { Epochs = options.Epochs } == options, () =>
         {
             var (cut, mean) = Measure(train);
             bottleneck.Center(mean);
