@@ -9,7 +9,6 @@ using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using SplitNet.Models.Split;
-using SplitNet.Models.Student;
 using SplitNet.Server;
 using SplitNet.Server.Inference;
 using SplitNet.Server.Serving;
@@ -54,7 +53,10 @@ public static class SplitNetServerExtensions
         services.AddHostedService<ShutdownGrace>();
         services.TryAddSingleton<FrameProcessor>();
         services.TryAddSingleton<ServerDrain>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISplitModelFamily>(EntropicStudentFamily.Instance));
+        foreach (var family in SplitModel.BuiltInFamilies)
+        {
+            services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(ISplitModelFamily), family));
+        }
         return services;
     }
 

@@ -19,7 +19,7 @@ public sealed class SplitModel : IDisposable
     }
 
     /// <summary>The families every loader knows without being told: the Entropic Student.</summary>
-    public static IReadOnlyList<ISplitModelFamily> BuiltInFamilies { get; } = [EntropicStudentFamily.Instance];
+    public static IReadOnlyList<ISplitModelFamily> BuiltInFamilies { get; } = [EntropicStudentFamily.Instance, Text.TextSplitFamily.Instance];
 
     public SplitModelManifest Manifest { get; }
     public BundleSide Side { get; }

