@@ -62,5 +62,20 @@ public sealed class WordNetTests : IDisposable
         Assert.NotEqual(test.Select(s => s.Offset), other.Select(s => s.Offset));
     }
 
+    [Fact]
+    public void ShippedSample_Is300HeldOutNounSynsetsWithTheLicence()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "assets", "wordnet-sample", "data.noun");
+
+        var synsets = WordNet.Load(path);
+        var (train, test) = WordNet.Split(synsets, Training.Text.TextSplits.TestShare, Training.Text.TextSplits.Seed);
+
+        Assert.Equal(300, synsets.Count);
+        Assert.Empty(train);
+        Assert.All(synsets, s => Assert.StartsWith("noun.", s.Category));
+        Assert.True(synsets.Select(s => s.Category).Distinct().Count() > 15, "the sample covers most categories");
+        Assert.Contains("Princeton University", File.ReadLines(path, Encoding.Latin1).First(l => l.StartsWith("  2 ", StringComparison.Ordinal)));
+    }
+
     public void Dispose() => File.Delete(_path);
 }

