@@ -6,7 +6,7 @@ namespace SplitNet.Training;
 /// <param name="Step">Steps done in this epoch.</param>
 /// <param name="Steps">Steps per epoch.</param>
 /// <param name="Loss">Running mean training loss of this epoch.</param>
-/// <param name="ImagesPerSecond">Training throughput so far in this epoch.</param>
+/// <param name="ExamplesPerSecond">Training throughput so far in this epoch.</param>
 /// <param name="TestAccuracy">Set once the epoch's evaluation is done.</param>
 /// <param name="Stage">Training stage, for multi-stage recipes (0 when there is one).</param>
 /// <param name="Detail">Extra running figures to show, such as the separate loss terms.</param>
@@ -16,7 +16,7 @@ public sealed record TrainingProgress(
     int Step,
     int Steps,
     double Loss,
-    double ImagesPerSecond,
+    double ExamplesPerSecond,
     double? TestAccuracy = null,
     int Stage = 0,
     string Detail = "");

@@ -16,11 +16,11 @@ internal sealed class ConsoleProgress : IProgress<TrainingProgress>
         if (value.TestAccuracy is { } accuracy)
         {
             Console.Error.WriteLine($"{(_interactive ? "\r" : "")}epoch {value.Epoch}/{value.Epochs}  loss {value.Loss:F4}  " +
-                $"{value.ImagesPerSecond:F0} img/s  test accuracy {accuracy:P2}");
+                $"{value.ExamplesPerSecond:F0} examples/s  test accuracy {accuracy:P2}");
             _lastDecile = -1;
             return;
         }
-        var line = $"{(value.Stage > 0 ? $"stage {value.Stage} " : "")}epoch {value.Epoch}/{value.Epochs}  step {value.Step}/{value.Steps}  loss {value.Loss:F4}  {value.ImagesPerSecond:F0} img/s{(value.Detail.Length > 0 ? "  " + value.Detail : "")}";
+        var line = $"{(value.Stage > 0 ? $"stage {value.Stage} " : "")}epoch {value.Epoch}/{value.Epochs}  step {value.Step}/{value.Steps}  loss {value.Loss:F4}  {value.ExamplesPerSecond:F0} examples/s{(value.Detail.Length > 0 ? "  " + value.Detail : "")}";
         if (_interactive)
         {
             Console.Error.Write($"\r{line}   ");
