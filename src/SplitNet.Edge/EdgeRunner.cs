@@ -4,6 +4,7 @@ using HdrHistogram;
 using SplitNet.Contracts.V1;
 using SplitNet.Edge.Resilience;
 using SplitNet.Edge.Sources;
+using SplitNet.Models.Split;
 
 namespace SplitNet.Edge;
 
@@ -81,7 +82,7 @@ public static class EdgeRunner
         try
         {
             // The first forward on a thread pays libtorch's one-time set-up; keep it out of the latencies.
-            head.Encode(source.Image(0));
+            head.Encode(source.Input(0));
             long end = options.Duration is { } d ? start + (long)(d.TotalSeconds * clock.TimestampFrequency) : long.MaxValue;
             for (long k = 0; !cancellation.IsCancellationRequested; k++)
             {
@@ -105,7 +106,7 @@ public static class EdgeRunner
                     break;
                 }
                 int index = (int)(k % source.Count);
-                var frame = Encode(head, source.Image(index), options);
+                var frame = Encode(head, source.Input(index), options);
                 var item = new Captured(k, source.Label(index), frame, at);
                 if (options.FrameRate is null)
                 {
@@ -125,19 +126,19 @@ public static class EdgeRunner
         return dropped;
     }
 
-    private static EncodedFrame Encode(IFrameEncoder head, ReadOnlySpan<byte> pixels, EdgeRunOptions options)
+    private static EncodedFrame Encode(IFrameEncoder head, SplitInput input, EdgeRunOptions options)
     {
         if (options.RateControl is not { } control)
         {
-            return head.Encode(pixels);
+            return head.Encode(input);
         }
         head.RateLevel = (uint)control.Level;
-        var frame = head.Encode(pixels);
+        var frame = head.Encode(input);
         // The exact size is known now: a frame that would miss its deadline is coded one level lower.
         while (frame.RateLevel > 0 && !control.Fits(frame.Payload.Length))
         {
             head.RateLevel = frame.RateLevel - 1;
-            frame = head.Encode(pixels);
+            frame = head.Encode(input);
         }
         return frame;
     }

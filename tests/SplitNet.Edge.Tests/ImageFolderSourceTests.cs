@@ -30,9 +30,9 @@ public sealed class ImageFolderSourceTests : IDisposable
         Assert.Equal(2, source.Count);
         Assert.Equal(1, source.Label(0));
         Assert.Equal(-1, source.Label(1));
-        Assert.Equal(28 * 28, source.Image(0).Length);
-        Assert.All(source.Image(0).ToArray(), p => Assert.Equal(255, p));
-        Assert.All(source.Image(1).ToArray(), p => Assert.InRange(p, 95, 105));
+        Assert.Equal(28 * 28, source.Input(0).Pixels.Length);
+        Assert.All(source.Input(0).Pixels.ToArray(), p => Assert.Equal(255, p));
+        Assert.All(source.Input(1).Pixels.ToArray(), p => Assert.InRange(p, 95, 105));
     }
 
     [Fact]

@@ -1,13 +1,16 @@
 using SplitNet.Models.Data;
+using SplitNet.Models.Split;
 
 namespace SplitNet.Edge.Sources;
 
-/// <summary>Where an edge's images come from: 28×28 8-bit grayscale, with a label when one is known.</summary>
+/// <summary>Where an edge's inputs come from (images, or sentences as token ids), with a label when one is known.</summary>
 public interface IFrameSource
 {
     string Name { get; }
     int Count { get; }
-    ReadOnlySpan<byte> Image(int index);
+
+    /// <summary>The model input of frame <paramref name="index"/>.</summary>
+    SplitInput Input(int index);
 
     /// <summary>The true class, or −1 when the source does not know it.</summary>
     int Label(int index);
@@ -18,6 +21,6 @@ public sealed class DatasetSource(LabeledImages images, string name) : IFrameSou
 {
     public string Name { get; } = name;
     public int Count => images.Count;
-    public ReadOnlySpan<byte> Image(int index) => images.Image(index);
+    public SplitInput Input(int index) => SplitInput.Image(images.Image(index));
     public int Label(int index) => images.Labels[index];
 }

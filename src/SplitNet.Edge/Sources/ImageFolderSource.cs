@@ -1,4 +1,5 @@
 using SkiaSharp;
+using SplitNet.Models.Split;
 
 namespace SplitNet.Edge.Sources;
 
@@ -34,7 +35,7 @@ public sealed class ImageFolderSource : IFrameSource
 
     public string Name { get; }
     public int Count => _images.Length;
-    public ReadOnlySpan<byte> Image(int index) => _images[index];
+    public SplitInput Input(int index) => SplitInput.Image(_images[index]);
     public int Label(int index) => _labels[index];
 
     private static int IndexOf(IReadOnlyList<string> names, string folder)
