@@ -1,0 +1,194 @@
+using System.IO.Compression;
+using System.Text;
+using K4os.Compression.LZ4;
+using SplitNet.Models.Text;
+using static TorchSharp.torch;
+
+namespace SplitNet.Evaluation;
+
+/// <summary>One way to get a sentence's embedding to the server: what crosses the wire, its size and what quality survives.</summary>
+/// <param name="Edge">Who runs what: <c>server-only</c>, <c>edge-only</c> or <c>split after layer k</c>.</param>
+/// <param name="Cosine">Mean cosine of the embedding the server ends with to the unsplit model's (1 for lossless methods).</param>
+/// <param name="EdgeMacsPerToken">Multiply-accumulates the device spends per token.</param>
+public sealed record TextRow(string Method, string Edge, double BytesPerSentence, double BytesPerToken, double Cosine, double EdgeMacsPerToken);
+
+/// <summary>The report of <c>splitnet bench text</c>.</summary>
+public sealed record TextReport(int Sentences, double TokensPerSentence, double Utf8BytesPerSentence, IReadOnlyList<TextRow> Rows);
+
+/// <summary>
+/// What it costs to send sentences to a server that answers with all-MiniLM-L6-v2's embedding,
+/// measured side by side on held-out WordNet glosses: the text itself (raw, Brotli, Deflate), its
+/// token ids (varint; ideal code under a unigram table from the training glosses), the embedding
+/// computed on the device (float16, 8-bit), and naive splits at every layer boundary (float16 and
+/// 8-bit per-token affine + LZ4 hidden states).
+/// </summary>
+public static class TextBenchmark
+{
+    // Linear layers per token per layer (all-MiniLM-L6-v2); attention adds 768 · S per token.
+    private const double LayerMacsPerToken = 1_769_472;
+
+    public static TextReport Run(BertModel bert, IReadOnlyList<string> sentences, IReadOnlyList<long[]> tokens, IReadOnlyList<long[]> trainTokens,
+        IProgress<string>? progress = null)
+    {
+        int n = sentences.Count;
+        double tokenCount = tokens.Sum(t => t.Length);
+        double perToken(double bytes) => bytes / (tokenCount / n);
+        var rows = new List<TextRow>();
+        void Add(string method, string edge, double bytes, double cosine, double macs) =>
+            rows.Add(new TextRow(method, edge, bytes, perToken(bytes), cosine, macs));
+
+        var utf8 = sentences.Select(s => Encoding.UTF8.GetBytes(s)).ToArray();
+        Add("UTF-8 text", "server-only", utf8.Average(b => b.Length), 1, 0);
+        Add("UTF-8 text, Brotli", "server-only", utf8.Average(b => Brotli(b)), 1, 0);
+        Add("UTF-8 text, Deflate", "server-only", utf8.Average(b => Deflate(b)), 1, 0);
+        // [CLS] and [SEP] are implied: the server adds them back.
+        Add("token ids, varint", "server-only", tokens.Average(t => t[1..^1].Sum(id => Varint(id)) + Varint(t.Length - 2)), 1, 0);
+        var unigram = Unigram(trainTokens, bert.Config.VocabSize);
+        // The ideal code length of the ids under the training glosses' unigram table, plus a byte for the count.
+        Add("token ids, unigram entropy code (ideal)", "server-only", tokens.Average(t => (t[1..^1].Sum(id => -Math.Log2(unigram[id])) + 8) / 8), 1, 0);
+
+        progress?.Report($"running the model on {n} sentences …");
+        var (hidden, embeddings) = Forward(bert, tokens);
+        double wholeModel = bert.Config.Layers * LayerMacsPerToken;
+        Add("embedding, float16", "edge-only", 2 * bert.Config.Hidden, MeanCosine(embeddings, e => Half(e)), wholeModel);
+        Add("embedding, 8-bit affine", "edge-only", bert.Config.Hidden + 8, MeanCosine(embeddings, e => Affine8(e)), wholeModel);
+        for (int k = 1; k < bert.Config.Layers; k++)
+        {
+            progress?.Report($"naive split after layer {k} …");
+            var (halfCosine, affineCosine, affineBytes) = NaiveSplit(bert, tokens, hidden[k], embeddings, k);
+            Add($"hidden state after layer {k}, float16", $"split after layer {k}", 2.0 * bert.Config.Hidden * tokenCount / n, halfCosine, k * LayerMacsPerToken);
+            Add($"hidden state after layer {k}, 8-bit per token + LZ4", $"split after layer {k}", affineBytes, affineCosine, k * LayerMacsPerToken);
+        }
+        return new TextReport(n, tokenCount / n, utf8.Average(b => b.Length), rows);
+    }
+
+    private static int Varint(long value) => value < 1 << 7 ? 1 : value < 1 << 14 ? 2 : value < 1 << 21 ? 3 : 4;
+
+    private static int Brotli(byte[] text)
+    {
+        var output = new byte[BrotliEncoder.GetMaxCompressedLength(text.Length)];
+        return BrotliEncoder.TryCompress(text, output, out int written, quality: 11, window: 22) ? written : text.Length;
+    }
+
+    private static int Deflate(byte[] text)
+    {
+        using var memory = new MemoryStream();
+        using (var deflate = new DeflateStream(memory, CompressionLevel.SmallestSize, leaveOpen: true))
+        {
+            deflate.Write(text);
+        }
+        return (int)memory.Length;
+    }
+
+    /// <summary>Token probabilities of the training glosses, add-one smoothed over the vocabulary.</summary>
+    private static double[] Unigram(IReadOnlyList<long[]> train, int vocabulary)
+    {
+        var counts = new double[vocabulary];
+        Array.Fill(counts, 1);
+        foreach (var sentence in train)
+        {
+            foreach (var id in sentence[1..^1])
+            {
+                counts[id]++;
+            }
+        }
+        double total = counts.Sum();
+        return [.. counts.Select(c => c / total)];
+    }
+
+    /// <summary>The hidden states after every layer (per sentence, [S, hidden]) and the sentence embeddings.</summary>
+    private static (float[][][] Hidden, float[][] Embeddings) Forward(BertModel bert, IReadOnlyList<long[]> tokens)
+    {
+        var hidden = Enumerable.Range(0, bert.Config.Layers + 1).Select(_ => new float[tokens.Count][]).ToArray();
+        var embeddings = new float[tokens.Count][];
+        using var mode = inference_mode();
+        for (int i = 0; i < tokens.Count; i++)
+        {
+            using var scope = NewDisposeScope();
+            var ids = tensor(tokens[i], [1, tokens[i].Length]);
+            var mask = ones(1, tokens[i].Length);
+            var h = bert.Embed(ids);
+            hidden[0][i] = h.data<float>().ToArray();
+            for (int layer = 0; layer < bert.Config.Layers; layer++)
+            {
+                h = bert.Run(h, mask, layer, layer + 1);
+                hidden[layer + 1][i] = h.data<float>().ToArray();
+            }
+            embeddings[i] = BertModel.MeanPool(h, mask).data<float>().ToArray();
+        }
+        return (hidden, embeddings);
+    }
+
+    private static (double Half, double Affine, double AffineBytes) NaiveSplit(BertModel bert, IReadOnlyList<long[]> tokens, float[][] hidden, float[][] embeddings, int cut)
+    {
+        double half = 0, affine = 0, bytes = 0;
+        int width = bert.Config.Hidden;
+        using var mode = inference_mode();
+        for (int i = 0; i < tokens.Count; i++)
+        {
+            int length = tokens[i].Length;
+            var viaHalf = hidden[i].Select(v => (float)(Half)v).ToArray();
+            var (viaAffine, size) = Affine8Lz4(hidden[i], width);
+            bytes += size;
+            half += Cosine(Tail(bert, viaHalf, length, cut), embeddings[i]);
+            affine += Cosine(Tail(bert, viaAffine, length, cut), embeddings[i]);
+        }
+        return (half / tokens.Count, affine / tokens.Count, bytes / tokens.Count);
+    }
+
+    private static float[] Tail(BertModel bert, float[] hidden, int length, int cut)
+    {
+        using var scope = NewDisposeScope();
+        var mask = ones(1, length);
+        var h = bert.Run(tensor(hidden, [1, length, bert.Config.Hidden]), mask, cut, bert.Config.Layers);
+        return BertModel.MeanPool(h, mask).data<float>().ToArray();
+    }
+
+    /// <summary>Per token: min and scale as two float32, 8-bit levels; the whole sentence's levels in one LZ4 block.</summary>
+    private static (float[] Decoded, int Bytes) Affine8Lz4(float[] hidden, int width)
+    {
+        int tokens = hidden.Length / width;
+        var levels = new byte[hidden.Length];
+        var decoded = new float[hidden.Length];
+        for (int t = 0; t < tokens; t++)
+        {
+            var row = hidden.AsSpan(t * width, width);
+            float min = float.MaxValue, max = float.MinValue;
+            foreach (var v in row)
+            {
+                (min, max) = (Math.Min(min, v), Math.Max(max, v));
+            }
+            float scale = max > min ? (max - min) / 255 : 1;
+            for (int d = 0; d < width; d++)
+            {
+                byte q = (byte)Math.Clamp(MathF.Round((row[d] - min) / scale), 0, 255);
+                levels[t * width + d] = q;
+                decoded[t * width + d] = q * scale + min;
+            }
+        }
+        var block = new byte[LZ4Codec.MaximumOutputSize(levels.Length)];
+        int written = LZ4Codec.Encode(levels, block, LZ4Level.L12_MAX);
+        return (decoded, written + 8 * tokens);
+    }
+
+    private static double MeanCosine(float[][] embeddings, Func<float[], float[]> roundTrip) =>
+        embeddings.Average(e => Cosine(roundTrip(e), e));
+
+    private static float[] Half(float[] values) => [.. values.Select(v => (float)(Half)v)];
+
+    private static float[] Affine8(float[] values)
+    {
+        float min = values.Min(), max = values.Max(), scale = max > min ? (max - min) / 255 : 1;
+        return [.. values.Select(v => MathF.Round((v - min) / scale) * scale + min)];
+    }
+
+    private static double Cosine(float[] a, float[] b)
+    {
+        double dot = 0, na = 0, nb = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            (dot, na, nb) = (dot + a[i] * b[i], na + a[i] * a[i], nb + b[i] * b[i]);
+        }
+        return dot / Math.Sqrt(na * nb);
+    }
+}
