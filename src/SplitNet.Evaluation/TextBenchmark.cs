@@ -10,10 +10,21 @@ namespace SplitNet.Evaluation;
 /// <param name="Edge">Who runs what: <c>server-only</c>, <c>edge-only</c> or <c>split after layer k</c>.</param>
 /// <param name="Cosine">Mean cosine of the embedding the server ends with to the unsplit model's (1 for lossless methods).</param>
 /// <param name="EdgeMacsPerToken">Multiply-accumulates the device spends per token.</param>
-public sealed record TextRow(string Method, string Edge, double BytesPerSentence, double BytesPerToken, double Cosine, double EdgeMacsPerToken);
+/// <param name="Accuracy">Category accuracy of a linear head trained once on unsplit embeddings of training glosses, applied unchanged.</param>
+/// <param name="Top1">Gloss → lemma retrieval: share of glosses whose own lemma is the nearest of the candidates.</param>
+/// <param name="Top5">… among the five nearest.</param>
+public sealed record TextRow(string Method, string Edge, double BytesPerSentence, double BytesPerToken, double Cosine, double EdgeMacsPerToken,
+    double Accuracy, double Top1, double Top5);
+
+/// <summary>What the quality measures need: categories of the test glosses, a head's training set, and lemma candidates.</summary>
+/// <param name="Labels">Category of each test gloss.</param>
+/// <param name="ProbeTokens">Training glosses the linear head learns from (unsplit embeddings).</param>
+/// <param name="ProbeLabels">Their categories.</param>
+/// <param name="Lemmas">The first lemma of each of the first test synsets: the retrieval candidates, one per gloss.</param>
+public sealed record TextQualitySet(int[] Labels, int Classes, IReadOnlyList<long[]> ProbeTokens, int[] ProbeLabels, IReadOnlyList<long[]> Lemmas);
 
 /// <summary>The report of <c>splitnet bench text</c>.</summary>
-public sealed record TextReport(int Sentences, double TokensPerSentence, double Utf8BytesPerSentence, IReadOnlyList<TextRow> Rows);
+public sealed record TextReport(int Sentences, double TokensPerSentence, double Utf8BytesPerSentence, int Candidates, IReadOnlyList<TextRow> Rows);
 
 /// <summary>
 /// What it costs to send sentences to a server that answers with all-MiniLM-L6-v2's embedding,
@@ -28,38 +39,43 @@ public static class TextBenchmark
     private const double LayerMacsPerToken = 1_769_472;
 
     public static TextReport Run(BertModel bert, IReadOnlyList<string> sentences, IReadOnlyList<long[]> tokens, IReadOnlyList<long[]> trainTokens,
-        IProgress<string>? progress = null)
+        TextQualitySet quality, IProgress<string>? progress = null)
     {
         int n = sentences.Count;
         double tokenCount = tokens.Sum(t => t.Length);
         double perToken(double bytes) => bytes / (tokenCount / n);
+        progress?.Report($"running the model on {n} glosses, {quality.ProbeTokens.Count} training glosses for the head and {quality.Lemmas.Count} lemmas …");
+        var (hidden, embeddings) = Forward(bert, tokens);
+        var scorer = new TextQuality(Forward(bert, quality.ProbeTokens).Embeddings, quality.ProbeLabels, quality.Classes,
+            Forward(bert, quality.Lemmas).Embeddings, quality.Labels, embeddings);
         var rows = new List<TextRow>();
-        void Add(string method, string edge, double bytes, double cosine, double macs) =>
-            rows.Add(new TextRow(method, edge, bytes, perToken(bytes), cosine, macs));
+        void Add(string method, string edge, double bytes, float[][] received, double macs)
+        {
+            var (cosine, accuracy, top1, top5) = scorer.Score(received);
+            rows.Add(new TextRow(method, edge, bytes, perToken(bytes), cosine, macs, accuracy, top1, top5));
+        }
 
         var utf8 = sentences.Select(s => Encoding.UTF8.GetBytes(s)).ToArray();
-        Add("UTF-8 text", "server-only", utf8.Average(b => b.Length), 1, 0);
-        Add("UTF-8 text, Brotli", "server-only", utf8.Average(b => Brotli(b)), 1, 0);
-        Add("UTF-8 text, Deflate", "server-only", utf8.Average(b => Deflate(b)), 1, 0);
+        Add("UTF-8 text", "server-only", utf8.Average(b => b.Length), embeddings, 0);
+        Add("UTF-8 text, Brotli", "server-only", utf8.Average(b => Brotli(b)), embeddings, 0);
+        Add("UTF-8 text, Deflate", "server-only", utf8.Average(b => Deflate(b)), embeddings, 0);
         // [CLS] and [SEP] are implied: the server adds them back.
-        Add("token ids, varint", "server-only", tokens.Average(t => t[1..^1].Sum(id => Varint(id)) + Varint(t.Length - 2)), 1, 0);
+        Add("token ids, varint", "server-only", tokens.Average(t => t[1..^1].Sum(id => Varint(id)) + Varint(t.Length - 2)), embeddings, 0);
         var unigram = Unigram(trainTokens, bert.Config.VocabSize);
         // The ideal code length of the ids under the training glosses' unigram table, plus a byte for the count.
-        Add("token ids, unigram entropy code (ideal)", "server-only", tokens.Average(t => (t[1..^1].Sum(id => -Math.Log2(unigram[id])) + 8) / 8), 1, 0);
+        Add("token ids, unigram entropy code (ideal)", "server-only", tokens.Average(t => (t[1..^1].Sum(id => -Math.Log2(unigram[id])) + 8) / 8), embeddings, 0);
 
-        progress?.Report($"running the model on {n} sentences …");
-        var (hidden, embeddings) = Forward(bert, tokens);
         double wholeModel = bert.Config.Layers * LayerMacsPerToken;
-        Add("embedding, float16", "edge-only", 2 * bert.Config.Hidden, MeanCosine(embeddings, e => Half(e)), wholeModel);
-        Add("embedding, 8-bit affine", "edge-only", bert.Config.Hidden + 8, MeanCosine(embeddings, e => Affine8(e)), wholeModel);
+        Add("embedding, float16", "edge-only", 2 * bert.Config.Hidden, [.. embeddings.Select(Half)], wholeModel);
+        Add("embedding, 8-bit affine", "edge-only", bert.Config.Hidden + 8, [.. embeddings.Select(Affine8)], wholeModel);
         for (int k = 1; k < bert.Config.Layers; k++)
         {
             progress?.Report($"naive split after layer {k} …");
-            var (halfCosine, affineCosine, affineBytes) = NaiveSplit(bert, tokens, hidden[k], embeddings, k);
-            Add($"hidden state after layer {k}, float16", $"split after layer {k}", 2.0 * bert.Config.Hidden * tokenCount / n, halfCosine, k * LayerMacsPerToken);
-            Add($"hidden state after layer {k}, 8-bit per token + LZ4", $"split after layer {k}", affineBytes, affineCosine, k * LayerMacsPerToken);
+            var (viaHalf, viaAffine, affineBytes) = NaiveSplit(bert, tokens, hidden[k], k);
+            Add($"hidden state after layer {k}, float16", $"split after layer {k}", 2.0 * bert.Config.Hidden * tokenCount / n, viaHalf, k * LayerMacsPerToken);
+            Add($"hidden state after layer {k}, 8-bit per token + LZ4", $"split after layer {k}", affineBytes, viaAffine, k * LayerMacsPerToken);
         }
-        return new TextReport(n, tokenCount / n, utf8.Average(b => b.Length), rows);
+        return new TextReport(n, tokenCount / n, utf8.Average(b => b.Length), quality.Lemmas.Count, rows);
     }
 
     private static int Varint(long value) => value < 1 << 7 ? 1 : value < 1 << 14 ? 2 : value < 1 << 21 ? 3 : 4;
@@ -119,21 +135,22 @@ public static class TextBenchmark
         return (hidden, embeddings);
     }
 
-    private static (double Half, double Affine, double AffineBytes) NaiveSplit(BertModel bert, IReadOnlyList<long[]> tokens, float[][] hidden, float[][] embeddings, int cut)
+    /// <summary>The embeddings the server ends with from float16 and from 8-bit + LZ4 hidden states after layer <paramref name="cut"/>, and the latter's mean bytes.</summary>
+    private static (float[][] Half, float[][] Affine, double AffineBytes) NaiveSplit(BertModel bert, IReadOnlyList<long[]> tokens, float[][] hidden, int cut)
     {
-        double half = 0, affine = 0, bytes = 0;
-        int width = bert.Config.Hidden;
+        var half = new float[tokens.Count][];
+        var affine = new float[tokens.Count][];
+        double bytes = 0;
         using var mode = inference_mode();
         for (int i = 0; i < tokens.Count; i++)
         {
             int length = tokens[i].Length;
-            var viaHalf = hidden[i].Select(v => (float)(Half)v).ToArray();
-            var (viaAffine, size) = Affine8Lz4(hidden[i], width);
+            var (viaAffine, size) = Affine8Lz4(hidden[i], bert.Config.Hidden);
             bytes += size;
-            half += Cosine(Tail(bert, viaHalf, length, cut), embeddings[i]);
-            affine += Cosine(Tail(bert, viaAffine, length, cut), embeddings[i]);
+            half[i] = Tail(bert, Half(hidden[i]), length, cut);
+            affine[i] = Tail(bert, viaAffine, length, cut);
         }
-        return (half / tokens.Count, affine / tokens.Count, bytes / tokens.Count);
+        return (half, affine, bytes / tokens.Count);
     }
 
     private static float[] Tail(BertModel bert, float[] hidden, int length, int cut)
@@ -171,9 +188,6 @@ public static class TextBenchmark
         return (decoded, written + 8 * tokens);
     }
 
-    private static double MeanCosine(float[][] embeddings, Func<float[], float[]> roundTrip) =>
-        embeddings.Average(e => Cosine(roundTrip(e), e));
-
     private static float[] Half(float[] values) => [.. values.Select(v => (float)(Half)v)];
 
     private static float[] Affine8(float[] values)
@@ -182,7 +196,7 @@ public static class TextBenchmark
         return [.. values.Select(v => MathF.Round((v - min) / scale) * scale + min)];
     }
 
-    private static double Cosine(float[] a, float[] b)
+    internal static double Cosine(float[] a, float[] b)
     {
         double dot = 0, na = 0, nb = 0;
         for (int i = 0; i < a.Length; i++)

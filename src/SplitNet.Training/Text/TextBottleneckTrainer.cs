@@ -18,9 +18,12 @@ public sealed class TextBottleneckTrainer(BertModel bert, TextBottleneckOptions 
     public (TokenBottleneck Bottleneck, TextBottleneckCheckpoint State) Train(IReadOnlyList<long[]> train, string runDirectory,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
-        if (options.TrainLimit > 0)
+        // WordNet's files run category by category: a subset is drawn at random (seeded), never taken from the front.
+        if (options.TrainLimit > 0 && options.TrainLimit < train.Count)
         {
-            train = [.. train.Take(options.TrainLimit)];
+            var chosen = Enumerable.Range(0, train.Count).ToArray();
+            new Random(options.Seed).Shuffle(chosen);
+            train = [.. chosen[..options.TrainLimit].Order().Select(i => train[i])];
         }
         var loop = new TrainingLoop(runDirectory, "bottleneck.safetensors", options.Seed, options.BatchSize);
         bert.eval();
@@ -83,7 +86,7 @@ public sealed class TextBottleneckTrainer(BertModel bert, TextBottleneckOptions 
         return squaredError + options.CosineWeight * (1 - cosine) + options.Beta * bits + bottleneck.Bottleneck.AuxLoss();
     }
 
-    /// <summary>Per-dimension mean and spread of the hidden states at the cut over (up to) the first 2,000 sentences.</summary>
+    /// <summary>Per-dimension mean and spread of the hidden states at the cut over (up to) 2,000 sentences drawn at random (seeded).</summary>
     private (CutStatistics Statistics, Tensor Mean) Measure(IReadOnlyList<long[]> train)
     {
         using var _ = no_grad();
@@ -91,11 +94,13 @@ public sealed class TextBottleneckTrainer(BertModel bert, TextBottleneckOptions 
         var squares = zeros(bert.Config.Hidden, dtype: ScalarType.Float64);
         var absolute = zeros(bert.Config.Hidden, dtype: ScalarType.Float64);
         double tokens = 0;
-        int count = Math.Min(train.Count, 2000);
-        for (int start = 0; start < count; start += options.BatchSize)
+        var sample = Enumerable.Range(0, train.Count).ToArray();
+        new Random(options.Seed).Shuffle(sample);
+        sample = sample[..Math.Min(train.Count, 2000)];
+        for (int start = 0; start < sample.Length; start += options.BatchSize)
         {
             using var scope = NewDisposeScope();
-            var indices = Enumerable.Range(start, Math.Min(options.BatchSize, count - start)).ToArray();
+            var indices = sample[start..Math.Min(sample.Length, start + options.BatchSize)];
             var batch = TextTrainingData.Pad(indices, train);
             var h = bert.Run(bert.Embed(batch.Ids), batch.Mask, 0, options.Bottleneck.Cut).to(ScalarType.Float64);
             var m = batch.Mask.to(ScalarType.Float64).unsqueeze(-1);
