@@ -1,6 +1,8 @@
 using System.IO.Compression;
 using System.Text;
 using K4os.Compression.LZ4;
+using SplitNet.Codec;
+using SplitNet.Models.Split;
 using SplitNet.Models.Text;
 using static TorchSharp.torch;
 
@@ -38,8 +40,9 @@ public static class TextBenchmark
     // Linear layers per token per layer (all-MiniLM-L6-v2); attention adds 768 · S per token.
     private const double LayerMacsPerToken = 1_769_472;
 
+    /// <param name="models">Text split models (edge and server sides) whose every level becomes a row: real coded bytes, the server part's embedding.</param>
     public static TextReport Run(BertModel bert, IReadOnlyList<string> sentences, IReadOnlyList<long[]> tokens, IReadOnlyList<long[]> trainTokens,
-        TextQualitySet quality, IProgress<string>? progress = null)
+        TextQualitySet quality, IReadOnlyList<(SplitModel Edge, SplitModel Server)> models, IProgress<string>? progress = null)
     {
         int n = sentences.Count;
         double tokenCount = tokens.Sum(t => t.Length);
@@ -74,6 +77,16 @@ public static class TextBenchmark
             var (viaHalf, viaAffine, affineBytes) = NaiveSplit(bert, tokens, hidden[k], k);
             Add($"hidden state after layer {k}, float16", $"split after layer {k}", 2.0 * bert.Config.Hidden * tokenCount / n, viaHalf, k * LayerMacsPerToken);
             Add($"hidden state after layer {k}, 8-bit per token + LZ4", $"split after layer {k}", affineBytes, viaAffine, k * LayerMacsPerToken);
+        }
+        foreach (var (edge, server) in models)
+        {
+            for (int level = 0; level < edge.Levels.Count; level++)
+            {
+                progress?.Report($"{edge.Id} level {level} …");
+                var (received, bytes) = Learned(edge.Levels[level], server.Levels[level], server.Latent, tokens);
+                int cut = edge.Manifest.ReadConfig<TextSplitConfig>().Bottleneck.Cut;
+                Add($"{edge.Id} level {level} (β={edge.Manifest.Levels[level].Beta})", $"split after layer {cut}", bytes, received, cut * LayerMacsPerToken);
+            }
         }
         return new TextReport(n, tokenCount / n, utf8.Average(b => b.Length), quality.Lemmas.Count, rows);
     }
@@ -133,6 +146,27 @@ public static class TextBenchmark
             embeddings[i] = BertModel.MeanPool(h, mask).data<float>().ToArray();
         }
         return (hidden, embeddings);
+    }
+
+    /// <summary>Each sentence through a learned level as deployed: edge part, the level's rANS stream, server part; and the stream's mean bytes.</summary>
+    private static (float[][] Embeddings, double Bytes) Learned(SplitLevel edge, SplitLevel server, LatentShape latent, IReadOnlyList<long[]> tokens)
+    {
+        var embeddings = new float[tokens.Count][];
+        double bytes = 0;
+        for (int i = 0; i < tokens.Count; i++)
+        {
+            var ids = tokens[i].Select(t => (int)t).ToArray();
+            var symbols = edge.Edge!.Encode(SplitInput.TokenIds(ids));
+            var stream = edge.Entropy.Compress(symbols.Symbols);
+            bytes += stream.Length;
+            var yHat = new float[latent.Elements(ids.Length)];
+            if (!server.Entropy.TryDecompress(stream, yHat, out var error))
+            {
+                throw new InvalidOperationException($"level {edge.Level} does not decode its own stream: {error}");
+            }
+            embeddings[i] = server.Server!.Run(yHat, [ids.Length], ids.Length).Embeddings!;
+        }
+        return (embeddings, bytes / tokens.Count);
     }
 
     /// <summary>The embeddings the server ends with from float16 and from 8-bit + LZ4 hidden states after layer <paramref name="cut"/>, and the latter's mean bytes.</summary>

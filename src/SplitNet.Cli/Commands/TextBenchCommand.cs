@@ -3,14 +3,16 @@ using System.Globalization;
 using System.Text;
 using ScottPlot;
 using SplitNet.Evaluation;
+using SplitNet.Models.Bundles;
 using SplitNet.Models.Data;
+using SplitNet.Models.Split;
 using SplitNet.Models.Text;
 using SplitNet.Training.Text;
 
 namespace SplitNet.Cli.Commands;
 
 /// <summary>The options of <c>splitnet bench text</c>.</summary>
-internal sealed record TextBenchSettings(string Data, int Limit, int Threads, string? Out, bool Json);
+internal sealed record TextBenchSettings(string Data, int Limit, string[] Models, int Threads, string? Out, bool Json);
 
 /// <summary><c>splitnet bench text</c>: bytes and quality of every way to get a sentence embedding to the server.</summary>
 internal static class TextBenchCommand
@@ -23,14 +25,20 @@ internal static class TextBenchCommand
         var data = CommonOptions.Data(WordNet.DebianDirectory);
         var limit = new Option<int>("--limit") { Description = "Held-out noun glosses to measure on.", DefaultValueFactory = _ => 5000 }
             .Require(n => n > 0, "at least one gloss.");
+        var models = new Option<string[]>("--model")
+        {
+            Description = "Text split model folder (with edge/ and server/) whose levels join the report (repeatable).",
+            AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => [],
+        };
         var threads = CommonOptions.Threads();
         var output = CommonOptions.ReportOut();
         var json = CommonOptions.Json();
         var command = new Command("text", "all-MiniLM-L6-v2 on WordNet glosses: the text, its token ids, the embedding and naive splits at every layer, in bytes and cosine to the unsplit embedding.")
         {
-            data, limit, threads, output, json,
+            data, limit, models, threads, output, json,
         };
-        command.SetAction(result => Run(new TextBenchSettings(result.GetValue(data)!, result.GetValue(limit), result.GetValue(threads), result.GetValue(output), result.GetValue(json))));
+        command.SetAction(result => Run(new TextBenchSettings(result.GetValue(data)!, result.GetValue(limit), result.GetValue(models)!, result.GetValue(threads), result.GetValue(output), result.GetValue(json))));
         return command;
     }
 
@@ -50,9 +58,18 @@ internal static class TextBenchCommand
             [.. measured.Select(s => categories.IndexOf(s.Category))], categories.Count,
             [.. probe.Select(s => tokenizer.Encode(s.Gloss))], [.. probe.Select(s => categories.IndexOf(s.Category))],
             [.. measured.Take(Candidates).Select(s => tokenizer.Encode(s.Lemmas[0]))]);
-        var report = TextBenchmark.Run(bert, sentences, [.. sentences.Select(tokenizer.Encode)], [.. train.Select(s => tokenizer.Encode(s.Gloss))],
-            quality, new Progress<string>(Console.Error.WriteLine));
-        ReportOutput.Emit("text", settings.Out, settings.Json, Markdown(report), report, Chart(report));
+        var loaded = settings.Models.Select(m => (SplitModel.Load(SplitModelBundle.SideDirectory(m, BundleSide.Edge), BundleSide.Edge),
+            SplitModel.Load(SplitModelBundle.SideDirectory(m, BundleSide.Server), BundleSide.Server))).ToList();
+        try
+        {
+            var report = TextBenchmark.Run(bert, sentences, [.. sentences.Select(tokenizer.Encode)], [.. train.Select(s => tokenizer.Encode(s.Gloss))],
+                quality, loaded, new Progress<string>(Console.Error.WriteLine));
+            ReportOutput.Emit("text", settings.Out, settings.Json, Markdown(report), report, Chart(report));
+        }
+        finally
+        {
+            loaded.ForEach(m => { m.Item1.Dispose(); m.Item2.Dispose(); });
+        }
         return 0;
     }
 
@@ -84,14 +101,24 @@ internal static class TextBenchCommand
         Line($"");
         Line($"Smallest: **{smallest.Method}** at {smallest.BytesPerSentence:F1} B per sentence, lossless, with the whole model on the server. A split can only");
         Line($"buy something else: server compute per sentence, or text that never leaves the device; its bytes are the price of that, not a saving.");
-        Line($"The learned per-token bottleneck's levels are not in this report yet (they are being trained).");
+        if (!r.Rows.Any(Learned))
+        {
+            Line($"No learned per-token bottleneck is in this report: give one with --model.");
+        }
         return text.ToString();
     }
+
+    private static bool Learned(TextRow row) => row.Edge.StartsWith("split", StringComparison.Ordinal) && !row.Method.StartsWith("hidden state", StringComparison.Ordinal);
+
+    private static string Series(TextRow row) =>
+        Learned(row) ? "learned per-token bottleneck"
+        : row.Method.StartsWith("hidden state", StringComparison.Ordinal) ? "naive split " + (row.Method.Contains("float16", StringComparison.Ordinal) ? "float16" : "8-bit + LZ4")
+        : row.Edge;
 
     private static Plot Chart(TextReport r)
     {
         var plot = new Plot { Add = { Palette = new ScottPlot.Palettes.Category20() } };
-        foreach (var group in r.Rows.GroupBy(row => row.Edge.StartsWith("split", StringComparison.Ordinal) ? "naive split " + (row.Method.Contains("float16", StringComparison.Ordinal) ? "float16" : "8-bit + LZ4") : row.Edge))
+        foreach (var group in r.Rows.GroupBy(Series))
         {
             var points = group.OrderBy(row => row.BytesPerSentence).ToArray();
             var series = plot.Add.ScatterPoints(points.Select(row => Math.Log10(row.BytesPerSentence)).ToArray(), points.Select(row => row.Cosine).ToArray());
