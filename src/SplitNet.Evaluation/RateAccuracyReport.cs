@@ -54,13 +54,7 @@ public static class RateAccuracyReport
             series.LegendText = group.Key;
             series.MarkerSize = 7;
         }
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
-        {
-            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-            IntegerTicksOnly = true,
-            LabelFormatter = x => Math.Pow(10, x).ToString("N0", CultureInfo.InvariantCulture),
-        };
-        plot.XLabel("bytes per image (log scale)");
+        ReportCharts.LogBottomAxis(plot, "bytes per image (log scale)");
         plot.YLabel("top-1 accuracy (%)");
         plot.Title("Fashion-MNIST: accuracy against bytes sent");
         plot.ShowLegend(Alignment.LowerRight);

@@ -48,9 +48,9 @@ public static class TextBenchmark
         double tokenCount = tokens.Sum(t => t.Length);
         double perToken(double bytes) => bytes / (tokenCount / n);
         progress?.Report($"running the model on {n} glosses, {quality.ProbeTokens.Count} training glosses for the head and {quality.Lemmas.Count} lemmas …");
-        var (hidden, embeddings) = Forward(bert, tokens);
-        var scorer = new TextQuality(Forward(bert, quality.ProbeTokens).Embeddings, quality.ProbeLabels, quality.Classes,
-            Forward(bert, quality.Lemmas).Embeddings, quality.Labels, embeddings);
+        var embeddings = Embed(bert, tokens);
+        var scorer = new TextQuality(Embed(bert, quality.ProbeTokens), quality.ProbeLabels, quality.Classes,
+            Embed(bert, quality.Lemmas), quality.Labels, embeddings);
         var rows = new List<TextRow>();
         void Add(string method, string edge, double bytes, float[][] received, double macs)
         {
@@ -71,12 +71,11 @@ public static class TextBenchmark
         double wholeModel = bert.Config.Layers * LayerMacsPerToken;
         Add("embedding, float16", "edge-only", 2 * bert.Config.Hidden, [.. embeddings.Select(Half)], wholeModel);
         Add("embedding, 8-bit affine", "edge-only", bert.Config.Hidden + 8, [.. embeddings.Select(Affine8)], wholeModel);
+        var naive = NaiveSplits(bert, tokens, progress);
         for (int k = 1; k < bert.Config.Layers; k++)
         {
-            progress?.Report($"naive split after layer {k} …");
-            var (viaHalf, viaAffine, affineBytes) = NaiveSplit(bert, tokens, hidden[k], k);
-            Add($"hidden state after layer {k}, float16", $"split after layer {k}", 2.0 * bert.Config.Hidden * tokenCount / n, viaHalf, k * LayerMacsPerToken);
-            Add($"hidden state after layer {k}, 8-bit per token + LZ4", $"split after layer {k}", affineBytes, viaAffine, k * LayerMacsPerToken);
+            Add($"hidden state after layer {k}, float16", $"split after layer {k}", 2.0 * bert.Config.Hidden * tokenCount / n, naive[k].Half, k * LayerMacsPerToken);
+            Add($"hidden state after layer {k}, 8-bit per token + LZ4", $"split after layer {k}", naive[k].AffineBytes, naive[k].Affine, k * LayerMacsPerToken);
         }
         foreach (var (edge, server) in models)
         {
@@ -125,27 +124,54 @@ public static class TextBenchmark
         return [.. counts.Select(c => c / total)];
     }
 
-    /// <summary>The hidden states after every layer (per sentence, [S, hidden]) and the sentence embeddings.</summary>
-    private static (float[][][] Hidden, float[][] Embeddings) Forward(BertModel bert, IReadOnlyList<long[]> tokens)
+    /// <summary>The unsplit model's sentence embeddings.</summary>
+    private static float[][] Embed(BertModel bert, IReadOnlyList<long[]> tokens)
     {
-        var hidden = Enumerable.Range(0, bert.Config.Layers + 1).Select(_ => new float[tokens.Count][]).ToArray();
         var embeddings = new float[tokens.Count][];
         using var mode = inference_mode();
         for (int i = 0; i < tokens.Count; i++)
         {
             using var scope = NewDisposeScope();
-            var ids = tensor(tokens[i], [1, tokens[i].Length]);
             var mask = ones(1, tokens[i].Length);
-            var h = bert.Embed(ids);
-            hidden[0][i] = h.data<float>().ToArray();
-            for (int layer = 0; layer < bert.Config.Layers; layer++)
-            {
-                h = bert.Run(h, mask, layer, layer + 1);
-                hidden[layer + 1][i] = h.data<float>().ToArray();
-            }
-            embeddings[i] = BertModel.MeanPool(h, mask).data<float>().ToArray();
+            embeddings[i] = BertModel.MeanPool(bert.call(tensor(tokens[i], [1, tokens[i].Length]), mask), mask).data<float>().ToArray();
         }
-        return (hidden, embeddings);
+        return embeddings;
+    }
+
+    /// <summary>A naive split after layer k: what the server ends with from float16 and from 8-bit + LZ4 hidden states, and the latter's mean bytes.</summary>
+    private sealed record NaiveSplit(float[][] Half, float[][] Affine, double AffineBytes);
+
+    /// <summary>
+    /// Naive splits after every inner layer boundary, in one pass per sentence: its layers run one
+    /// at a time and the tail runs from each boundary, so no hidden state outlives its sentence.
+    /// </summary>
+    private static NaiveSplit[] NaiveSplits(BertModel bert, IReadOnlyList<long[]> tokens, IProgress<string>? progress)
+    {
+        int layers = bert.Config.Layers;
+        var splits = Enumerable.Range(0, layers).Select(_ => new NaiveSplit(new float[tokens.Count][], new float[tokens.Count][], 0)).ToArray();
+        var bytes = new double[layers];
+        using var mode = inference_mode();
+        for (int i = 0; i < tokens.Count; i++)
+        {
+            if (i % 1000 == 0)
+            {
+                progress?.Report($"naive splits: {i} of {tokens.Count} glosses …");
+            }
+            using var scope = NewDisposeScope();
+            int length = tokens[i].Length;
+            var mask = ones(1, length);
+            var h = bert.Embed(tensor(tokens[i], [1, length]));
+            for (int k = 1; k < layers; k++)
+            {
+                h = bert.Run(h, mask, k - 1, k);
+                var hidden = h.data<float>().ToArray();
+                var (viaAffine, size) = Affine8Lz4(hidden, bert.Config.Hidden);
+                bytes[k] += size;
+                splits[k].Half[i] = Tail(bert, Half(hidden), length, k);
+                splits[k].Affine[i] = Tail(bert, viaAffine, length, k);
+            }
+        }
+        return [.. splits.Select((split, k) => split with { AffineBytes = bytes[k] / tokens.Count })];
     }
 
     /// <summary>Each sentence through a learned level as deployed: edge part, the level's rANS stream, server part; and the stream's mean bytes.</summary>
@@ -167,24 +193,6 @@ public static class TextBenchmark
             embeddings[i] = server.Server!.Run(yHat, [ids.Length], ids.Length).Embeddings!;
         }
         return (embeddings, bytes / tokens.Count);
-    }
-
-    /// <summary>The embeddings the server ends with from float16 and from 8-bit + LZ4 hidden states after layer <paramref name="cut"/>, and the latter's mean bytes.</summary>
-    private static (float[][] Half, float[][] Affine, double AffineBytes) NaiveSplit(BertModel bert, IReadOnlyList<long[]> tokens, float[][] hidden, int cut)
-    {
-        var half = new float[tokens.Count][];
-        var affine = new float[tokens.Count][];
-        double bytes = 0;
-        using var mode = inference_mode();
-        for (int i = 0; i < tokens.Count; i++)
-        {
-            int length = tokens[i].Length;
-            var (viaAffine, size) = Affine8Lz4(hidden[i], bert.Config.Hidden);
-            bytes += size;
-            half[i] = Tail(bert, Half(hidden[i]), length, cut);
-            affine[i] = Tail(bert, viaAffine, length, cut);
-        }
-        return (half, affine, bytes / tokens.Count);
     }
 
     private static float[] Tail(BertModel bert, float[] hidden, int length, int cut)

@@ -125,13 +125,7 @@ internal static class TextBenchCommand
             series.LegendText = group.Key;
             series.MarkerSize = 8;
         }
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
-        {
-            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-            IntegerTicksOnly = true,
-            LabelFormatter = x => Math.Pow(10, x).ToString("N0", CultureInfo.InvariantCulture),
-        };
-        plot.XLabel("bytes per sentence (log scale)");
+        ReportCharts.LogBottomAxis(plot, "bytes per sentence (log scale)");
         plot.YLabel("cosine to the unsplit embedding");
         plot.Title("all-MiniLM-L6-v2 on WordNet glosses: what crosses the wire");
         plot.ShowLegend(Alignment.LowerRight);
