@@ -1,4 +1,4 @@
-using static TorchSharp.torch;
+using SplitNet.Training.Text;
 
 namespace SplitNet.Evaluation;
 
@@ -19,7 +19,8 @@ internal sealed class TextQuality
     public TextQuality(float[][] probe, int[] probeLabels, int classes, float[][] lemmas, int[] labels, float[][] reference)
     {
         (_reference, _labels, _classes, _lemmas) = (reference, labels, classes, lemmas);
-        (_weights, _bias) = TrainHead(probe, probeLabels, classes);
+        using var head = CategoryHead.Fit(probe, probeLabels, classes);
+        (_weights, _bias) = (head.weight!.detach().data<float>().ToArray(), head.bias!.detach().data<float>().ToArray());
     }
 
     public (double Cosine, double Accuracy, double Top1, double Top5) Score(float[][] received)
@@ -51,24 +52,5 @@ internal sealed class TextQuality
             (best, bestScore) = score > bestScore ? (c, score) : (best, bestScore);
         }
         return best;
-    }
-
-    /// <summary>Multinomial logistic regression, full batch, seeded: the probe every method is scored with.</summary>
-    private static (float[] Weights, float[] Bias) TrainHead(float[][] probe, int[] labels, int classes)
-    {
-        manual_seed(1);
-        int width = probe[0].Length;
-        using var x = tensor(probe.SelectMany(p => p).ToArray(), [probe.Length, width]);
-        using var y = tensor(labels.Select(l => (long)l).ToArray());
-        using var head = nn.Linear(width, classes);
-        using var optimizer = optim.Adam(head.parameters(), 1e-2, weight_decay: 1e-4);
-        for (int step = 0; step < 400; step++)
-        {
-            using var scope = NewDisposeScope();
-            optimizer.zero_grad();
-            nn.functional.cross_entropy(head.call(x), y).backward();
-            optimizer.step();
-        }
-        return (head.weight!.detach().data<float>().ToArray(), head.bias!.detach().data<float>().ToArray());
     }
 }

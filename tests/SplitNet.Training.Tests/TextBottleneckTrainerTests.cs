@@ -15,7 +15,7 @@ public sealed class TextBottleneckTrainerTests : IDisposable
         return [.. Enumerable.Range(0, 24).Select(_ => (long[])[1, .. Enumerable.Range(0, random.Next(1, 12)).Select(_ => (long)random.Next(3, 40)), 2])];
     }
 
-    private static TextBottleneckOptions Options(int epochs) => new(new TokenBottleneckConfig(Cut: 1, Channels: 4, Width: 16), Epochs: epochs, BatchSize: 8, LearningRate: 1e-2);
+    private static TextBottleneckOptions Options(int epochs) => new(new TokenBottleneckConfig(Cut: 1, Channels: 4, Width: 16), CutEpochs: 2, Epochs: epochs, BatchSize: 8, LearningRate: 1e-2);
 
     [Fact]
     public void Train_RecordsTheCutAndEveryEpoch_AndResumesWithMoreEpochs()
@@ -29,8 +29,9 @@ public sealed class TextBottleneckTrainerTests : IDisposable
         var (bottleneck, state) = new TextBottleneckTrainer(bert, Options(3)).Train(sentences, _run);
         using var _ = bottleneck;
 
-        Assert.Single(once.History);
-        Assert.Equal([1, 2, 3], state.History.Select(h => h.Epoch));
+        Assert.Equal([(1, 1), (1, 2), (2, 1)], once.History.Select(h => (h.Stage, h.Epoch)));
+        Assert.Equal([(1, 1), (1, 2), (2, 1), (2, 2), (2, 3)], state.History.Select(h => (h.Stage, h.Epoch)));
+        Assert.All(state.History, h => Assert.Equal(h.Stage == 2, h.Cosine is not null));
         Assert.Equal(once.Cut.LargestDimensions, state.Cut.LargestDimensions);
         Assert.Equal(once.Cut.MedianMeanAbs, state.Cut.MedianMeanAbs);
         Assert.InRange(state.Cut.Tokens, sentences.Sum(s => s.Length), sentences.Sum(s => s.Length));

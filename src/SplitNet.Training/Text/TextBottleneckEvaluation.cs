@@ -21,7 +21,7 @@ public static class TextBottleneckEvaluation
         for (int start = 0; start < sentences.Count; start += batchSize)
         {
             using var scope = NewDisposeScope();
-            var batch = TextTrainingData.Pad(Enumerable.Range(start, Math.Min(batchSize, sentences.Count - start)).ToArray(), sentences);
+            var batch = PaddedTokens.Of(Enumerable.Range(start, Math.Min(batchSize, sentences.Count - start)).ToArray(), sentences);
             var h = bert.Run(bert.Embed(batch.Ids), batch.Mask, 0, cut);
             var target = BertModel.MeanPool(bert.Run(h, batch.Mask, cut, layers), batch.Mask);
             var (yHat, likelihoods) = bottleneck.Bottleneck.Forward(bottleneck.Analysis(h), QuantizationMode.Dequantize);

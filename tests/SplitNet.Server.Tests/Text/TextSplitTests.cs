@@ -1,3 +1,6 @@
+using Google.Protobuf;
+using Grpc.Core;
+using SplitNet.Contracts.V1;
 using SplitNet.Edge;
 using SplitNet.Edge.Resilience;
 using SplitNet.Models.Bundles;
@@ -25,6 +28,8 @@ public sealed class TextSplitTests : FunctionalTest, IAsyncLifetime
         "an instrument",
     ];
 
+    private static readonly string[] Labels = ["noun.animal", "noun.artifact", "noun.food"];
+
     private readonly string _root = Path.Combine(Path.GetTempPath(), $"splitnet-text-{Guid.NewGuid():N}");
     private TestServer _server = null!;
     private WordPieceTokenizer _tokenizer = null!;
@@ -42,7 +47,9 @@ public sealed class TextSplitTests : FunctionalTest, IAsyncLifetime
             bottleneck.Bottleneck.Update(force: true);
             levels.Add((bottleneck, seed / 1000.0));
         }
-        TextSplitFamily.Save("minilm-test", levels, maxTokens: 32, EdgeDirectory, ServerDirectory);
+        manual_seed(13);
+        using var head = nn.Linear(BertConfig.MiniLmL6.Hidden, Labels.Length);
+        TextSplitFamily.Save("minilm-test", levels, maxTokens: 32, EdgeDirectory, ServerDirectory, (head, Labels));
         levels.ForEach(l => l.Item1.Dispose());
         _tokenizer = new WordPieceTokenizer(MiniLmPackage.Locate().Vocabulary, maxTokens: 32);
         _server = await StartServerAsync(options =>
@@ -61,7 +68,7 @@ public sealed class TextSplitTests : FunctionalTest, IAsyncLifetime
         using var edge = SplitModel.Load(EdgeDirectory, BundleSide.Edge);
         using var server = SplitModel.Load(ServerDirectory, BundleSide.Server);
         var head = new LatentEdgeHead(edge);
-        var frames = new List<(EncodedFrame Frame, float[] Expected)>();
+        var frames = new List<(EncodedFrame Frame, float[] Expected, float[] Probabilities)>();
         foreach (uint level in new uint[] { 0, 1 })
         {
             head.RateLevel = level;
@@ -71,7 +78,8 @@ public sealed class TextSplitTests : FunctionalTest, IAsyncLifetime
                 var frame = head.Encode(SplitInput.TokenIds(tokens));
                 var yHat = new float[server.Latent.Elements(tokens.Length)];
                 Assert.True(server.Levels[(int)level].Entropy.TryDecompress(frame.Payload, yHat, out var error), error);
-                frames.Add((frame, server.Levels[(int)level].Server!.Run(yHat, [tokens.Length], tokens.Length).Embeddings!));
+                var output = server.Levels[(int)level].Server!.Run(yHat, [tokens.Length], tokens.Length);
+                frames.Add((frame, output.Embeddings!, output.Probabilities!));
             }
         }
         await using var client = new EdgeClient(new EdgeClientOptions { Endpoints = [new Uri(_server.Url)], FrameDeadline = TimeSpan.FromSeconds(30) }, head.Open);
@@ -85,8 +93,48 @@ public sealed class TextSplitTests : FunctionalTest, IAsyncLifetime
             Assert.Equal(384, embedding.Length);
             double worst = embedding.Zip(frames[i].Expected, (a, e) => Math.Abs(a - e)).Max();
             Assert.True(worst < 1e-4, $"frame {i}: max difference {worst:E2}");
+            var probabilities = frames[i].Probabilities;
+            Assert.Equal(Array.IndexOf(probabilities, probabilities.Max()), answers[i].ClassId);
+            Assert.Equal(probabilities.Max(), answers[i].Confidence, 4);
         }
         Assert.NotEqual(answers[0].Embedding, answers[Glosses.Length].Embedding);
+    }
+
+    [Fact]
+    public async Task Infer_BadTextFrames_GetTheirStatusAndTheServerKeepsServing()
+    {
+        using var edge = SplitModel.Load(EdgeDirectory, BundleSide.Edge);
+        var head = new LatentEdgeHead(edge) { RateLevel = 1 };
+        var tokens = Tokens(Glosses[2]);
+        var frame = head.Encode(SplitInput.TokenIds(tokens));
+        var client = new SplitInference.SplitInferenceClient(_server.Channel());
+        InferRequest Request(uint length, uint level = 1, byte[]? payload = null, string model = "minilm-test") => new()
+        {
+            FrameId = 3,
+            RateLevel = level,
+            LatentLength = length,
+            Payload = ByteString.CopyFrom(payload ?? frame.Payload),
+            Latent = new LatentIdentity { ModelId = model, TablesSha256 = { head.Open!.Identity.TablesSha256[1] } },
+        };
+        async Task Refused(InferRequest request, StatusCode status, string detail)
+        {
+            var error = await Assert.ThrowsAsync<RpcException>(async () => await client.InferAsync(request).WithTimeout());
+            Assert.Equal(status, error.StatusCode);
+            Assert.Contains(detail, error.Status.Detail);
+        }
+        var corrupt = (byte[])frame.Payload.Clone();
+        corrupt[corrupt.Length / 2] ^= 0x5A;
+
+        await Refused(Request((uint)tokens.Length - 2), StatusCode.InvalidArgument, "corrupt latent");
+        await Refused(Request((uint)tokens.Length + 3), StatusCode.InvalidArgument, "corrupt latent");
+        await Refused(Request(0), StatusCode.InvalidArgument, "must declare its length");
+        await Refused(Request(33), StatusCode.InvalidArgument, "exceeds the model's maximum 32");
+        await Refused(Request((uint)tokens.Length, level: 2), StatusCode.InvalidArgument, "rate level 2");
+        await Refused(Request((uint)tokens.Length, payload: corrupt), StatusCode.InvalidArgument, "corrupt latent");
+        await Refused(Request((uint)tokens.Length, model: "minilm-nope"), StatusCode.NotFound, "minilm-nope");
+
+        var answer = await client.InferAsync(Request((uint)tokens.Length)).WithTimeout();
+        Assert.Equal(384, answer.Embedding.Count);
     }
 
     [Fact]
