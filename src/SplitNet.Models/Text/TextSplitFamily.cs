@@ -45,25 +45,25 @@ public sealed class TextSplitFamily : ISplitModelFamily
     {
         var config = manifest.ReadConfig<TextSplitConfig>();
         var bottleneck = new TokenBottleneck(BertConfig.MiniLmL6.Hidden, config.Bottleneck);
-        // The server's file nests the bottleneck beside the head: its keys carry a prefix.
-        var weights = side == BundleSide.Edge ? (nn.Module)bottleneck
-            : new TextServerWeights(bottleneck, manifest.Labels.Count > 0 ? nn.Linear(BertConfig.MiniLmL6.Hidden, manifest.Labels.Count) : null);
-        var prefix = side == BundleSide.Edge ? "" : "bottleneck.";
+        var weights = side == BundleSide.Edge ? TextSideWeights.Edge(bottleneck)
+            : TextSideWeights.Server(bottleneck, manifest.Labels.Count > 0 ? nn.Linear(BertConfig.MiniLmL6.Hidden, manifest.Labels.Count) : null);
         try
         {
-            bottleneck.Bottleneck.PrepareTables(SafetensorsHeader.ReadShapes(weightsPath)[prefix + "entropy_bottleneck._quantized_cdf"]);
+            bottleneck.Bottleneck.PrepareTables(SafetensorsHeader.ReadShapes(weightsPath)["entropy_bottleneck._quantized_cdf"]);
             weights.load_safetensors(weightsPath, strict: true);
         }
         catch (Exception e) when (e is not InvalidDataException)
         {
             weights.Dispose();
+            bottleneck.Dispose();
             throw new InvalidDataException($"{weightsPath}: not the {side.ToString().ToLowerInvariant()} weights of a {config.Bottleneck.Channels}-channel token bottleneck ({e.Message})", e);
         }
+        bottleneck.eval();
         weights.eval();
         var entropy = bottleneck.Bottleneck.Model(manifest.Stream);
         return side == BundleSide.Edge
             ? new SplitLevel(level.Level, entropy, new TextEdgePart(MiniLm.Value, bottleneck, Latent(config)), null)
-            : new SplitLevel(level.Level, entropy, null, new TextServerPart(MiniLm.Value, (TextServerWeights)weights, Latent(config)));
+            : new SplitLevel(level.Level, entropy, null, new TextServerPart(MiniLm.Value, weights, Latent(config)));
     }
 
     /// <summary>
@@ -93,8 +93,8 @@ public sealed class TextSplitFamily : ISplitModelFamily
         string edgeDirectory, string serverDirectory, (Linear Head, IReadOnlyList<string> Labels)? head = null)
     {
         var config = new TextSplitConfig(levels[0].Bottleneck.Config, maxTokens);
-        var servers = levels.Select(l => new TextServerWeights(l.Bottleneck, head?.Head)).ToList();
-        return SplitModelBundle.Save([.. levels.Select((l, i) => new SplitLevelWeights(l.Bottleneck, servers[i], l.Bottleneck.Bottleneck.Table.Hash, l.Beta, null))],
+        return SplitModelBundle.Save([.. levels.Select(l => new SplitLevelWeights(TextSideWeights.Edge(l.Bottleneck), TextSideWeights.Server(l.Bottleneck, head?.Head),
+                l.Bottleneck.Bottleneck.Table.Hash, l.Beta, null))],
             new SplitModelManifest
             {
                 ModelId = modelId,
@@ -141,7 +141,7 @@ internal sealed class TextEdgePart(BertModel bert, TokenBottleneck bottleneck, L
 }
 
 /// <summary>ŷ (B, N, P) → sentence embeddings (B, 384): g_s, layers [k, 6) under the padding mask, mean pooling, L2 norm; then the head's softmax, if any.</summary>
-internal sealed class TextServerPart(BertModel bert, TextServerWeights weights, LatentShape latent) : IServerPart
+internal sealed class TextServerPart(BertModel bert, TextSideWeights weights, LatentShape latent) : IServerPart
 {
     public LatentShape Latent { get; } = latent;
     public OutputKind Output => weights.Head is null ? OutputKind.Embedding : OutputKind.Both;
@@ -163,5 +163,9 @@ internal sealed class TextServerPart(BertModel bert, TextServerWeights weights, 
         return new SplitOutput(probabilities, embedding.data<float>().ToArray());
     }
 
-    public void Dispose() => weights.Dispose();
+    public void Dispose()
+    {
+        weights.Dispose();
+        weights.Bottleneck.Dispose();
+    }
 }

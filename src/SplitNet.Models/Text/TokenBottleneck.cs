@@ -39,6 +39,11 @@ public sealed class TokenBottleneck : Module<Tensor, Tensor>
     public TokenBottleneckConfig Config { get; }
     public EntropyBottleneck Bottleneck => entropy_bottleneck;
 
+    // What each side's bundle saves of it (TextSideWeights).
+    internal Sequential AnalysisLayers => g_a;
+    internal Sequential SynthesisLayers => g_s;
+    internal Tensor CenterBuffer => center;
+
     /// <summary>Sets the per-dimension center (the training set's mean hidden state at the cut).</summary>
     public void Center(Tensor mean)
     {
