@@ -77,5 +77,17 @@ public sealed class WordNetTests : IDisposable
         Assert.Contains("Princeton University", File.ReadLines(path, Encoding.Latin1).First(l => l.StartsWith("  2 ", StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public void DebianNouns_SplitIntoTheDocumentedSetsOverTheHeadsCategories()
+    {
+        var (train, test) = Training.Text.TextSplits.NounGlosses(WordNet.DebianDirectory);
+
+        // wordnet-base 3.0: 82,115 noun synsets, of which 51 in noun.Tops.
+        Assert.Equal(82_115 - 51, train.Count + test.Count);
+        Assert.InRange(test.Count, 7_800, 8_600);
+        Assert.Equal(Training.Text.CategoryHead.Labels.Order(), test.Select(s => s.Category).Distinct().Order());
+        Assert.All(test.Take(500), s => Assert.InRange(Training.Text.CategoryHead.Label(s), 0, 24));
+    }
+
     public void Dispose() => File.Delete(_path);
 }

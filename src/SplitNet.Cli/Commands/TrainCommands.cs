@@ -42,6 +42,11 @@ internal static class TrainCommands
         var cutEpochs = new Option<int>("--cut-epochs") { Description = "Stage 1: epochs on the hidden state at the cut alone.", DefaultValueFactory = _ => defaults.CutEpochs };
         var epochs = new Option<int>("--epochs") { Description = "Stage 2: epochs with the sentence embedding through the frozen tail (may be raised to resume).", DefaultValueFactory = _ => defaults.Epochs };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => defaults.Seed };
+        var densityRate = new Option<double>("--density-rate-scale")
+        {
+            Description = "Learning-rate multiple of the factorized prior (density and quantiles) over g_a and g_s.",
+            DefaultValueFactory = _ => defaults.DensityRateScale,
+        };
         var trainLimit = new Option<int>("--train-limit") { Description = "Train on N glosses drawn at random (seeded; 0 = all)." };
         var testLimit = new Option<int>("--test-limit") { Description = "Score on the first N held-out glosses.", DefaultValueFactory = _ => 1000 };
         var output = new Option<string>("--out") { Description = "Run folder: checkpoints every epoch (resumed if present), then the score.", Required = true };
@@ -49,7 +54,7 @@ internal static class TrainCommands
         var json = CommonOptions.Json();
         var command = new Command("text", "Train a per-token entropic bottleneck at a cut of all-MiniLM-L6-v2 on WordNet noun glosses, by distillation from the unsplit model.")
         {
-            data, cut, channels, width, beta, cosineWeight, cutEpochs, epochs, seed, trainLimit, testLimit, output, threads, json,
+            data, cut, channels, width, beta, cosineWeight, cutEpochs, epochs, seed, densityRate, trainLimit, testLimit, output, threads, json,
         };
         command.SetAction((result, cancellation) => Task.FromResult(Text(new TrainTextSettings(
             result.GetValue(data)!, result.GetValue(output)!, result.GetValue(testLimit), result.GetValue(threads), result.GetValue(json),
@@ -61,6 +66,7 @@ internal static class TrainCommands
                 CutEpochs = result.GetValue(cutEpochs),
                 Epochs = result.GetValue(epochs),
                 Seed = result.GetValue(seed),
+                DensityRateScale = result.GetValue(densityRate),
                 TrainLimit = result.GetValue(trainLimit),
             }), cancellation)));
         return command;

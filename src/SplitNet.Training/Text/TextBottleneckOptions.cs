@@ -8,6 +8,7 @@ namespace SplitNet.Training.Text;
 /// <param name="CutEpochs">Stage 1: epochs on the hidden state at the cut alone (squared error + β·bits), which need no tail.</param>
 /// <param name="Epochs">Stage 2: epochs with the sentence embedding through the frozen tail added.</param>
 /// <param name="TailLearningRate">Adam's rate in stage 2 (stage 1 uses <paramref name="LearningRate"/>), both cosine-annealed to 1/20.</param>
+/// <param name="DensityRateScale">The factorized prior's density and quantiles learn this many times faster than g_a and g_s, so the rate term follows the latent instead of lagging it by epochs.</param>
 /// <param name="TrainLimit">Train on this many sentences drawn at random (seeded); 0: all.</param>
 public sealed record TextBottleneckOptions(
     TokenBottleneckConfig Bottleneck,
@@ -18,6 +19,7 @@ public sealed record TextBottleneckOptions(
     int BatchSize = 64,
     double LearningRate = 1e-3,
     double TailLearningRate = 3e-4,
+    double DensityRateScale = 1,
     int Seed = 1,
     int TrainLimit = 0);
 

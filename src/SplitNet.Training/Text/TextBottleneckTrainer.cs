@@ -49,18 +49,28 @@ public sealed class TextBottleneckTrainer(BertModel bert, TextBottleneckOptions 
         });
         if (state.Stage == 1)
         {
-            var optimizer = optim.Adam(bottleneck.parameters(), options.LearningRate);
+            var optimizer = Adam(bottleneck, options.LearningRate);
             state = loop.Run(state, bottleneck, Stage(1, options.CutEpochs, optimizer, options.LearningRate, batch => Loss(bottleneck, batch, withTail: false)),
                 cache, progress, cancellation);
             state = state with { Stage = 2, EpochsDone = 0 };
             loop.Save(state, bottleneck, optimizer: null);
         }
-        var tuning = optim.Adam(bottleneck.parameters(), options.TailLearningRate);
+        var tuning = Adam(bottleneck, options.TailLearningRate);
         state = loop.Run(state, bottleneck, Stage(2, options.Epochs, tuning, options.TailLearningRate, batch => Loss(bottleneck, batch, withTail: true)),
             cache, progress, cancellation);
         bottleneck.Bottleneck.Update(force: true);
         bottleneck.eval();
         return (bottleneck, state);
+    }
+
+    private Adam Adam(TokenBottleneck bottleneck, double rate)
+    {
+        var prior = bottleneck.Bottleneck.parameters().ToHashSet();
+        return optim.Adam(
+        [
+            new Adam.ParamGroup(bottleneck.parameters().Where(p => !prior.Contains(p)), lr: rate),
+            new Adam.ParamGroup(prior, lr: rate * options.DensityRateScale),
+        ], rate);
     }
 
     private TrainingStage<TextBottleneckCheckpoint, CutBatch> Stage(int stage, int epochs, OptimizerHelper optimizer, double rate, Func<CutBatch, Tensor> loss) => new()
