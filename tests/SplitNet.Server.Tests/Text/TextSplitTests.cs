@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Grpc.Core;
+using SplitNet.Contracts.Inference;
 using SplitNet.Contracts.V1;
 using SplitNet.Edge;
 using SplitNet.Edge.Resilience;
@@ -135,6 +136,43 @@ public sealed class TextSplitTests : FunctionalTest, IAsyncLifetime
 
         var answer = await client.InferAsync(Request((uint)tokens.Length)).WithTimeout();
         Assert.Equal(384, answer.Embedding.Count);
+    }
+
+    [Fact]
+    public async Task ModelInfer_SentencesOfTwoLengths_AnswerEmbeddingAndProbabilitiesAsThePartsDo()
+    {
+        using var edge = SplitModel.Load(EdgeDirectory, BundleSide.Edge);
+        using var server = SplitModel.Load(ServerDirectory, BundleSide.Server);
+        var head = new LatentEdgeHead(edge) { RateLevel = 0 };
+        var sentences = new[] { Tokens(Glosses[0]), Tokens(Glosses[2]) };
+        var frames = sentences.Select(t => head.Encode(SplitInput.TokenIds(t)).Payload).ToArray();
+        var request = new ModelInferRequest
+        {
+            ModelName = "minilm-test",
+            Inputs =
+            {
+                new ModelInferRequest.Types.InferInputTensor { Name = "latent", Datatype = "BYTES", Shape = { 2, 1 } },
+                new ModelInferRequest.Types.InferInputTensor { Name = "latent_length", Datatype = "INT32", Shape = { 2 } },
+            },
+            RawInputContents = { ProtocolPayloads.Raw(frames), ProtocolPayloads.Ints(sentences.Select(t => t.Length)) },
+        };
+        request.Parameters["rate_level"] = new InferParameter { Int64Param = 0 };
+
+        var response = await new GRPCInferenceService.GRPCInferenceServiceClient(_server.Channel()).ModelInferAsync(request).WithTimeout();
+
+        Assert.Equal(["probabilities", "embedding"], response.Outputs.Select(o => o.Name));
+        Assert.Equal([2L, Labels.Length], response.Outputs[0].Shape);
+        Assert.Equal([2L, 384], response.Outputs[1].Shape);
+        var probabilities = ProtocolPayloads.Floats(response.RawOutputContents[0]);
+        var embeddings = ProtocolPayloads.Floats(response.RawOutputContents[1]);
+        for (int i = 0; i < 2; i++)
+        {
+            var yHat = new float[server.Latent.Elements(sentences[i].Length)];
+            Assert.True(server.Levels[0].Entropy.TryDecompress(frames[i], yHat, out var error), error);
+            var local = server.Levels[0].Server!.Run(yHat, [sentences[i].Length], sentences[i].Length);
+            Assert.Equal(local.Probabilities!, probabilities[(i * Labels.Length)..((i + 1) * Labels.Length)], (a, b) => Math.Abs(a - b) < 1e-5f);
+            Assert.Equal(local.Embeddings!, embeddings[(i * 384)..((i + 1) * 384)], (a, b) => Math.Abs(a - b) < 1e-4f);
+        }
     }
 
     [Fact]
