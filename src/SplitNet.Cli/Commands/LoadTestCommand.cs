@@ -1,10 +1,12 @@
 using System.CommandLine;
 using Grpc.Net.Client;
 using SplitNet.Edge;
+using SplitNet.Edge.Sources;
 using SplitNet.LoadTest;
 using SplitNet.Models.Bundles;
 using SplitNet.Models.Split;
 using SplitNet.Models.Data;
+using SplitNet.Models.Text;
 
 namespace SplitNet.Cli.Commands;
 
@@ -27,7 +29,7 @@ internal static class LoadTestCommand
         var frameRate = new Option<double?>("--frames-per-second") { Description = "Open loop: total frames per second on schedule (default: closed loop, windows kept full)." };
         var timeout = new Option<int>("--timeout-ms") { Description = "Per-frame deadline on the server (0: none).", DefaultValueFactory = _ => 0 };
         var json = CommonOptions.Json();
-        var command = new Command("loadtest", "Drive a server with many streams of pre-coded frames from the sample; report throughput, latency and statuses.")
+        var command = new Command("loadtest", "Drive a server with many streams of pre-coded frames from the sample (Fashion-MNIST, or the WordNet glosses for a text model); report throughput, latency and statuses.")
         {
             server, apiKey, model, rate, streams, window, seconds, frameRate, timeout, json,
         };
@@ -42,8 +44,10 @@ internal static class LoadTestCommand
         using var edge = SplitModel.Load(SplitModelBundle.SideDirectory(settings.Model, BundleSide.Edge), BundleSide.Edge);
         uint level = settings.Rate ?? (uint)edge.Manifest.DefaultLevel;
         var head = new LatentEdgeHead(edge, level);
-        var sample = FashionMnist.Load(CommonOptions.SampleDirectory, DatasetSplit.Test);
-        var frames = Enumerable.Range(0, sample.Count).Select(i => head.Encode(sample.Image(i))).Select(f => new LoadFrame(f.Payload, f.RateLevel, f.LatentLength)).ToArray();
+        IFrameSource sample = edge.Manifest.Input == InputKind.Tokens
+            ? TextSource.FromWordNet(TextEdgeCommand.SampleGlosses, edge.Manifest.Labels, new WordPieceTokenizer(MiniLmPackage.Locate().Vocabulary, edge.Latent.MaxLength))
+            : new DatasetSource(FashionMnist.Load(CommonOptions.SampleDirectory, DatasetSplit.Test), CommonOptions.SampleDirectory);
+        LoadFrame[] frames = [.. Enumerable.Range(0, sample.Count).Select(i => head.Encode(sample.Input(i))).Select(f => new LoadFrame(f.Payload, f.RateLevel, f.LatentLength))];
         double? offered = settings.FramesPerSecond;
         var profile = new LoadProfile(settings.Streams, offered is null ? settings.Window : 1 << 16,
             TimeSpan.FromSeconds(settings.Seconds), TimeSpan.FromSeconds(2), offered, (uint)settings.TimeoutMs * 1000);
