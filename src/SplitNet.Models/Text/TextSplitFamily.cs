@@ -90,7 +90,7 @@ public sealed class TextSplitFamily : ISplitModelFamily
     /// label) the server also answers class probabilities.
     /// </summary>
     public static SplitModelManifest Save(string modelId, IReadOnlyList<(TokenBottleneck Bottleneck, double Beta)> levels, int maxTokens,
-        string edgeDirectory, string serverDirectory, (Linear Head, IReadOnlyList<string> Labels)? head = null)
+        string edgeDirectory, string serverDirectory, (Linear Head, IReadOnlyList<string> Labels)? head = null, int defaultLevel = 0)
     {
         var config = new TextSplitConfig(levels[0].Bottleneck.Config, maxTokens);
         return SplitModelBundle.Save([.. levels.Select(l => new SplitLevelWeights(TextSideWeights.Edge(l.Bottleneck), TextSideWeights.Server(l.Bottleneck, head?.Head),
@@ -105,6 +105,7 @@ public sealed class TextSplitFamily : ISplitModelFamily
                 EmbeddingSize = BertConfig.MiniLmL6.Hidden,
                 Stream = LatentStream.Compact,
                 Labels = head?.Labels ?? [],
+                DefaultLevel = defaultLevel,
                 Config = JsonSerializer.SerializeToNode(config, BundleJson.Options)!.AsObject(),
                 Levels = [],
             }, edgeDirectory, serverDirectory);
