@@ -59,6 +59,40 @@ public sealed class BatchQueueTests
     }
 
     [Fact]
+    public async Task TryTake_ClockMovedWhileItsTimerIsMade_StillWakesAtTheQueueDelay()
+    {
+        var clock = new ClockMovedOnFirstTimer(TimeSpan.FromMilliseconds(49));
+        var queue = new BatchQueue(capacity: 100, maxBatchSize: 8, maxQueueDelay: TimeSpan.FromMilliseconds(50), clock);
+        queue.TryEnqueue(Job(Target()));
+        List<InferenceJob> batch = [], expired = [];
+
+        // The take computes a 50 ms wait at 0 ms; its timer is made at 49 ms (another thread moved the clock).
+        var taking = Task.Run(() => queue.TryTake(batch, expired));
+        await clock.FirstTimerMade.Task.WithTimeout();
+        await Task.Delay(50);
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+
+        Assert.True(await taking.WithTimeout(TimeSpan.FromSeconds(5)));
+        Assert.Single(batch);
+    }
+
+    /// <summary>A fake clock that moves by <c>step</c> just as the first timer is made, as a test thread could.</summary>
+    private sealed class ClockMovedOnFirstTimer(TimeSpan step) : FakeTimeProvider
+    {
+        public TaskCompletionSource FirstTimerMade { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            if (!FirstTimerMade.Task.IsCompleted)
+            {
+                Advance(step);
+                FirstTimerMade.SetResult();
+            }
+            return base.CreateTimer(callback, state, dueTime, period);
+        }
+    }
+
+    [Fact]
     public void TryEnqueue_BeyondCapacity_IsFullAndThePeakStaysAtTheBound()
     {
         var queue = Queue(capacity: 3, maxBatchSize: 8, maxQueueDelay: TimeSpan.Zero);

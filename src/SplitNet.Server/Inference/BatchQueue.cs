@@ -39,6 +39,7 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
     private readonly object _gate = new();
     private readonly Dictionary<BatchKey, Queue<InferenceJob>> _queues = [];
     private readonly long _maxDelay = (long)(maxQueueDelay.TotalSeconds * clock.TimestampFrequency);
+    private readonly long _oneMillisecond = clock.TimestampFrequency / 1000;
     private int _pending;
     private int _peak;
     private bool _completed;
@@ -143,6 +144,8 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
         {
             while (true)
             {
+                // Read before TryTakeDue reads its own: a wait from here never ends late, at worst early (and the loop looks again).
+                long before = clock.GetTimestamp();
                 if (TryTakeDue(batch, expired, out var wait))
                 {
                     return true;
@@ -151,7 +154,7 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
                 {
                     return false;
                 }
-                Wait(wait);
+                Wait(wait == Timeout.InfiniteTimeSpan ? long.MaxValue : before + (long)(wait.TotalSeconds * clock.TimestampFrequency));
             }
         }
     }
@@ -205,23 +208,38 @@ internal sealed class BatchQueue(int capacity, int maxBatchSize, TimeSpan maxQue
         }
     }
 
-    /// <summary>Waits (holding <c>_gate</c>) for a pulse, or until <paramref name="wait"/> has passed on the clock.</summary>
-    private void Wait(TimeSpan wait)
+    /// <summary>Waits (holding <c>_gate</c>) for a pulse, or until the clock reaches <paramref name="due"/> (long.MaxValue: no time limit).</summary>
+    private void Wait(long due)
     {
-        if (wait == Timeout.InfiniteTimeSpan)
+        if (due == long.MaxValue)
         {
             Monitor.Wait(_gate);
             return;
         }
-        // The clock's own timer, so a queue on a test's clock wakes when that clock is moved.
-        using var due = clock.CreateTimer(static gate =>
+        // The clock's own timer, so a queue on a test's clock wakes when that clock is moved. A
+        // timer is due relative to when it is made: one made while another thread moved the clock
+        // would be due late, so it is made again.
+        while (true)
         {
-            lock (gate!)
+            long before = clock.GetTimestamp();
+            if (before >= due)
             {
-                Monitor.PulseAll(gate);
+                return;
             }
-        }, _gate, wait, Timeout.InfiniteTimeSpan);
-        Monitor.Wait(_gate);
+            var remaining = TimeSpan.FromSeconds((double)(due - before) / clock.TimestampFrequency);
+            using var timer = clock.CreateTimer(static gate =>
+            {
+                lock (gate!)
+                {
+                    Monitor.PulseAll(gate);
+                }
+            }, _gate, remaining < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : remaining, Timeout.InfiniteTimeSpan);
+            if (clock.GetTimestamp() - before < _oneMillisecond)
+            {
+                Monitor.Wait(_gate);
+                return;
+            }
+        }
     }
 
     // The target whose first job has waited longest among those with a full batch or an elapsed
