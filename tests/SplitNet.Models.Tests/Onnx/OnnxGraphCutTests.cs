@@ -115,5 +115,31 @@ public sealed class OnnxGraphCutTests : IDisposable
         Assert.Contains("the type and shape of 'h' are not recorded", error.Message);
     }
 
+    [Theory]
+    [InlineData("ReLU283_Output_0", 64 * 56 * 56)]
+    [InlineData("ReLU315_Output_0", 128 * 28 * 28)]
+    [InlineData("ReLU347_Output_0", 256 * 14 * 14)]
+    public void Cut_ResNet18AfterALayer_HeadThenTailEqualsTheWholeModel(string tensor, int cutSize)
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "assets", "resnet18", "ResNet18.onnx");
+        using (var file = File.OpenRead(path))
+        {
+            // Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1, tools/DnnImageModels/ResNet18Onnx/ResNet18.onnx.
+            Assert.Equal("e2552f19db2dfdb01b3669537b6a0f1b44da38d18279535492ed5dfc2ef1ff8f", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(file)));
+        }
+        var random = new Random(9);
+        var image = Enumerable.Range(0, 3 * 224 * 224).Select(_ => (float)(random.NextDouble() * 255 - 115)).ToArray();
+
+        var (head, tail) = OnnxGraphCut.Cut(OnnxModel.Load(path), tensor);
+        var feature = Run(head.ToByteArray(), "Input247", image, [1, 3, 224, 224]);
+        var dims = tail.Graph.Input.Single().Type.TensorType.Shape.Dim.Select(d => d.DimValue).ToArray();
+        var split = Run(tail.ToByteArray(), tensor, feature, dims);
+        var whole = Run(File.ReadAllBytes(path), "Input247", image, [1, 3, 224, 224]);
+
+        Assert.Equal(cutSize, feature.Length);
+        Assert.Equal(512, whole.Length);
+        Assert.Equal(whole, split);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }
