@@ -158,6 +158,15 @@ internal static class TextBenchCommand
             bool met = best.Cosine >= 0.98 && unsplit.Accuracy - best.Accuracy <= 0.01 && unsplit.Top1 - best.Top1 <= 0.01;
             line($"- At ≤ 8 B/token, cosine ≥ 0.98 and both measures within 1 point: best such level {best.Method} at {best.BytesPerToken:F2} B/token, cosine {best.Cosine:F4}, category {100 * (best.Accuracy - unsplit.Accuracy):+0.0;-0.0} points, top-1 {100 * (best.Top1 - unsplit.Top1):+0.0;-0.0} points: {Mark(met)}.");
         }
+        var first = levels.Where(l => l.Cosine >= 0.98 && unsplit.Accuracy - l.Accuracy <= 0.01 && unsplit.Top1 - l.Top1 <= 0.01).MinBy(l => l.BytesPerToken);
+        if (first is null)
+        {
+            line($"  No level reaches cosine 0.98 within 1 point on both measures at any rate.");
+        }
+        else
+        {
+            line($"  The quality part alone is first met by {first.Method} at {first.BytesPerToken:F2} B/token ({768 / first.BytesPerToken:F0} × below float16 hidden states).");
+        }
         var top = levels.MaxBy(l => l.Cosine)!;
         bool close = unsplit.Accuracy - top.Accuracy <= 0.003 && unsplit.Top1 - top.Top1 <= 0.003;
         line($"- Most accurate level within 0.3 point on both: {top.Method}, category {100 * (top.Accuracy - unsplit.Accuracy):+0.0;-0.0}, top-1 {100 * (top.Top1 - unsplit.Top1):+0.0;-0.0} points: {Mark(close)}.");
