@@ -43,21 +43,7 @@ public static class RateAccuracyReport
     }
 
     /// <summary>Accuracy against bytes per image, one series per method.</summary>
-    public static Plot Chart(IReadOnlyList<RateAccuracyRow> rows)
-    {
-        // Category20: one distinct colour per series (the default palette repeats after ten).
-        var plot = new Plot { Add = { Palette = new ScottPlot.Palettes.Category20() } };
-        foreach (var group in rows.GroupBy(r => r.Method))
-        {
-            var points = group.OrderBy(r => r.BytesPerImage).ToArray();
-            var series = plot.Add.Scatter(points.Select(r => Math.Log10(r.BytesPerImage)).ToArray(), points.Select(r => 100 * r.Accuracy).ToArray());
-            series.LegendText = group.Key;
-            series.MarkerSize = 7;
-        }
-        ReportCharts.LogBottomAxis(plot, "bytes per image (log scale)");
-        plot.YLabel("top-1 accuracy (%)");
-        plot.Title("Fashion-MNIST: accuracy against bytes sent");
-        plot.ShowLegend(Alignment.LowerRight);
-        return plot;
-    }
+    public static Plot Chart(IReadOnlyList<RateAccuracyRow> rows) =>
+        ReportCharts.BytesScatter(rows, r => r.Method, r => r.BytesPerImage, r => 100 * r.Accuracy, joined: true, markerSize: 7,
+            "bytes per image (log scale)", "top-1 accuracy (%)", "Fashion-MNIST: accuracy against bytes sent");
 }

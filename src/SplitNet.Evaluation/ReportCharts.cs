@@ -20,4 +20,28 @@ public static class ReportCharts
         };
         plot.XLabel(label);
     }
+
+    /// <summary>
+    /// One series per <paramref name="series"/> key of <paramref name="value"/> against bytes on a
+    /// log axis, each in a colour of its own (Category20: the default palette repeats after ten),
+    /// points in order of bytes, joined when <paramref name="joined"/>, legend at the lower right.
+    /// </summary>
+    public static Plot BytesScatter<T>(IEnumerable<T> rows, Func<T, string> series, Func<T, double> bytes, Func<T, double> value, bool joined, int markerSize,
+        string bytesLabel, string valueLabel, string title)
+    {
+        var plot = new Plot { Add = { Palette = new ScottPlot.Palettes.Category20() } };
+        foreach (var group in rows.GroupBy(series))
+        {
+            var points = group.OrderBy(bytes).ToArray();
+            double[] xs = [.. points.Select(p => Math.Log10(bytes(p)))], ys = [.. points.Select(value)];
+            var scatter = joined ? plot.Add.Scatter(xs, ys) : plot.Add.ScatterPoints(xs, ys);
+            scatter.LegendText = group.Key;
+            scatter.MarkerSize = markerSize;
+        }
+        LogBottomAxis(plot, bytesLabel);
+        plot.YLabel(valueLabel);
+        plot.Title(title);
+        plot.ShowLegend(Alignment.LowerRight);
+        return plot;
+    }
 }

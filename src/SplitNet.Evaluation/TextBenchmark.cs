@@ -216,24 +216,18 @@ public static class TextBenchmark
     /// <summary>What the server decodes of each sentence at a level, ŷ as one row of N channels per token.</summary>
     private static List<(long[], float[])> Latents(SplitLevel edge, SplitModel server, IReadOnlyList<long[]> sentences)
     {
-        var latent = server.Latent;
+        int channels = server.Latent.Channels;
         var rows = new List<(long[], float[])>();
         foreach (var ids in sentences)
         {
-            var symbols = edge.Edge!.Encode(SplitInput.TokenIds([.. ids.Select(t => (int)t)]));
-            var stream = edge.Entropy.Compress(symbols.Symbols);
-            var yHat = new float[latent.Elements(ids.Length)];
-            if (!server.Levels[edge.Level].Entropy.TryDecompress(stream, yHat, out var error))
-            {
-                throw new InvalidOperationException($"level {edge.Level} does not decode its own stream: {error}");
-            }
+            var (yHat, _, _) = Sent(edge, server.Levels[edge.Level], server.Latent, ids);
             // (N, S) channels first → (S, N) one row per token.
             var perToken = new float[yHat.Length];
-            for (int c = 0; c < latent.Channels; c++)
+            for (int c = 0; c < channels; c++)
             {
                 for (int t = 0; t < ids.Length; t++)
                 {
-                    perToken[t * latent.Channels + c] = yHat[c * ids.Length + t];
+                    perToken[t * channels + c] = yHat[c * ids.Length + t];
                 }
             }
             rows.Add((ids, perToken));
@@ -248,19 +242,25 @@ public static class TextBenchmark
         double bytes = 0, idealBits = 0;
         for (int i = 0; i < tokens.Count; i++)
         {
-            var ids = tokens[i].Select(t => (int)t).ToArray();
-            var symbols = edge.Edge!.Encode(SplitInput.TokenIds(ids));
-            var stream = edge.Entropy.Compress(symbols.Symbols);
-            bytes += stream.Length;
-            idealBits += edge.Entropy.IdealBits(symbols.Symbols);
-            var yHat = new float[latent.Elements(ids.Length)];
-            if (!server.Entropy.TryDecompress(stream, yHat, out var error))
-            {
-                throw new InvalidOperationException($"level {edge.Level} does not decode its own stream: {error}");
-            }
-            embeddings[i] = server.Server!.Run(yHat, [ids.Length], ids.Length).Embeddings!;
+            var (yHat, streamBytes, ideal) = Sent(edge, server, latent, tokens[i]);
+            bytes += streamBytes;
+            idealBits += ideal;
+            embeddings[i] = server.Server!.Run(yHat, [tokens[i].Length], tokens[i].Length).Embeddings!;
         }
         return (embeddings, bytes / tokens.Count, idealBits / 8 / tokens.Count);
+    }
+
+    /// <summary>One sentence over the wire at a level: the edge part's symbols, coded, then decoded as the server does; ŷ, the stream's bytes and its ideal bits.</summary>
+    private static (float[] YHat, int Bytes, double IdealBits) Sent(SplitLevel edge, SplitLevel server, LatentShape latent, long[] ids)
+    {
+        var symbols = edge.Edge!.Encode(SplitInput.TokenIds([.. ids.Select(t => (int)t)]));
+        var stream = edge.Entropy.Compress(symbols.Symbols);
+        var yHat = new float[latent.Elements(ids.Length)];
+        if (!server.Entropy.TryDecompress(stream, yHat, out var error))
+        {
+            throw new InvalidOperationException($"level {edge.Level} does not decode its own stream: {error}");
+        }
+        return (yHat, stream.Length, edge.Entropy.IdealBits(symbols.Symbols));
     }
 
     private static float[] Tail(BertModel bert, float[] hidden, int length, int cut)
@@ -304,15 +304,5 @@ public static class TextBenchmark
     {
         float min = values.Min(), max = values.Max(), scale = max > min ? (max - min) / 255 : 1;
         return [.. values.Select(v => MathF.Round((v - min) / scale) * scale + min)];
-    }
-
-    public static double Cosine(float[] a, float[] b)
-    {
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            (dot, na, nb) = (dot + a[i] * b[i], na + a[i] * a[i], nb + b[i] * b[i]);
-        }
-        return dot / Math.Sqrt(na * nb);
     }
 }

@@ -1,3 +1,4 @@
+using SplitNet.Models.Text;
 using SplitNet.Training.Text;
 
 namespace SplitNet.Evaluation;
@@ -25,13 +26,13 @@ internal sealed class TextQuality
 
     public (double Cosine, double Accuracy, double Top1, double Top5) Score(float[][] received)
     {
-        double cosine = received.Select((e, i) => TextBenchmark.Cosine(e, _reference[i])).Average();
+        double cosine = received.Select((e, i) => BertModel.Cosine(e, _reference[i])).Average();
         double accuracy = received.Select((e, i) => Predict(e) == _labels[i] ? 1.0 : 0).Average();
         int queries = _lemmas.Length, top1 = 0, top5 = 0;
         for (int q = 0; q < queries; q++)
         {
-            double own = TextBenchmark.Cosine(received[q], _lemmas[q]);
-            int better = _lemmas.Count(l => TextBenchmark.Cosine(received[q], l) > own);
+            double own = BertModel.Cosine(received[q], _lemmas[q]);
+            int better = _lemmas.Count(l => BertModel.Cosine(received[q], l) > own);
             top1 += better == 0 ? 1 : 0;
             top5 += better < 5 ? 1 : 0;
         }

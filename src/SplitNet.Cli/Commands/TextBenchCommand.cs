@@ -182,20 +182,7 @@ internal static class TextBenchCommand
         : row.Method.StartsWith("hidden state", StringComparison.Ordinal) ? "naive split " + (row.Method.Contains("float16", StringComparison.Ordinal) ? "float16" : "8-bit + LZ4")
         : row.Edge;
 
-    private static Plot Chart(TextReport r)
-    {
-        var plot = new Plot { Add = { Palette = new ScottPlot.Palettes.Category20() } };
-        foreach (var group in r.Rows.GroupBy(Series))
-        {
-            var points = group.OrderBy(row => row.BytesPerSentence).ToArray();
-            var series = plot.Add.ScatterPoints(points.Select(row => Math.Log10(row.BytesPerSentence)).ToArray(), points.Select(row => row.Cosine).ToArray());
-            series.LegendText = group.Key;
-            series.MarkerSize = 8;
-        }
-        ReportCharts.LogBottomAxis(plot, "bytes per sentence (log scale)");
-        plot.YLabel("cosine to the unsplit embedding");
-        plot.Title("all-MiniLM-L6-v2 on WordNet glosses: what crosses the wire");
-        plot.ShowLegend(Alignment.LowerRight);
-        return plot;
-    }
+    private static Plot Chart(TextReport r) =>
+        ReportCharts.BytesScatter(r.Rows, Series, row => row.BytesPerSentence, row => row.Cosine, joined: false, markerSize: 8,
+            "bytes per sentence (log scale)", "cosine to the unsplit embedding", "all-MiniLM-L6-v2 on WordNet glosses: what crosses the wire");
 }

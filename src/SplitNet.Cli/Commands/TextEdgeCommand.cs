@@ -1,7 +1,6 @@
 using System.CommandLine;
 using SplitNet.Contracts.V1;
 using SplitNet.Edge;
-using SplitNet.Evaluation;
 using SplitNet.Edge.Resilience;
 using SplitNet.Edge.Sources;
 using SplitNet.Models.Bundles;
@@ -98,7 +97,7 @@ internal static class TextEdgeCommand
         var tokens = Enumerable.Range(0, count).Select(i => source.Input(i).Tokens.ToArray().Select(t => (long)t).ToArray()).ToArray();
         var unsplit = bert.SentenceEmbeddings(tokens);
         var answered = Enumerable.Range(0, count).Where(i => answers[i] is { Succeeded: true, Embedding: not null }).ToArray();
-        double cosine = answered.Length == 0 ? 0 : answered.Average(i => TextBenchmark.Cosine(answers[i]!.Embedding!, unsplit[i]));
+        double cosine = answered.Length == 0 ? 0 : answered.Average(i => BertModel.Cosine(answers[i]!.Embedding!, unsplit[i]));
         var labelled = answered.Where(i => source.Label(i) >= 0).ToArray();
         double? accuracy = null, unsplitAccuracy = null;
         if (labelled.Length > 0 && model.Manifest.Labels.Count > 0)

@@ -69,6 +69,17 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>
         return (normalize ? functional.normalize(mean, p: 2, dim: 1) : mean).MoveToOuterDisposeScope();
     }
 
+    /// <summary>The cosine of two embeddings (any scale).</summary>
+    public static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        double dot = 0, aa = 0, bb = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            (dot, aa, bb) = (dot + a[i] * b[i], aa + a[i] * a[i], bb + b[i] * b[i]);
+        }
+        return dot / Math.Sqrt(aa * bb);
+    }
+
     /// <summary>The normalised sentence embedding of each tokenized sentence, one sentence per forward (no padding).</summary>
     public float[][] SentenceEmbeddings(IReadOnlyList<long[]> tokens)
     {

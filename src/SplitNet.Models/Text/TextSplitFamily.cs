@@ -72,14 +72,14 @@ public sealed class TextSplitFamily : ISplitModelFamily
     /// </summary>
     public static float[][] Classify(SplitModel server, IReadOnlyList<float[]> embeddings)
     {
-        if (server.Levels[0].Server is not TextServerPart { Head: { } head })
+        if (server.Levels[0].Server is not TextServerPart { Head: not null } part)
         {
             throw new InvalidOperationException($"{server.Directory}: '{server.Id}' has no category head.");
         }
         using var mode = inference_mode();
         using var scope = NewDisposeScope();
         var x = tensor(embeddings.SelectMany(e => e).ToArray(), [embeddings.Count, BertConfig.MiniLmL6.Hidden]);
-        var probabilities = nn.functional.softmax(head.call(x), 1).data<float>().ToArray();
+        var probabilities = part.Probabilities(x).data<float>().ToArray();
         int classes = server.Manifest.Labels.Count;
         return [.. probabilities.Chunk(classes)];
     }
@@ -160,9 +160,11 @@ internal sealed class TextServerPart(BertModel bert, TextSideWeights weights, La
         var mask = (arange(paddedLength).unsqueeze(0) < tensor(lengths.ToArray()).unsqueeze(1)).to(ScalarType.Float32);
         var hidden = bert.Run(bottleneck.Synthesis(y), mask, bottleneck.Config.Cut, bert.Config.Layers);
         var embedding = BertModel.MeanPool(hidden, mask);
-        var probabilities = weights.Head is { } head ? nn.functional.softmax(head.call(embedding), 1).data<float>().ToArray() : null;
-        return new SplitOutput(probabilities, embedding.data<float>().ToArray());
+        return new SplitOutput(weights.Head is null ? null : Probabilities(embedding).data<float>().ToArray(), embedding.data<float>().ToArray());
     }
+
+    /// <summary>The head's softmax over the labels for embeddings (B, 384); the model must have a head.</summary>
+    internal Tensor Probabilities(Tensor embedding) => nn.functional.softmax(weights.Head!.call(embedding), 1);
 
     public void Dispose()
     {

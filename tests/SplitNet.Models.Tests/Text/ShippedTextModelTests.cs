@@ -38,7 +38,7 @@ public sealed class ShippedTextModelTests
                 Assert.True(server.Levels[level].Entropy.TryDecompress(stream, yHat, out var error), error);
                 var output = server.Levels[level].Server!.Run(yHat, [ids.Length], ids.Length);
                 Assert.Equal(1.0, output.Probabilities!.Sum(), 3);
-                cosines[level] += Cosine(output.Embeddings!, unsplit[i]) / tokens.Length;
+                cosines[level] += BertModel.Cosine(output.Embeddings!, unsplit[i]) / tokens.Length;
                 bytes[level] += (double)stream.Length / tokens.Length;
             }
         }
@@ -46,15 +46,5 @@ public sealed class ShippedTextModelTests
         Assert.True(bytes.Zip(bytes.Skip(1)).All(p => p.First < p.Second), $"bytes per gloss by level: {string.Join(", ", bytes.Select(b => $"{b:F0}"))}");
         Assert.True(cosines[^1] > cosines[0] + 0.2, $"cosine by level: {string.Join(", ", cosines.Select(c => $"{c:F3}"))}");
         Assert.InRange(cosines[server.Manifest.DefaultLevel], 0.95, 1.0);
-    }
-
-    private static double Cosine(float[] a, float[] b)
-    {
-        double dot = 0, aa = 0, bb = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            (dot, aa, bb) = (dot + a[i] * b[i], aa + a[i] * a[i], bb + b[i] * b[i]);
-        }
-        return dot / Math.Sqrt(aa * bb);
     }
 }
