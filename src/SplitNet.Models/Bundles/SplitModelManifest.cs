@@ -76,7 +76,7 @@ public sealed record SplitModelManifest
         : Config.Deserialize<T>(BundleJson.Options) ?? throw new InvalidDataException($"model '{ModelId}': empty config.");
 }
 
-/// <summary>One rate level: its training β, table hash, weight files and measured score.</summary>
+/// <summary>One rate level: its training β, table hash, weight files, ONNX exports and measured score.</summary>
 public sealed record RateLevelManifest(
     int Level,
     double Beta,
@@ -85,7 +85,19 @@ public sealed record RateLevelManifest(
     string EdgeSha256,
     string ServerWeights,
     string ServerSha256,
-    RateLevelScore? Score);
+    RateLevelScore? Score)
+{
+    /// <summary>ONNX export of the edge part (input → integer symbols), for the ONNX Runtime backend; null until exported.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public OnnxPartFile? EdgeOnnx { get; init; }
+
+    /// <summary>ONNX export of the server part (ŷ → outputs), for the ONNX Runtime backend; null until exported.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public OnnxPartFile? ServerOnnx { get; init; }
+}
+
+/// <summary>An exported part: the ONNX file beside the manifest and its SHA-256.</summary>
+public sealed record OnnxPartFile(string File, string Sha256);
 
 /// <summary>What a level scored on the test set when it was exported.</summary>
 public sealed record RateLevelScore(double Accuracy, double CodedBytes, double IdealBytes, int Images);
