@@ -1,7 +1,6 @@
 using SplitNet.Codec;
 using SplitNet.Contracts.V1;
 using SplitNet.Models.Split;
-using SplitNet.Models.Teacher;
 
 namespace SplitNet.Edge;
 
@@ -9,7 +8,7 @@ namespace SplitNet.Edge;
 /// The edge side of a feature split: the model's layers up to the split point on one image, the
 /// feature coded into a self-describing payload (<see cref="FeatureCodec"/>). Not thread-safe.
 /// </summary>
-public sealed class EdgeHead(FeatureEdgePart part, CodecId codec) : IFrameEncoder
+public sealed class EdgeHead(IFeatureEdgePart part, CodecId codec) : IFrameEncoder
 {
     /// <summary>Feature payloads describe themselves: nothing to declare.</summary>
     public StreamOpen? Open => null;

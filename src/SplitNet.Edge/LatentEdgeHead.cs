@@ -1,6 +1,5 @@
 using SplitNet.Contracts.V1;
 using SplitNet.Models.Split;
-using SplitNet.Models.Student;
 
 namespace SplitNet.Edge;
 
@@ -12,19 +11,19 @@ namespace SplitNet.Edge;
 public sealed class LatentEdgeHead : IFrameEncoder
 {
     private readonly SplitModel _model;
-    private readonly EarlyExit?[] _exits;
+    private readonly IEarlyExit?[] _exits;
     private uint _rateLevel;
 
     /// <param name="model">The edge side of a split model (<see cref="Models.Bundles.BundleSide.Edge"/>).</param>
-    /// <param name="exits">Early-exit heads by level (null entries where a level has none).</param>
-    public LatentEdgeHead(SplitModel model, uint rateLevel = 0, IReadOnlyList<EarlyExitHead?>? exits = null)
+    /// <param name="exits">Early exits by level (null entries where a level has none).</param>
+    public LatentEdgeHead(SplitModel model, uint rateLevel = 0, IReadOnlyList<IEarlyExit?>? exits = null)
     {
         if (model.Levels.Any(l => l.Edge is null))
         {
             throw new ArgumentException($"{model.Directory}: not an edge bundle.", nameof(model));
         }
         _model = model;
-        _exits = [.. model.Levels.Select(l => exits?.ElementAtOrDefault(l.Level) is { } head ? new EarlyExit(head, model.Latent) : null)];
+        _exits = [.. model.Levels.Select(l => exits?.ElementAtOrDefault(l.Level))];
         RateLevel = rateLevel;
         Open = new StreamOpen
         {

@@ -1,5 +1,6 @@
 using SplitNet.Codec;
 using SplitNet.Models.Data;
+using SplitNet.Models.Split;
 using SplitNet.Models.Student;
 using SplitNet.Models.Teacher;
 using SplitNet.Training.Student;

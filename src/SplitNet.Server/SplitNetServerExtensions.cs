@@ -53,7 +53,7 @@ public static class SplitNetServerExtensions
         services.AddHostedService<ShutdownGrace>();
         services.TryAddSingleton<FrameProcessor>();
         services.TryAddSingleton<ServerDrain>();
-        foreach (var family in SplitModel.BuiltInFamilies)
+        foreach (var family in TorchFamilies.All)
         {
             services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(ISplitModelFamily), family));
         }

@@ -18,14 +18,14 @@ public sealed class EarlyExitTests(ServerFixture server) : FunctionalTest(server
         {
             File.Copy(file, Path.Combine(_edge, Path.GetFileName(file)));
         }
-        var (manifest, _) = SplitModelBundle.Load(_edge, BundleSide.Edge);
+        var (manifest, _) = TorchBundles.Load(_edge, BundleSide.Edge);
         TorchSharp.torch.random.manual_seed(3);
         using (var exit = new EarlyExitHead(manifest.Latent!.Channels, manifest.Labels.Count))
         {
             EarlyExitBundle.Save(_edge, 0, exit, accuracy: 0.5);
         }
-        var reloaded = SplitModel.Load(_edge, BundleSide.Edge);
-        return new LatentEdgeHead(reloaded, 0, EarlyExitBundle.Load(_edge, reloaded.Manifest));
+        var reloaded = SplitModel.Load(_edge, BundleSide.Edge, TorchFamilies.All);
+        return new LatentEdgeHead(reloaded, 0, EarlyExit.All(EarlyExitBundle.Load(_edge, reloaded.Manifest), reloaded.Latent));
     }
 
     [Theory]
@@ -52,7 +52,7 @@ public sealed class EarlyExitTests(ServerFixture server) : FunctionalTest(server
         Assert.Equal(1.0, frame.EarlyExit!.Sum(), 3);
 
         File.AppendAllText(Path.Combine(_edge, "level0.exit.safetensors"), "x");
-        var (manifest, _) = SplitModelBundle.Load(_edge, BundleSide.Edge);
+        var (manifest, _) = TorchBundles.Load(_edge, BundleSide.Edge);
         var error = Assert.Throws<InvalidDataException>(() => EarlyExitBundle.Load(_edge, manifest));
         Assert.Contains("level0.exit.safetensors", error.Message);
     }

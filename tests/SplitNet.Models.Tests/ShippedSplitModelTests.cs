@@ -12,8 +12,8 @@ public sealed class ShippedSplitModelTests
     [Fact]
     public void ShippedLevels_OnTheSample_ScoreAndCodeAsTheirManifestRecords()
     {
-        var (manifest, edges) = SplitModelBundle.Load(SplitModelBundle.SideDirectory(Shipped, BundleSide.Edge), BundleSide.Edge);
-        var (_, servers) = SplitModelBundle.Load(SplitModelBundle.SideDirectory(Shipped, BundleSide.Server), BundleSide.Server);
+        var (manifest, edges) = TorchBundles.Load(SplitModelBundle.SideDirectory(Shipped, BundleSide.Edge), BundleSide.Edge);
+        var (_, servers) = TorchBundles.Load(SplitModelBundle.SideDirectory(Shipped, BundleSide.Server), BundleSide.Server);
         var sample = FashionMnist.Load(Path.Combine(AppContext.BaseDirectory, "assets", "fashion-mnist-sample"), DatasetSplit.Test);
 
         Assert.True(manifest.Levels.Count >= 5, $"{manifest.Levels.Count} rate levels shipped");

@@ -47,10 +47,10 @@ public sealed class SplitModelBundleTests : IDisposable
     {
         using var low = Student(1);
         using var high = Student(2);
-        var manifest = SplitModelBundle.Save([(low, 8.0, null), (high, 1.0, null)], Template(), Edge, Server);
+        var manifest = TorchBundles.Save([(low, 8.0, null), (high, 1.0, null)], Template(), Edge, Server);
 
-        var (edgeManifest, edges) = SplitModelBundle.Load(Edge, BundleSide.Edge);
-        var (_, servers) = SplitModelBundle.Load(Server, BundleSide.Server);
+        var (edgeManifest, edges) = TorchBundles.Load(Edge, BundleSide.Edge);
+        var (_, servers) = TorchBundles.Load(Server, BundleSide.Server);
 
         Assert.Equal(("tiny-es", LatentStream.Compact, Architecture), (edgeManifest.ModelId, edgeManifest.Stream, edgeManifest.Architecture));
         Assert.Equal(manifest.Levels, edgeManifest.Levels);
@@ -71,7 +71,7 @@ public sealed class SplitModelBundleTests : IDisposable
     public void Save_EdgeFiles_HoldNoServerWeights()
     {
         using var student = Student(3);
-        SplitModelBundle.Save([(student, 2.0, null)], Template(), Edge, Server);
+        TorchBundles.Save([(student, 2.0, null)], Template(), Edge, Server);
 
         var edgeKeys = SafetensorsHeader.ReadShapes(Path.Combine(Edge, "level0.edge.safetensors")).Keys;
         var serverKeys = SafetensorsHeader.ReadShapes(Path.Combine(Server, "level0.server.safetensors")).Keys;
@@ -87,11 +87,11 @@ public sealed class SplitModelBundleTests : IDisposable
     public void Load_ManifestDeclaringOtherTables_IsRefused()
     {
         using var student = Student(4);
-        var manifest = SplitModelBundle.Save([(student, 2.0, null)], Template(), Edge, Server);
+        var manifest = TorchBundles.Save([(student, 2.0, null)], Template(), Edge, Server);
         var stale = manifest with { Levels = [manifest.Levels[0] with { TablesSha256 = new string('0', 64) }] };
         BundleJson.Write(Path.Combine(Server, SplitModelBundle.ManifestFile), stale);
 
-        var error = Assert.Throws<InvalidDataException>(() => SplitModelBundle.Load(Server, BundleSide.Server));
+        var error = Assert.Throws<InvalidDataException>(() => TorchBundles.Load(Server, BundleSide.Server));
         Assert.Contains("CDF tables hash", error.Message);
     }
 }

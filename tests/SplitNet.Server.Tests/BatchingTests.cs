@@ -24,7 +24,7 @@ public sealed class BatchingTests(ServerFixture server) : FunctionalTest(server.
     [Fact]
     public async Task InferStream_TwelveConcurrentLatentStreams_AreBatchedTogetherAndEachFrameIsAnsweredOnce()
     {
-        var head = new LatentEdgeHead(SplitModel.Load(server.SplitEdgeDirectory, BundleSide.Edge));
+        var head = new LatentEdgeHead(SplitModel.Load(server.SplitEdgeDirectory, BundleSide.Edge, TorchFamilies.All));
         var frames = Enumerable.Range(0, 20).Select(i => head.Encode(server.Sample.Image(i)).Payload).ToArray();
         var expected = frames.Select((_, i) => LocalTeacher.ArgMax(server.LocalSplitProbabilities(0, i))).ToArray();
         var before = await StatisticsAsync("test-entropic").WithTimeout();

@@ -13,7 +13,7 @@ public sealed class LatentStreamTests(ServerFixture server) : FunctionalTest(ser
 {
     private LatentEdgeHead EdgeHead()
     {
-        return new LatentEdgeHead(SplitModel.Load(server.SplitEdgeDirectory, BundleSide.Edge));
+        return new LatentEdgeHead(SplitModel.Load(server.SplitEdgeDirectory, BundleSide.Edge, TorchFamilies.All));
     }
 
     private float[] LocalProbabilities(int level, int image) => server.LocalSplitProbabilities(level, image);

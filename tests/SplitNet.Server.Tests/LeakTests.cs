@@ -25,8 +25,8 @@ public sealed class LeakTests(ServerFixture server) : FunctionalTest(server.Logs
     [Fact]
     public void BatchedTails_TeacherAndStudent_LeaveNoTensorAlive()
     {
-        using var teacher = (ServedTeacher)ModelBundles.Load(ServerFixture.TeacherDirectory, SplitModel.BuiltInFamilies);
-        using var split = (ServedSplitModel)ModelBundles.Load(server.SplitServerDirectory, SplitModel.BuiltInFamilies);
+        using var teacher = (ServedTeacher)ModelBundles.Load(ServerFixture.TeacherDirectory, TorchFamilies.All);
+        using var split = (ServedSplitModel)ModelBundles.Load(server.SplitServerDirectory, TorchFamilies.All);
         foreach (var target in teacher.Targets.Concat(split.Targets))
         {
             int length = target.Latent.MaxLength;
@@ -38,9 +38,9 @@ public sealed class LeakTests(ServerFixture server) : FunctionalTest(server.Logs
     [Fact]
     public void LatentHeadWithEarlyExit_LeavesNoTensorAlive()
     {
-        using var model = SplitModel.Load(server.SplitEdgeDirectory, BundleSide.Edge);
+        using var model = SplitModel.Load(server.SplitEdgeDirectory, BundleSide.Edge, TorchFamilies.All);
         var exit = new EarlyExitHead(model.Latent.Channels, model.Manifest.Labels.Count);
-        var head = new LatentEdgeHead(model, 1, [null, exit]);
+        var head = new LatentEdgeHead(model, 1, [null, new EarlyExit(exit, model.Latent)]);
         AssertFlat(() => Assert.NotNull(head.Encode(server.Sample.Image(2)).EarlyExit));
     }
 

@@ -18,7 +18,7 @@ public sealed class OpenInferenceTests(ServerFixture server) : FunctionalTest(se
 
     private LatentEdgeHead Head()
     {
-        return new LatentEdgeHead(SplitModel.Load(server.SplitEdgeDirectory, BundleSide.Edge)) { RateLevel = 1 };
+        return new LatentEdgeHead(SplitModel.Load(server.SplitEdgeDirectory, BundleSide.Edge, TorchFamilies.All)) { RateLevel = 1 };
     }
 
     private static ModelInferRequest Request(string model, string input, IReadOnlyList<byte[]> frames, long? rateLevel = null)

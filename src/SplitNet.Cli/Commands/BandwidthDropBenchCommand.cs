@@ -89,7 +89,7 @@ internal static class BandwidthDropBenchCommand
         Process.Start("ip", ["link", "set", "lo", "up", "mtu", "1500"])!.WaitForExit();
         Shape(s.High);
         var edgeDirectory = SplitModelBundle.SideDirectory(CommonOptions.DefaultEntropic, BundleSide.Edge);
-        using var model = SplitModel.Load(edgeDirectory, BundleSide.Edge);
+        using var model = SplitModel.Load(edgeDirectory, BundleSide.Edge, TorchFamilies.All);
         int levels = model.Levels.Count;
         var source = new DatasetSource(FashionMnist.Load(CommonOptions.SampleDirectory, DatasetSplit.Test), "sample");
         using var server = await ServeProcess.StartAsync(ServeProcess.FreePort(), [], cancellation);

@@ -36,8 +36,8 @@ internal static class EarlyExitBenchCommand
             test = test.Take(settings.Limit);
         }
         var edgeDirectory = SplitModelBundle.SideDirectory(settings.Model, BundleSide.Edge);
-        var (manifest, edges) = SplitModelBundle.Load(edgeDirectory, BundleSide.Edge);
-        var (_, servers) = SplitModelBundle.Load(SplitModelBundle.SideDirectory(settings.Model, BundleSide.Server), BundleSide.Server);
+        var (manifest, edges) = TorchBundles.Load(edgeDirectory, BundleSide.Edge);
+        var (_, servers) = TorchBundles.Load(SplitModelBundle.SideDirectory(settings.Model, BundleSide.Server), BundleSide.Server);
         var heads = EarlyExitBundle.Load(edgeDirectory, manifest);
         var points = new List<EarlyExitPoint>();
         for (int level = 0; level < heads.Length; level++)

@@ -109,11 +109,11 @@ internal static class EdgeCommand
         }
         else
         {
-            var model = SplitModel.Load(settings.EdgeBundle, BundleSide.Edge);
+            var model = SplitModel.Load(settings.EdgeBundle, BundleSide.Edge, TorchFamilies.All);
             var splitManifest = model.Manifest;
             int levels = model.Levels.Count;
             var rate = settings.Rate ?? (uint)splitManifest.DefaultLevel;
-            var latent = new LatentEdgeHead(model, rate, EarlyExitBundle.Load(settings.EdgeBundle, splitManifest));
+            var latent = new LatentEdgeHead(model, rate, EarlyExit.All(EarlyExitBundle.Load(settings.EdgeBundle, splitManifest), model.Latent));
             head = latent;
             var level = splitManifest.Levels[(int)rate];
             description = settings.Adaptive

@@ -180,7 +180,7 @@ internal static class ExportCommands
             Console.Error.WriteLine($"β={run.State.Options.Beta}: {score.Accuracy:P2} at {bytes:F1} bytes/image");
             return (run.Student, run.State.Options.Beta, (RateLevelScore?)new RateLevelScore(score.Accuracy, bytes, score.IdealBytes, score.Images));
         }).ToList();
-        var manifest = SplitModelBundle.Save(scored, new SplitModelManifest
+        var manifest = TorchBundles.Save(scored, new SplitModelManifest
         {
             ModelId = settings.ModelId,
             TeacherModelId = teacherManifest.ModelId,

@@ -51,7 +51,7 @@ internal static class FailoverBenchCommand
     private static async Task<FailoverReport> RunAsync(double fps, double seconds, int deadlineMs, CancellationToken cancellation)
     {
         var edgeDirectory = SplitModelBundle.SideDirectory(CommonOptions.DefaultEntropic, BundleSide.Edge);
-        using var model = SplitModel.Load(edgeDirectory, BundleSide.Edge);
+        using var model = SplitModel.Load(edgeDirectory, BundleSide.Edge, TorchFamilies.All);
         var head = new LatentEdgeHead(model, (uint)model.Manifest.DefaultLevel);
         var source = new DatasetSource(FashionMnist.Load(CommonOptions.SampleDirectory, DatasetSplit.Test), "sample");
         Console.Error.WriteLine("starting two splitnet serve processes …");

@@ -41,7 +41,7 @@ internal static class LoadTestCommand
 
     private static async Task<int> RunAsync(LoadTestSettings settings, CancellationToken cancellation)
     {
-        using var edge = SplitModel.Load(SplitModelBundle.SideDirectory(settings.Model, BundleSide.Edge), BundleSide.Edge);
+        using var edge = SplitModel.Load(SplitModelBundle.SideDirectory(settings.Model, BundleSide.Edge), BundleSide.Edge, TorchFamilies.All);
         uint level = settings.Rate ?? (uint)edge.Manifest.DefaultLevel;
         var head = new LatentEdgeHead(edge, level);
         IFrameSource sample = edge.Manifest.Input == InputKind.Tokens

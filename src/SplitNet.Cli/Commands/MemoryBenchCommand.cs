@@ -131,7 +131,7 @@ internal static class MemoryBenchCommand
     {
         var defaults = new SplitNetServerOptions();
         var sample = FashionMnist.Load(CommonOptions.SampleDirectory, DatasetSplit.Test);
-        using var edge = SplitModel.Load(SplitModelBundle.SideDirectory(CommonOptions.DefaultEntropic, BundleSide.Edge), BundleSide.Edge);
+        using var edge = SplitModel.Load(SplitModelBundle.SideDirectory(CommonOptions.DefaultEntropic, BundleSide.Edge), BundleSide.Edge, TorchFamilies.All);
         var head = new LatentEdgeHead(edge);
         var latents = Enumerable.Range(0, defaults.MaxFramesPerRequest).Select(i => head.Encode(sample.Image(i)).Payload).ToArray();
         var (teacher, manifest) = TeacherBundle.Load(CommonOptions.DefaultTeacher);

@@ -59,8 +59,8 @@ internal static class RateAccuracyBenchCommand
         }
         foreach (var directory in settings.Models)
         {
-            var (manifest, edges) = SplitModelBundle.Load(SplitModelBundle.SideDirectory(directory, BundleSide.Edge), BundleSide.Edge);
-            var (_, servers) = SplitModelBundle.Load(SplitModelBundle.SideDirectory(directory, BundleSide.Server), BundleSide.Server);
+            var (manifest, edges) = TorchBundles.Load(SplitModelBundle.SideDirectory(directory, BundleSide.Edge), BundleSide.Edge);
+            var (_, servers) = TorchBundles.Load(SplitModelBundle.SideDirectory(directory, BundleSide.Server), BundleSide.Server);
             for (int level = 0; level < edges.Length; level++)
             {
                 var macs = ModelCost.Measure(edges[level].Encoder, 1, 1, 28, 28).Macs;

@@ -69,10 +69,10 @@ internal static class ServerBenchCommand
 
     private static async Task<ServerBenchResult> RunAsync(ServerBenchSettings s, CancellationToken cancellation)
     {
-        using var edge = SplitModel.Load(SplitModelBundle.SideDirectory(s.Model, BundleSide.Edge), BundleSide.Edge);
+        using var edge = SplitModel.Load(SplitModelBundle.SideDirectory(s.Model, BundleSide.Edge), BundleSide.Edge, TorchFamilies.All);
         var edgeManifest = edge.Manifest;
         var serverDirectory = SplitModelBundle.SideDirectory(s.Model, BundleSide.Server);
-        var (_, serverLevels) = SplitModelBundle.Load(serverDirectory, BundleSide.Server);
+        var (_, serverLevels) = TorchBundles.Load(serverDirectory, BundleSide.Server);
         int level = edgeManifest.DefaultLevel;
         var head = new LatentEdgeHead(edge, (uint)level);
         var sample = FashionMnist.Load(CommonOptions.SampleDirectory, DatasetSplit.Test);

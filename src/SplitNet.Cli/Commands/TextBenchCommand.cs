@@ -64,8 +64,8 @@ internal static class TextBenchCommand
             [.. measured.Select(CategoryHead.Label)], CategoryHead.Labels.Count,
             [.. probe.Select(s => tokenizer.Encode(s.Gloss))], [.. probe.Select(CategoryHead.Label)],
             [.. measured.Take(Candidates).Select(s => tokenizer.Encode(s.Lemmas[0]))]);
-        var loaded = settings.Models.Select(m => (SplitModel.Load(SplitModelBundle.SideDirectory(m, BundleSide.Edge), BundleSide.Edge),
-            SplitModel.Load(SplitModelBundle.SideDirectory(m, BundleSide.Server), BundleSide.Server))).ToList();
+        var loaded = settings.Models.Select(m => (SplitModel.Load(SplitModelBundle.SideDirectory(m, BundleSide.Edge), BundleSide.Edge, TorchFamilies.All),
+            SplitModel.Load(SplitModelBundle.SideDirectory(m, BundleSide.Server), BundleSide.Server, TorchFamilies.All))).ToList();
         try
         {
             // The probe learns from held-out glosses the measurement does not use, and is scored on measured ones.

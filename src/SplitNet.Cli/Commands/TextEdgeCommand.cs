@@ -68,7 +68,7 @@ internal static class TextEdgeCommand
     public static async Task<TextEdgeSummary> RunAsync(TextEdgeSettings settings, Func<StreamOpen?, EdgeClient> client, CancellationToken cancellation)
     {
         CommonOptions.UseThreads(settings.Threads);
-        using var model = SplitModel.Load(settings.EdgeBundle, BundleSide.Edge);
+        using var model = SplitModel.Load(settings.EdgeBundle, BundleSide.Edge, TorchFamilies.All);
         if (model.Manifest.Input != InputKind.Tokens)
         {
             throw new InvalidDataException($"{settings.EdgeBundle}: model '{model.Id}' takes {model.Manifest.Input}, not text.");
@@ -102,7 +102,7 @@ internal static class TextEdgeCommand
         double? accuracy = null, unsplitAccuracy = null;
         if (labelled.Length > 0 && model.Manifest.Labels.Count > 0)
         {
-            using var server = SplitModel.Load(settings.ServerBundle, BundleSide.Server);
+            using var server = SplitModel.Load(settings.ServerBundle, BundleSide.Server, TorchFamilies.All);
             var reference = TextSplitFamily.Classify(server, [.. labelled.Select(i => unsplit[i])]);
             accuracy = labelled.Average(i => answers[i]!.ClassId == source.Label(i) ? 1.0 : 0);
             unsplitAccuracy = labelled.Select((i, k) => ArgMax(reference[k]) == source.Label(i) ? 1.0 : 0).Average();

@@ -130,7 +130,7 @@ internal static class TrainCommands
         }
         var test = FashionMnist.Load(settings.Data, DatasetSplit.Test);
         var edgeDirectory = SplitModelBundle.SideDirectory(settings.Model, BundleSide.Edge);
-        var (manifest, edges) = SplitModelBundle.Load(edgeDirectory, BundleSide.Edge);
+        var (manifest, edges) = TorchBundles.Load(edgeDirectory, BundleSide.Edge);
         var (network, _) = TeacherBundle.Load(settings.Teacher);
         Console.Error.WriteLine($"teacher logits on {train.Count} training images …");
         var logits = EarlyExitTrainer.TeacherLogits(network, train);

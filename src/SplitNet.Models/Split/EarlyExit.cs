@@ -4,13 +4,13 @@ using static TorchSharp.torch;
 
 namespace SplitNet.Models.Split;
 
-/// <summary>
-/// A small classifier the edge runs on ŷ of one rate level; when it is confident the frame need
-/// not be sent. It reads the same ŷ the server would decode (symbols + medians).
-/// </summary>
-public sealed class EarlyExit(nn.Module<Tensor, Tensor> head, LatentShape latent) : IDisposable
+/// <summary>An <see cref="EarlyExitHead"/> in TorchSharp on one model's latent.</summary>
+public sealed class EarlyExit(nn.Module<Tensor, Tensor> head, LatentShape latent) : IEarlyExit
 {
-    /// <summary>The head's softmax on one frame's ŷ of <paramref name="length"/> along the variable axis.</summary>
+    /// <summary>Wraps a bundle's heads by level, keeping the levels without one as null.</summary>
+    public static IReadOnlyList<IEarlyExit?> All(IReadOnlyList<Student.EarlyExitHead?> heads, LatentShape latent) =>
+        [.. heads.Select(h => h is null ? null : (IEarlyExit)new EarlyExit(h, latent))];
+
     public float[] Probabilities(ReadOnlySpan<float> yHat, int length)
     {
         using var mode = inference_mode();

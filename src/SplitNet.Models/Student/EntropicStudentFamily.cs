@@ -8,15 +8,11 @@ namespace SplitNet.Models.Student;
 /// <summary>The Entropic Student of the Fashion-MNIST teacher as a split-model family.</summary>
 public sealed class EntropicStudentFamily : ISplitModelFamily
 {
-    public const string FamilyName = "entropic-student";
+    public const string FamilyName = SplitModelManifest.EntropicStudentFamily;
 
     public static EntropicStudentFamily Instance { get; } = new();
 
     public string Name => FamilyName;
-
-    /// <summary>The latent of a student: N channels on the 7×7 grid.</summary>
-    public static LatentShape LatentOf(StudentConfig architecture) =>
-        new([architecture.LatentChannels, StudentConfig.LatentSize, StudentConfig.LatentSize]);
 
     public SplitLevel Load(SplitModelManifest manifest, RateLevelManifest level, BundleSide side, string weightsPath)
     {

@@ -10,7 +10,7 @@ namespace SplitNet.Models.Student;
 internal sealed class StudentEdgePart(EntropicStudent student) : IEdgePart
 {
     public InputKind Input => InputKind.Image;
-    public LatentShape Latent { get; } = EntropicStudentFamily.LatentOf(student.Config);
+    public LatentShape Latent { get; } = student.Config.Latent;
 
     public EdgeLatent Encode(SplitInput input)
     {

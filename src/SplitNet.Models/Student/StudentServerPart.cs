@@ -5,7 +5,7 @@ namespace SplitNet.Models.Student;
 
 /// <summary>The server part of one student level: g_s and the teacher's tail on ŷ.</summary>
 internal sealed class StudentServerPart(EntropicStudent student, int classes)
-    : ClassifierPart(EntropicStudentFamily.LatentOf(student.Config), classes)
+    : ClassifierPart(student.Config.Latent, classes)
 {
     protected override Tensor Logits(Tensor yHat) => student.Classify(yHat);
 

@@ -6,11 +6,6 @@ using static TorchSharp.torch;
 
 namespace SplitNet.Models.Teacher;
 
-/// <summary>A stage boundary at which the teacher can be cut, and the feature shape there.</summary>
-/// <param name="Id">The split point as carried in feature payload headers (the stage's index).</param>
-/// <param name="Name">The stage's name: stem, stage1, stage2, stage3.</param>
-public sealed record FeatureSplitPoint(byte Id, string Name, LatentShape Feature);
-
 /// <summary>
 /// The teacher itself as a split model: the edge runs its stages up to a split point and sends the
 /// feature with a feature codec (float32, or 8-bit affine + LZ4, <see cref="FeatureCodec"/>); the
@@ -43,12 +38,11 @@ public static class FeatureSplit
     public static IServerPart Tail(TeacherNet network, FeatureSplitPoint point, int classes) => new FeatureTailPart(network, point, classes);
 }
 
-/// <summary>The edge side of a feature split: a float feature per image, for a feature codec.</summary>
-public sealed class FeatureEdgePart(TeacherNet network, string modelId, FeatureSplitPoint point)
+/// <summary>The teacher's stages up to a split point (its id is the stage's index), as an edge part.</summary>
+public sealed class FeatureEdgePart(TeacherNet network, string modelId, FeatureSplitPoint point) : IFeatureEdgePart
 {
     public string ModelId { get; } = modelId;
     public FeatureSplitPoint Point { get; } = point;
-    public TensorShape Shape { get; } = new(point.Feature.Dimensions);
 
     /// <summary>The feature after the split point for one 8-bit image, as a managed array.</summary>
     public float[] Features(SplitInput input)

@@ -93,7 +93,7 @@ public sealed class TextSplitFamily : ISplitModelFamily
         string edgeDirectory, string serverDirectory, (Linear Head, IReadOnlyList<string> Labels)? head = null, int defaultLevel = 0)
     {
         var config = new TextSplitConfig(levels[0].Bottleneck.Config, maxTokens);
-        return SplitModelBundle.Save([.. levels.Select(l => new SplitLevelWeights(TextSideWeights.Edge(l.Bottleneck), TextSideWeights.Server(l.Bottleneck, head?.Head),
+        return TorchBundles.Save([.. levels.Select(l => new SplitLevelWeights(TextSideWeights.Edge(l.Bottleneck), TextSideWeights.Server(l.Bottleneck, head?.Head),
                 l.Bottleneck.Bottleneck.Table.Hash, l.Beta, null))],
             new SplitModelManifest
             {

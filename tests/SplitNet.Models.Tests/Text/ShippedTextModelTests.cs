@@ -14,8 +14,8 @@ public sealed class ShippedTextModelTests
     [Fact]
     public void ShippedLevels_OnSampleGlosses_ComeCloserToTheUnsplitModelTheMoreTheySend()
     {
-        using var edge = SplitModel.Load(SplitModelBundle.SideDirectory(Shipped, BundleSide.Edge), BundleSide.Edge);
-        using var server = SplitModel.Load(SplitModelBundle.SideDirectory(Shipped, BundleSide.Server), BundleSide.Server);
+        using var edge = SplitModel.Load(SplitModelBundle.SideDirectory(Shipped, BundleSide.Edge), BundleSide.Edge, TorchFamilies.All);
+        using var server = SplitModel.Load(SplitModelBundle.SideDirectory(Shipped, BundleSide.Server), BundleSide.Server, TorchFamilies.All);
         var (modelPath, vocabulary) = MiniLmPackage.Locate();
         using var bert = BertOnnxImport.Load(modelPath, BertConfig.MiniLmL6);
         var tokenizer = new WordPieceTokenizer(vocabulary, edge.Latent.MaxLength);

@@ -47,7 +47,7 @@ public sealed class ServerFixture : IAsyncLifetime
             student.Bottleneck.Update();
             return student;
         })];
-        SplitModelBundle.Save([(SplitLevels[0], 8.0, null), (SplitLevels[1], 2.0, null)], new SplitModelManifest
+        TorchBundles.Save([(SplitLevels[0], 8.0, null), (SplitLevels[1], 2.0, null)], new SplitModelManifest
         {
             ModelId = "test-entropic",
             TeacherModelId = Manifest.ModelId,

@@ -66,8 +66,8 @@ public sealed class TextSplitTests : FunctionalTest, IAsyncLifetime
     [Fact]
     public async Task EdgeClient_SentencesOfManyLengthsAtTwoLevels_GetTheEmbeddingsThePartsComputeAlone()
     {
-        using var edge = SplitModel.Load(EdgeDirectory, BundleSide.Edge);
-        using var server = SplitModel.Load(ServerDirectory, BundleSide.Server);
+        using var edge = SplitModel.Load(EdgeDirectory, BundleSide.Edge, TorchFamilies.All);
+        using var server = SplitModel.Load(ServerDirectory, BundleSide.Server, TorchFamilies.All);
         var head = new LatentEdgeHead(edge);
         var frames = new List<(EncodedFrame Frame, float[] Expected, float[] Probabilities)>();
         foreach (uint level in new uint[] { 0, 1 })
@@ -104,7 +104,7 @@ public sealed class TextSplitTests : FunctionalTest, IAsyncLifetime
     [Fact]
     public async Task Infer_BadTextFrames_GetTheirStatusAndTheServerKeepsServing()
     {
-        using var edge = SplitModel.Load(EdgeDirectory, BundleSide.Edge);
+        using var edge = SplitModel.Load(EdgeDirectory, BundleSide.Edge, TorchFamilies.All);
         var head = new LatentEdgeHead(edge) { RateLevel = 1 };
         var tokens = Tokens(Glosses[2]);
         var frame = head.Encode(SplitInput.TokenIds(tokens));
@@ -141,8 +141,8 @@ public sealed class TextSplitTests : FunctionalTest, IAsyncLifetime
     [Fact]
     public async Task ModelInfer_SentencesOfTwoLengths_AnswerEmbeddingAndProbabilitiesAsThePartsDo()
     {
-        using var edge = SplitModel.Load(EdgeDirectory, BundleSide.Edge);
-        using var server = SplitModel.Load(ServerDirectory, BundleSide.Server);
+        using var edge = SplitModel.Load(EdgeDirectory, BundleSide.Edge, TorchFamilies.All);
+        using var server = SplitModel.Load(ServerDirectory, BundleSide.Server, TorchFamilies.All);
         var head = new LatentEdgeHead(edge) { RateLevel = 0 };
         var sentences = new[] { Tokens(Glosses[0]), Tokens(Glosses[2]) };
         var frames = sentences.Select(t => head.Encode(SplitInput.TokenIds(t)).Payload).ToArray();
@@ -178,8 +178,8 @@ public sealed class TextSplitTests : FunctionalTest, IAsyncLifetime
     [Fact]
     public void TextParts_EdgeAndPaddedServer_LeaveNoTensorAlive()
     {
-        using var edge = SplitModel.Load(EdgeDirectory, BundleSide.Edge);
-        using var server = SplitModel.Load(ServerDirectory, BundleSide.Server);
+        using var edge = SplitModel.Load(EdgeDirectory, BundleSide.Edge, TorchFamilies.All);
+        using var server = SplitModel.Load(ServerDirectory, BundleSide.Server, TorchFamilies.All);
         var tokens = Tokens(Glosses[2]);
         var part = server.Levels[1].Server!;
         void Flat(Action run)

@@ -55,7 +55,7 @@ public sealed class SplitModelLoadTests : IDisposable
     [Fact]
     public void Load_UnknownFamily_NamesTheManifestAndTheFamily()
     {
-        var error = Assert.Throws<InvalidDataException>(() => SplitModel.Load(Edge, BundleSide.Edge));
+        var error = Assert.Throws<InvalidDataException>(() => SplitModel.Load(Edge, BundleSide.Edge, TorchFamilies.All));
 
         Assert.Contains(Path.Combine(Edge, "manifest.json"), error.Message);
         Assert.Contains(ToyFamily.FamilyName, error.Message);

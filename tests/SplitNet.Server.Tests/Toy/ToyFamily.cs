@@ -49,7 +49,7 @@ public sealed class ToyFamily : ISplitModelFamily
         edge.Bottleneck.Update();
         server.Bottleneck.PrepareTables(edge.Bottleneck.QuantizedCdfShape);
         server.Bottleneck.load_state_dict(edge.Bottleneck.state_dict());
-        SplitModelBundle.Save([new SplitLevelWeights(edge, server, edge.Bottleneck.Table.Hash, 1, null)], new SplitModelManifest
+        TorchBundles.Save([new SplitLevelWeights(edge, server, edge.Bottleneck.Table.Hash, 1, null)], new SplitModelManifest
         {
             ModelId = modelId,
             Family = FamilyName,

@@ -4,8 +4,8 @@ namespace SplitNet.Models.Split;
 
 /// <summary>
 /// The device side of one rate level of a split model: input → latent symbols, ready for the
-/// level's <see cref="Codec.Entropy.EntropyModel"/>. Runs TorchSharp inside one inference-mode
-/// dispose scope per call and returns managed arrays only.
+/// level's <see cref="Codec.Entropy.EntropyModel"/>. Whatever runs the network (TorchSharp inside
+/// one inference-mode dispose scope per call, or an ONNX Runtime session), it returns managed arrays only.
 /// </summary>
 /// <remarks>Not thread-safe: use an instance from one thread.</remarks>
 public interface IEdgePart : IDisposable

@@ -19,12 +19,15 @@ public sealed record SplitModelManifest
 {
     public const string CurrentFormat = "splitnet.split-model/1";
 
+    /// <summary>The family of manifests that name none: the Entropic Student of the Fashion-MNIST teacher.</summary>
+    public const string EntropicStudentFamily = "entropic-student";
+
     public string Format { get; init; } = CurrentFormat;
     public required string ModelId { get; init; }
     public int Version { get; init; } = 1;
 
     /// <summary>Which <see cref="ISplitModelFamily"/> builds the parts.</summary>
-    public string Family { get; init; } = EntropicStudentFamily.FamilyName;
+    public string Family { get; init; } = EntropicStudentFamily;
 
     /// <summary>What the edge part reads.</summary>
     public InputKind Input { get; init; } = InputKind.Image;

@@ -1,3 +1,5 @@
+using SplitNet.Codec;
+
 namespace SplitNet.Models.Student;
 
 /// <summary>Shape of an Entropic Student for the 28x28 teacher, split after stage 2 (64x14x14).</summary>
@@ -9,6 +11,9 @@ public sealed record StudentConfig(int LatentChannels = 16, int EncoderWidth = 4
 {
     /// <summary>Latent grid: 28 → 14 → 7 through two stride-2 convolutions.</summary>
     public const int LatentSize = 7;
+
+    /// <summary>The latent: N channels on the 7×7 grid.</summary>
+    public LatentShape Latent => new([LatentChannels, LatentSize, LatentSize]);
 }
 
 /// <summary>Layout of the student's encoder <c>g_a</c>.</summary>

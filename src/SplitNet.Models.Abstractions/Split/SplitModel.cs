@@ -1,6 +1,5 @@
 using SplitNet.Codec;
 using SplitNet.Models.Bundles;
-using SplitNet.Models.Student;
 
 namespace SplitNet.Models.Split;
 
@@ -17,9 +16,6 @@ public sealed class SplitModel : IDisposable
         Levels = levels;
         Directory = directory;
     }
-
-    /// <summary>The families every loader knows without being told: the Entropic Student.</summary>
-    public static IReadOnlyList<ISplitModelFamily> BuiltInFamilies { get; } = [EntropicStudentFamily.Instance, Text.TextSplitFamily.Instance];
 
     public SplitModelManifest Manifest { get; }
     public BundleSide Side { get; }
@@ -38,10 +34,10 @@ public sealed class SplitModel : IDisposable
     /// part against the manifest's latent shape and outputs; on any failure what was loaded is
     /// disposed and the error names the file.
     /// </summary>
-    public static SplitModel Load(string directory, BundleSide side, IEnumerable<ISplitModelFamily>? families = null)
+    public static SplitModel Load(string directory, BundleSide side, IEnumerable<ISplitModelFamily> families)
     {
         var manifest = SplitModelBundle.ReadManifest(directory, out var manifestPath);
-        var family = (families ?? BuiltInFamilies).FirstOrDefault(f => f.Name == manifest.Family)
+        var family = families.FirstOrDefault(f => f.Loads(manifest))
             ?? throw new InvalidDataException($"{manifestPath}: no loader for model family '{manifest.Family}'.");
         var levels = new List<SplitLevel>();
         try

@@ -12,6 +12,9 @@ public interface ISplitModelFamily
     /// <summary>The manifest's <c>family</c> value this family loads.</summary>
     string Name { get; }
 
+    /// <summary>Whether this family builds the parts of <paramref name="manifest"/>'s model: by default, when the manifest names it.</summary>
+    bool Loads(SplitModelManifest manifest) => manifest.Family == Name;
+
     /// <summary>
     /// Loads one side of <paramref name="level"/> from <paramref name="weightsPath"/> (its SHA-256
     /// already checked). The caller checks the entropy model's hash against the manifest and

@@ -4,8 +4,8 @@ namespace SplitNet.Models.Split;
 
 /// <summary>
 /// The server side of one rate level (or split point) of a split model: a batch of decoded
-/// latents ŷ → typed outputs. Runs TorchSharp inside one inference-mode dispose scope per call
-/// and returns managed arrays only.
+/// latents ŷ → typed outputs. Whatever runs the network (TorchSharp inside one inference-mode
+/// dispose scope per call, or an ONNX Runtime session), it returns managed arrays only.
 /// </summary>
 /// <remarks>Called from inference worker threads, one call at a time per thread.</remarks>
 public interface IServerPart : IDisposable
