@@ -9,8 +9,8 @@ namespace SplitNet.Server;
 /// </summary>
 internal static partial class ServerLog
 {
-    [LoggerMessage(1, LogLevel.Information, "Loaded model {ModelId} v{Version} from {Directory}")]
-    public static partial void ModelLoaded(ILogger logger, string modelId, int version, string directory);
+    [LoggerMessage(1, LogLevel.Information, "Loaded model {ModelId} v{Version} from {Directory} on {Backend}")]
+    public static partial void ModelLoaded(ILogger logger, string modelId, int version, string directory, Serving.ModelBackend backend);
 
     [LoggerMessage(2, LogLevel.Debug, "Frame for {ModelId} rejected with {Status}: {Reason} ({Suppressed} more rejections not logged before it)")]
     public static partial void FrameRejected(ILogger logger, string modelId, StatusCode status, string reason, long suppressed);

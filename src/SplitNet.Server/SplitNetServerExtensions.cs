@@ -48,6 +48,7 @@ public static class SplitNetServerExtensions
         services.TryAddSingleton<DecodeBudget>();
         services.TryAddSingleton<ClientLogThrottles>();
         services.TryAddSingleton<InferenceEngine>();
+        services.TryAddSingleton<ModelBackends>();
         services.TryAddSingleton<ModelManager>();
         services.AddHostedService(provider => provider.GetRequiredService<ModelManager>());
         services.AddHostedService<ShutdownGrace>();

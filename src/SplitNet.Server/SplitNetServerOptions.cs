@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using SplitNet.Server.Serving;
 
 namespace SplitNet.Server;
 
@@ -21,6 +22,20 @@ public sealed class SplitNetServerOptions
     /// <summary>Port of the Prometheus scrape endpoint <c>/metrics</c> (HTTP/1.1, plain text); 0 turns it off. Default 9464.</summary>
     [Range(0, 65535)]
     public int MetricsPort { get; set; } = 9464;
+
+    /// <summary>
+    /// What runs split models' server parts: <c>Auto</c> (ONNX Runtime when every level of a bundle
+    /// has an ONNX export of its server part, else TorchSharp; ONNX Runtime was the faster in the
+    /// backend comparison report), <c>Torch</c> or <c>OnnxRuntime</c>. Teacher bundles always run
+    /// in TorchSharp. Default Auto.
+    /// </summary>
+    public ModelBackend Backend { get; set; } = ModelBackend.Auto;
+
+    /// <summary>Backend per model id, overriding <see cref="Backend"/> (e.g. <c>SplitNet:Server:Backends:minilm-wordnet=Torch</c>). Default none.</summary>
+    public Dictionary<string, ModelBackend> Backends { get; set; } = [];
+
+    /// <summary>ONNX Runtime sessions: <c>ExecutionProvider</c> (Cpu or Cuda), <c>DeviceId</c>, <c>IntraOpThreads</c>. Defaults Cpu, 0, 1.</summary>
+    public OnnxRuntime.OnnxRuntimeOptions OnnxRuntime { get; set; } = new();
 
     /// <summary>Bundle folders served as they are (teacher or split-model server bundles). Default none.</summary>
     public List<string> Models { get; set; } = [];

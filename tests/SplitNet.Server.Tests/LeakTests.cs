@@ -25,8 +25,8 @@ public sealed class LeakTests(ServerFixture server) : FunctionalTest(server.Logs
     [Fact]
     public void BatchedTails_TeacherAndStudent_LeaveNoTensorAlive()
     {
-        using var teacher = (ServedTeacher)ModelBundles.Load(ServerFixture.TeacherDirectory, TorchFamilies.All);
-        using var split = (ServedSplitModel)ModelBundles.Load(server.SplitServerDirectory, TorchFamilies.All);
+        using var teacher = (ServedTeacher)ModelBundles.Load(ServerFixture.TeacherDirectory, _ => TorchFamilies.All);
+        using var split = (ServedSplitModel)ModelBundles.Load(server.SplitServerDirectory, _ => TorchFamilies.All);
         foreach (var target in teacher.Targets.Concat(split.Targets))
         {
             int length = target.Latent.MaxLength;

@@ -12,13 +12,13 @@ internal static class ModelBundles
 {
     /// <summary>Loads a teacher bundle or the server half of a split model from <paramref name="directory"/>.</summary>
     /// <param name="directory">The bundle folder.</param>
-    /// <param name="families">The split-model families the server can build parts for.</param>
+    /// <param name="families">The split-model families that may build the parts of a split model's manifest.</param>
     /// <param name="repositoryName">In a repository: the model folder's name, which must be the manifest's model id.</param>
     /// <param name="repositoryVersion">In a repository: the version folder's number, which must be the manifest's version.</param>
-    public static ServedModel Load(string directory, IEnumerable<ISplitModelFamily> families, string? repositoryName = null, int? repositoryVersion = null)
+    public static ServedModel Load(string directory, Func<SplitModelManifest, IEnumerable<ISplitModelFamily>> families, string? repositoryName = null, int? repositoryVersion = null)
     {
         ServedModel model = Format(directory) == SplitModelManifest.CurrentFormat
-            ? new ServedSplitModel(SplitModel.Load(directory, BundleSide.Server, families)) { Directory = directory }
+            ? new ServedSplitModel(SplitModel.Load(directory, BundleSide.Server, families(SplitModelBundle.ReadManifest(directory, out _)))) { Directory = directory }
             : Teacher(directory);
         string manifest = Path.Combine(directory, TeacherBundle.ManifestFile);
         string? problem =

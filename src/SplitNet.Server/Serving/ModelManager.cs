@@ -19,12 +19,11 @@ internal sealed class ModelManager(
     InferenceEngine engine,
     ServerHealth health,
     IOptions<SplitNetServerOptions> options,
-    IEnumerable<ISplitModelFamily> families,
+    ModelBackends backends,
     ILogger<ModelManager> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _changes = new(1, 1);
     private readonly SplitNetServerOptions _options = options.Value;
-    private readonly ISplitModelFamily[] _families = [.. families];
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>True once the start-up models are loaded and every worker has run them.</summary>
@@ -76,14 +75,14 @@ internal sealed class ModelManager(
             var loaded = new List<ServedModel>();
             foreach (var (_, version, directory) in folders.Where(f => !served.Any(s => s.Version == f.Version)))
             {
-                var model = await Task.Run(() => ModelBundles.Load(directory, _families, name, version), cancellation).ConfigureAwait(false);
+                var model = await Task.Run(() => ModelBundles.Load(directory, backends.For, name, version), cancellation).ConfigureAwait(false);
                 await engine.WarmUpAsync(model).ConfigureAwait(false);
                 loaded.Add(model);
             }
             registry.Publish(loaded);
             foreach (var model in loaded)
             {
-                ServerLog.ModelLoaded(logger, model.Id, model.Version, model.Directory);
+                ServerLog.ModelLoaded(logger, model.Id, model.Version, model.Directory, Backend(model));
             }
             var gone = registry.Remove(m => m.Id == name && !folders.Any(f => f.Version == m.Version));
             await RetireAsync(gone).ConfigureAwait(false);
@@ -131,14 +130,14 @@ internal sealed class ModelManager(
         var models = new List<ServedModel>();
         foreach (var (directory, name, version) in directories)
         {
-            var model = ModelBundles.Load(directory, _families, name, version);
+            var model = ModelBundles.Load(directory, backends.For, name, version);
             if (models.Any(m => m.Id == model.Id && m.Version == model.Version))
             {
                 model.Dispose();
                 throw new InvalidOperationException($"{directory}: model '{model.Id}' version {model.Version} is already served from another folder.");
             }
             models.Add(model);
-            ServerLog.ModelLoaded(logger, model.Id, model.Version, directory);
+            ServerLog.ModelLoaded(logger, model.Id, model.Version, directory, Backend(model));
         }
         return models;
     }
@@ -148,4 +147,6 @@ internal sealed class ModelManager(
         _changes.Dispose();
         base.Dispose();
     }
+
+    private ModelBackend Backend(ServedModel model) => model is ServedSplitModel split ? backends.Choose(split.Manifest) : ModelBackend.Torch;
 }

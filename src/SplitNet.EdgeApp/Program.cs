@@ -1,0 +1,4 @@
+using System.CommandLine;
+using SplitNet.EdgeApp;
+
+return await EdgeAppCommand.Create().Parse(args).InvokeAsync();

@@ -1,0 +1,40 @@
+using SplitNet.Models.Bundles;
+using SplitNet.Models.Split;
+
+namespace SplitNet.OnnxRuntime;
+
+/// <summary>
+/// Any split model whose bundle holds ONNX exports of its parts, run by ONNX Runtime: each level's
+/// graph from the manifest's <see cref="RateLevelManifest.EdgeOnnx"/> or
+/// <see cref="RateLevelManifest.ServerOnnx"/>, its entropy model read straight from the level's
+/// weights (<see cref="EntropyModelFile"/>). Needs no TorchSharp.
+/// </summary>
+public sealed class OnnxRuntimeFamily(OnnxRuntimeOptions options) : ISplitModelFamily
+{
+    public const string BackendName = "onnx-runtime";
+
+    public string Name => BackendName;
+
+    /// <summary>Whatever family trained it, once its parts have been exported.</summary>
+    public bool Loads(SplitModelManifest manifest) => manifest.Levels.Any(l => l.EdgeOnnx is not null || l.ServerOnnx is not null);
+
+    public SplitLevel Load(SplitModelManifest manifest, RateLevelManifest level, BundleSide side, string weightsPath)
+    {
+        var directory = Path.GetDirectoryName(weightsPath) ?? ".";
+        var manifestPath = Path.Combine(directory, SplitModelBundle.ManifestFile);
+        var path = SplitModelBundle.VerifiedOnnx(directory, manifestPath, level, side);
+        var entropy = EntropyModelFile.Read(weightsPath, manifest.Stream);
+        var session = OnnxSessions.Create(path, options);
+        try
+        {
+            return side == BundleSide.Edge
+                ? new SplitLevel(level.Level, entropy, new OnnxEdgePart(session, path, manifest.Input, manifest.Latent!), null)
+                : new SplitLevel(level.Level, entropy, null, new OnnxServerPart(session, path, manifest.Latent!, manifest.Output, manifest.Labels.Count, manifest.EmbeddingSize));
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+}
