@@ -4,6 +4,7 @@ using Google.Protobuf;
 using SplitNet.Models.Bundles;
 using SplitNet.Models.Split;
 using SplitNet.Models.Student;
+using SplitNet.Models.Text;
 using SplitNet.Onnx.Format;
 
 namespace SplitNet.Models.Export;
@@ -12,7 +13,7 @@ namespace SplitNet.Models.Export;
 /// Exports every rate level of a split model's edge and server bundles to ONNX, for the ONNX
 /// Runtime backend: <c>level{N}.edge.onnx</c> beside the edge manifest (input → int32 symbols) and
 /// <c>level{N}.server.onnx</c> beside the server manifest (ŷ → outputs), then records each file and
-/// its SHA-256 in both manifests. Families: the Entropic Student.
+/// its SHA-256 in both manifests. Families: the Entropic Student and the MiniLM token bottleneck.
 /// </summary>
 public static class SplitModelOnnxExport
 {
@@ -23,10 +24,10 @@ public static class SplitModelOnnxExport
     public static IReadOnlyList<RateLevelManifest> Export(string edgeDirectory, string serverDirectory)
     {
         var declared = SplitModelBundle.ReadManifest(edgeDirectory, out var edgeManifestPath);
-        if (declared.Family is not EntropicStudentFamily.FamilyName)
+        if (declared.Family is not (EntropicStudentFamily.FamilyName or TextSplitFamily.FamilyName))
         {
             throw new NotSupportedException($"{edgeManifestPath}: family '{declared.Family}' has no ONNX export " +
-                $"(only {EntropicStudentFamily.FamilyName})");
+                $"(only {EntropicStudentFamily.FamilyName} and {TextSplitFamily.FamilyName})");
         }
         using var edge = SplitModel.Load(edgeDirectory, BundleSide.Edge);
         using var server = SplitModel.Load(serverDirectory, BundleSide.Server);
@@ -54,12 +55,14 @@ public static class SplitModelOnnxExport
         StudentEdgePart student => manifest.Normalization is [var mean, var std]
             ? StudentOnnxExport.Edge(student.Student, mean, std, graphName)
             : throw new InvalidDataException($"{manifestPath}: an image model needs normalization [mean, std]"),
+        TextEdgePart text => TextOnnxExport.Edge(text.Bert, text.Bottleneck, graphName),
         _ => throw new NotSupportedException($"{manifestPath}: no ONNX export for a {part.GetType().Name}"),
     };
 
     private static ModelProto ServerGraph(IServerPart part, string graphName) => part switch
     {
         StudentServerPart student => StudentOnnxExport.Server(student.Student, graphName),
+        TextServerPart text => TextOnnxExport.Server(text.Bert, text.Weights, graphName),
         _ => throw new NotSupportedException($"{graphName}: no ONNX export for a {part.GetType().Name}"),
     };
 
