@@ -13,7 +13,8 @@ public sealed class OnnxGraphBuilderTests : IDisposable
         var graph = new OnnxGraphBuilder("tiny");
         var x = graph.Input("x", DataType.Float, "N", 2);
         var w = graph.FloatInitializer("w", [1f, 2f, 3f, 4f], 2, 2);
-        var y = graph.Node("Gemm", [x, w], [OnnxAttribute.Int("transB", 1), OnnxAttribute.Float("alpha", 0.5f)]);
+        var bias = graph.Node("Constant", [], [OnnxAttribute.Floats("value_floats", 0f, 1f)]);
+        var y = graph.Node("Gemm", [x, w, bias], [OnnxAttribute.Int("transB", 1), OnnxAttribute.Float("alpha", 0.5f)]);
         var shape = graph.Int64Initializer("shape", [-1], 1);
         graph.Node("Reshape", [y, shape], output: "y");
         graph.Output("y", DataType.Float, "M");
@@ -23,8 +24,8 @@ public sealed class OnnxGraphBuilderTests : IDisposable
         using var session = new OrtRun(path);
         var result = session.Run<float>(OrtRun.Input("x", new float[] { 1, 1, 2, 0, 0, 1 }, 3, 2))["y"];
 
-        // 0.5 · x · wᵀ, row by row.
-        Assert.Equal([1.5f, 3.5f, 1f, 3f, 1f, 2f], result);
+        // 0.5 · x · wᵀ + [0, 1], row by row.
+        Assert.Equal([1.5f, 4.5f, 1f, 4f, 1f, 3f], result);
     }
 
     [Fact]

@@ -37,6 +37,8 @@ public sealed class TextOnnxExportTests(ITestOutputHelper output) : IDisposable
             using (var session = new OrtRun(Path.Combine(_bundles.Edge, recorded[level].EdgeOnnx!.File)))
             {
                 onnxSymbols = [.. tokens.Select(t => session.Run<int>(OrtRun.Input("input_ids", t, 1, t.Length))["symbols"])];
+                var twice = session.Run<int>(OrtRun.Input("input_ids", [.. tokens[0], .. tokens[0]], 2, lengths[0]))["symbols"];
+                Assert.Equal([.. onnxSymbols[0], .. onnxSymbols[0]], twice);
             }
             var torchYHat = Padded(torchSymbols, entropy, lengths, channels, padded);
             var onnxYHat = Padded(onnxSymbols, entropy, lengths, channels, padded);
