@@ -30,11 +30,22 @@ public sealed class Gdn1 : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x)
+    /// <summary>Whether this is the inverse (IGDN): a product rather than a quotient.</summary>
+    internal bool Inverse => _inverse;
+
+    /// <summary>β (C) and γ (C, C, 1, 1) after the reparameterisation, as the forward applies them.</summary>
+    internal (Tensor Beta, Tensor Gamma) Effective()
     {
         using var scope = NewDisposeScope();
         var b = beta_reparam.call(beta);
         var g = gamma_reparam.call(gamma).reshape(_channels, _channels, 1, 1);
+        return (b.MoveToOuterDisposeScope(), g.MoveToOuterDisposeScope());
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var (b, g) = Effective();
         var norm = nn.functional.conv2d(x.abs(), g, b);
         return (_inverse ? x * norm : x / norm).MoveToOuterDisposeScope();
     }

@@ -11,6 +11,7 @@ internal sealed class StudentEdgePart(EntropicStudent student) : IEdgePart
 {
     public InputKind Input => InputKind.Image;
     public LatentShape Latent { get; } = student.Config.Latent;
+    internal EntropicStudent Student => student;
 
     public EdgeLatent Encode(SplitInput input)
     {

@@ -7,6 +7,8 @@ namespace SplitNet.Models.Student;
 internal sealed class StudentServerPart(EntropicStudent student, int classes)
     : ClassifierPart(student.Config.Latent, classes)
 {
+    internal EntropicStudent Student => student;
+
     protected override Tensor Logits(Tensor yHat) => student.Classify(yHat);
 
     public override void Dispose() => student.Dispose();

@@ -1,4 +1,5 @@
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -10,8 +11,9 @@ namespace SplitNet.Models.Teacher;
 /// </summary>
 internal sealed class BasicBlock : Module<Tensor, Tensor>
 {
-    private readonly Module<Tensor, Tensor> conv1, bn1, conv2, bn2;
-    private readonly Module<Tensor, Tensor>? shortcut;
+    private readonly Conv2d conv1, conv2;
+    private readonly BatchNorm2d bn1, bn2;
+    private readonly Sequential? shortcut;
 
     public BasicBlock(int inChannels, int outChannels, int stride) : base(nameof(BasicBlock))
     {
@@ -27,6 +29,14 @@ internal sealed class BasicBlock : Module<Tensor, Tensor>
         }
         RegisterComponents();
     }
+
+    internal Conv2d Conv1 => conv1;
+    internal BatchNorm2d Norm1 => bn1;
+    internal Conv2d Conv2 => conv2;
+    internal BatchNorm2d Norm2 => bn2;
+
+    /// <summary>The 1x1 conv+BN shortcut, or null for the identity.</summary>
+    internal Sequential? Shortcut => shortcut;
 
     public override Tensor forward(Tensor x)
     {

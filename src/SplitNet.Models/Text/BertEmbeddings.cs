@@ -23,6 +23,11 @@ internal sealed class BertEmbeddings : Module<Tensor, Tensor>
         register_module("LayerNorm", norm);
     }
 
+    internal Embedding Word => word;
+    internal Embedding Position => position;
+    internal Embedding TokenType => tokenType;
+    internal LayerNorm Norm => norm;
+
     /// <param name="ids">Token ids, int64 [B, S].</param>
     /// <returns>[B, S, hidden].</returns>
     public override Tensor forward(Tensor ids)

@@ -35,6 +35,16 @@ internal sealed class BertLayer : Module<Tensor, Tensor, Tensor>
         register_module("output", new ModuleView(("dense", output), ("LayerNorm", outputNorm)));
     }
 
+    internal int Heads => heads;
+    internal Linear Query => query;
+    internal Linear Key => key;
+    internal Linear Value => value;
+    internal Linear AttentionOut => attentionOut;
+    internal LayerNorm AttentionNorm => attentionNorm;
+    internal Linear Intermediate => intermediate;
+    internal Linear Output => output;
+    internal LayerNorm OutputNorm => outputNorm;
+
     /// <param name="x">Hidden states [B, S, hidden].</param>
     /// <param name="mask">Additive attention mask [B, 1, 1, S] (0 for tokens, −10000 for padding).</param>
     public override Tensor forward(Tensor x, Tensor mask)

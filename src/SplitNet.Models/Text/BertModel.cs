@@ -25,6 +25,8 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>
     }
 
     public BertConfig Config { get; }
+    internal BertEmbeddings Embeddings => embeddings;
+    internal BertLayer Layer(int index) => layers[index];
 
     /// <summary>The last hidden state [B, S, hidden] of token ids [B, S] under a 0/1 attention mask [B, S].</summary>
     public override Tensor forward(Tensor ids, Tensor attentionMask) => Run(Embed(ids), attentionMask, 0, Config.Layers);

@@ -117,6 +117,8 @@ internal sealed class TextEdgePart(BertModel bert, TokenBottleneck bottleneck, L
 {
     public InputKind Input => InputKind.Tokens;
     public LatentShape Latent { get; } = latent;
+    internal BertModel Bert => bert;
+    internal TokenBottleneck Bottleneck => bottleneck;
 
     public EdgeLatent Encode(SplitInput input)
     {
@@ -149,6 +151,8 @@ internal sealed class TextServerPart(BertModel bert, TextSideWeights weights, La
     public int Classes => (int)(weights.Head?.weight!.shape[0] ?? 0);
     public int EmbeddingSize => bert.Config.Hidden;
     public Linear? Head => weights.Head;
+    internal BertModel Bert => bert;
+    internal TextSideWeights Weights => weights;
 
     public SplitOutput Run(ReadOnlySpan<float> yHat, ReadOnlySpan<int> lengths, int paddedLength)
     {
