@@ -15,8 +15,8 @@ public sealed class OnnxRuntimeFamily(OnnxRuntimeOptions options) : ISplitModelF
 
     public string Name => BackendName;
 
-    /// <summary>Whatever family trained it, once its parts have been exported.</summary>
-    public bool Loads(SplitModelManifest manifest) => manifest.Levels.Any(l => l.EdgeOnnx is not null || l.ServerOnnx is not null);
+    /// <summary>Whatever family trained it; a level without an export of the side asked for fails with how to export it.</summary>
+    public bool Loads(SplitModelManifest manifest) => true;
 
     public SplitLevel Load(SplitModelManifest manifest, RateLevelManifest level, BundleSide side, string weightsPath)
     {

@@ -10,8 +10,8 @@ using SplitNet.Models.Teacher;
 
 namespace SplitNet.Server.Tests;
 
-[Collection(nameof(ServerCollection))]
-public sealed class BatchingTests(ServerFixture server) : FunctionalTest(server.Logs)
+/// <summary>Run against both backends: <see cref="BatchingTestsOnTorch"/> and <see cref="BatchingTestsOnOnnxRuntime"/>.</summary>
+public abstract class BatchingTests(ServerFixture server) : FunctionalTest(server.Logs)
 {
     private GRPCInferenceService.GRPCInferenceServiceClient Protocol => new(server.Channel);
 
@@ -24,7 +24,7 @@ public sealed class BatchingTests(ServerFixture server) : FunctionalTest(server.
     [Fact]
     public async Task InferStream_TwelveConcurrentLatentStreams_AreBatchedTogetherAndEachFrameIsAnsweredOnce()
     {
-        var head = new LatentEdgeHead(SplitModel.Load(server.SplitEdgeDirectory, BundleSide.Edge, TorchFamilies.All));
+        var head = new LatentEdgeHead(SplitModel.Load(server.SplitEdgeDirectory, BundleSide.Edge, server.EdgeFamilies));
         var frames = Enumerable.Range(0, 20).Select(i => head.Encode(server.Sample.Image(i)).Payload).ToArray();
         var expected = frames.Select((_, i) => LocalTeacher.ArgMax(server.LocalSplitProbabilities(0, i))).ToArray();
         var before = await StatisticsAsync("test-entropic").WithTimeout();
@@ -99,5 +99,10 @@ public sealed class BatchingTests(ServerFixture server) : FunctionalTest(server.
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
     }
 
-    
 }
+
+[Collection(nameof(ServerCollection))]
+public sealed class BatchingTestsOnTorch(ServerFixture server) : BatchingTests(server);
+
+[Collection(nameof(OnnxRuntimeServerCollection))]
+public sealed class BatchingTestsOnOnnxRuntime(OnnxRuntimeServerFixture server) : BatchingTests(server);

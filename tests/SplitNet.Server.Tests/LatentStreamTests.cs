@@ -8,12 +8,12 @@ using static TorchSharp.torch;
 
 namespace SplitNet.Server.Tests;
 
-[Collection(nameof(ServerCollection))]
-public sealed class LatentStreamTests(ServerFixture server) : FunctionalTest(server.Logs)
+/// <summary>Run against both backends: <see cref="LatentStreamTestsOnTorch"/> and <see cref="LatentStreamTestsOnOnnxRuntime"/>.</summary>
+public abstract class LatentStreamTests(ServerFixture server) : FunctionalTest(server.Logs)
 {
     private LatentEdgeHead EdgeHead()
     {
-        return new LatentEdgeHead(SplitModel.Load(server.SplitEdgeDirectory, BundleSide.Edge, TorchFamilies.All));
+        return new LatentEdgeHead(SplitModel.Load(server.SplitEdgeDirectory, BundleSide.Edge, server.EdgeFamilies));
     }
 
     private float[] LocalProbabilities(int level, int image) => server.LocalSplitProbabilities(level, image);
@@ -115,3 +115,9 @@ public sealed class LatentStreamTests(ServerFixture server) : FunctionalTest(ser
         Assert.Equal([4u, 7u, 7u], info.RateLevels[0].LatentShape);
     }
 }
+
+[Collection(nameof(ServerCollection))]
+public sealed class LatentStreamTestsOnTorch(ServerFixture server) : LatentStreamTests(server);
+
+[Collection(nameof(OnnxRuntimeServerCollection))]
+public sealed class LatentStreamTestsOnOnnxRuntime(OnnxRuntimeServerFixture server) : LatentStreamTests(server);

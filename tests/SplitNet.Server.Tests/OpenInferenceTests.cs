@@ -11,14 +11,14 @@ using SplitNet.Models.Teacher;
 
 namespace SplitNet.Server.Tests;
 
-[Collection(nameof(ServerCollection))]
-public sealed class OpenInferenceTests(ServerFixture server) : FunctionalTest(server.Logs)
+/// <summary>Run against both backends: <see cref="OpenInferenceTestsOnTorch"/> and <see cref="OpenInferenceTestsOnOnnxRuntime"/>.</summary>
+public abstract class OpenInferenceTests(ServerFixture server) : FunctionalTest(server.Logs)
 {
     private GRPCInferenceService.GRPCInferenceServiceClient Protocol => new(server.Channel);
 
     private LatentEdgeHead Head()
     {
-        return new LatentEdgeHead(SplitModel.Load(server.SplitEdgeDirectory, BundleSide.Edge, TorchFamilies.All)) { RateLevel = 1 };
+        return new LatentEdgeHead(SplitModel.Load(server.SplitEdgeDirectory, BundleSide.Edge, server.EdgeFamilies)) { RateLevel = 1 };
     }
 
     private static ModelInferRequest Request(string model, string input, IReadOnlyList<byte[]> frames, long? rateLevel = null)
@@ -277,3 +277,9 @@ public sealed class OpenInferenceTests(ServerFixture server) : FunctionalTest(se
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
     }
 }
+
+[Collection(nameof(ServerCollection))]
+public sealed class OpenInferenceTestsOnTorch(ServerFixture server) : OpenInferenceTests(server);
+
+[Collection(nameof(OnnxRuntimeServerCollection))]
+public sealed class OpenInferenceTestsOnOnnxRuntime(OnnxRuntimeServerFixture server) : OpenInferenceTests(server);

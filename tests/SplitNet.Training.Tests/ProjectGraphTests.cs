@@ -18,12 +18,39 @@ public sealed class ProjectGraphTests
         Assert.DoesNotContain("SplitNet.Training", reached);
     }
 
+    [Theory]
+    [InlineData("SplitNet.EdgeApp")]
+    [InlineData("SplitNet.Edge")]
+    [InlineData("SplitNet.OnnxRuntime")]
+    [InlineData("SplitNet.Models.Abstractions")]
+    public void DeviceProject_References_NeverReachTorchSharp(string project)
+    {
+        var reached = Reachable(project);
+
+        Assert.DoesNotContain("SplitNet.Models", reached);
+        Assert.DoesNotContain(Packages([project, .. reached]), p => p.Contains("TorchSharp", StringComparison.OrdinalIgnoreCase) || p.Contains("libtorch", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public void EdgeApp_BuiltDependencies_HoldNoTorchSharpButOnnxRuntime()
+    {
+        var deps = Path.Combine(RepositoryRoot(), "src", "SplitNet.EdgeApp", "bin", "Release", "net10.0", "splitnet-edge.deps.json");
+        Assert.True(File.Exists(deps), $"{deps} is missing: build the solution in Release first");
+
+        var text = File.ReadAllText(deps);
+
+        Assert.DoesNotContain("TorchSharp", text, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("libtorch", text, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("Microsoft.ML.OnnxRuntime", text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Cli_References_ReachTrainingThroughTheGraph()
     {
         // The walk itself is tested: the CLI does reach training, and the edge does reach the model contract.
         Assert.Contains("SplitNet.Training", Reachable("SplitNet.Cli"));
         Assert.Contains("SplitNet.Models.Abstractions", Reachable("SplitNet.LoadTest"));
+        Assert.Contains(Packages(["SplitNet.Models"]), p => p == "TorchSharp");
     }
 
     /// <summary>Names of every project that <paramref name="project"/> references, directly or not.</summary>
@@ -46,6 +73,11 @@ public sealed class ProjectGraphTests
         }
         return seen;
     }
+
+    /// <summary>Packages the named projects reference directly.</summary>
+    private static HashSet<string> Packages(IEnumerable<string> projects) =>
+        [.. projects.SelectMany(project => XDocument.Load(Path.Combine(RepositoryRoot(), "src", project, project + ".csproj"))
+            .Descendants("PackageReference").Select(p => p.Attribute("Include")!.Value))];
 
     private static string RepositoryRoot()
     {

@@ -19,7 +19,7 @@ internal sealed record ExportSplitModelSettings(string[] Students, string Teache
 /// <summary><c>splitnet export ...</c>: produce the small artifacts shipped in the repository.</summary>
 internal static class ExportCommands
 {
-    public static Command Create() => new("export", "Produce shipped artifacts.") { SampleCommand(), SplitModelCommand(), TextModelCommand(), WordNetSampleCommand() };
+    public static Command Create() => new("export", "Produce shipped artifacts.") { SampleCommand(), SplitModelCommand(), TextModelCommand(), WordNetSampleCommand(), ExportOnnxCommand.Create() };
 
     private static Command WordNetSampleCommand()
     {

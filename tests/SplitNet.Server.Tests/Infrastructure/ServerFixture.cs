@@ -7,14 +7,21 @@ using Microsoft.Extensions.Options;
 using SplitNet.Contracts.V1;
 using SplitNet.Codec.Entropy;
 using SplitNet.Models.Bundles;
+using SplitNet.Models.Export;
+using SplitNet.Models.Split;
+using SplitNet.OnnxRuntime;
+using SplitNet.Server.Serving;
 using SplitNet.Models.Student;
 using SplitNet.Models.Data;
 using SplitNet.Models.Teacher;
 
 namespace SplitNet.Server.Tests;
 
-/// <summary>A real Kestrel server on a free loopback port, serving the shipped teacher.</summary>
-public sealed class ServerFixture : IAsyncLifetime
+/// <summary>
+/// A real Kestrel server on a free loopback port, serving the shipped teacher and a small split
+/// model whose server parts run on <see cref="Backend"/>.
+/// </summary>
+public class ServerFixture : IAsyncLifetime
 {
     public const int MaxReceiveMessageBytes = 128 * 1024;
     public const int MaxFrameBytes = 64 * 1024;
@@ -34,6 +41,13 @@ public sealed class ServerFixture : IAsyncLifetime
     public string SplitEdgeDirectory { get; } = Path.Combine(Path.GetTempPath(), $"splitnet-edge-{Guid.NewGuid():N}");
     public string SplitServerDirectory { get; } = Path.Combine(Path.GetTempPath(), $"splitnet-server-{Guid.NewGuid():N}");
     public EntropicStudent[] SplitLevels { get; private set; } = [];
+
+    /// <summary>What runs the split model's parts, on the server and in <see cref="EdgeFamilies"/>.</summary>
+    public virtual ModelBackend Backend => ModelBackend.Torch;
+
+    /// <summary>The families an edge loads the split model's edge bundle with, on <see cref="Backend"/>.</summary>
+    public IReadOnlyList<ISplitModelFamily> EdgeFamilies =>
+        Backend == ModelBackend.OnnxRuntime ? [new OnnxRuntimeFamily(new OnnxRuntimeOptions())] : TorchFamilies.All;
 
     public async Task InitializeAsync()
     {
@@ -58,6 +72,10 @@ public sealed class ServerFixture : IAsyncLifetime
             Normalization = Manifest.Normalization,
             Levels = [],
         }, SplitEdgeDirectory, SplitServerDirectory);
+        if (Backend == ModelBackend.OnnxRuntime)
+        {
+            SplitModelOnnxExport.Export(SplitEdgeDirectory, SplitServerDirectory);
+        }
         MetricsPort = FreePort();
         _app = SplitNetServerHost.Build([], options =>
         {
@@ -68,6 +86,7 @@ public sealed class ServerFixture : IAsyncLifetime
             options.MaxFrameBytes = MaxFrameBytes;
             options.MaxBatchSize = 16;
             options.TorchThreads = 1;
+            options.Backend = Backend;
         }, LogLevel.Warning);
         Logs = TestServer.Capture(_app);
         await _app.StartAsync().WithTimeout();
@@ -122,5 +141,14 @@ public sealed class ServerFixture : IAsyncLifetime
     }
 }
 
+/// <summary>The same server with the split model exported to ONNX and served by ONNX Runtime.</summary>
+public sealed class OnnxRuntimeServerFixture : ServerFixture
+{
+    public override ModelBackend Backend => ModelBackend.OnnxRuntime;
+}
+
 [CollectionDefinition(nameof(ServerCollection), DisableParallelization = true)]
 public sealed class ServerCollection : ICollectionFixture<ServerFixture>;
+
+[CollectionDefinition(nameof(OnnxRuntimeServerCollection), DisableParallelization = true)]
+public sealed class OnnxRuntimeServerCollection : ICollectionFixture<OnnxRuntimeServerFixture>;
