@@ -8,4 +8,7 @@ public enum CodecId : byte
 
     /// <summary>Per-tensor 8-bit affine quantisation, then one LZ4 block.</summary>
     Affine8Lz4 = 1,
+
+    /// <summary>Little-endian IEEE half-precision values, uncompressed: the naive split of an imported model.</summary>
+    Float16 = 2,
 }

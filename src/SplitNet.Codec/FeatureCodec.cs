@@ -15,7 +15,7 @@ public static class FeatureCodec
     /// <summary>Encodes <paramref name="values"/> (row-major, <paramref name="shape"/>) into a new array.</summary>
     public static byte[] Encode(CodecId codec, string modelId, byte splitPoint, TensorShape shape, ReadOnlySpan<float> values)
     {
-        var buffer = new ArrayBufferWriter<byte>(64 + values.Length * (codec == CodecId.RawFloat32 ? 4 : 1));
+        var buffer = new ArrayBufferWriter<byte>(64 + values.Length * BytesPerValue(codec));
         Encode(codec, modelId, splitPoint, shape, values, buffer);
         return buffer.WrittenSpan.ToArray();
     }
@@ -46,6 +46,21 @@ public static class FeatureCodec
                 break;
             case CodecId.Affine8Lz4:
                 EncodeAffine8Lz4(modelId, splitPoint, shape, values, output);
+                break;
+            case CodecId.Float16:
+                var half = ArrayPool<byte>.Shared.Rent(values.Length * 2);
+                try
+                {
+                    for (int i = 0; i < values.Length; i++)
+                    {
+                        BinaryPrimitives.WriteHalfLittleEndian(half.AsSpan(2 * i), (Half)values[i]);
+                    }
+                    new PayloadHeader(codec, modelId, splitPoint, shape, 1, 0).Write(output, half.AsSpan(0, values.Length * 2));
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(half);
+                }
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(codec), codec, "Unknown codec.");
@@ -81,6 +96,17 @@ public static class FeatureCodec
                 for (int i = 0; i < destination.Length; i++)
                 {
                     destination[i] = BinaryPrimitives.ReadSingleLittleEndian(body[(4 * i)..]);
+                }
+                break;
+            case CodecId.Float16:
+                if (body.Length != destination.Length * 2)
+                {
+                    error = $"float16 body is {body.Length} bytes, shape {header.Shape} needs {destination.Length * 2}";
+                    return DecodeStatus.CorruptBody;
+                }
+                for (int i = 0; i < destination.Length; i++)
+                {
+                    destination[i] = (float)BinaryPrimitives.ReadHalfLittleEndian(body[(2 * i)..]);
                 }
                 break;
             case CodecId.Affine8Lz4:
@@ -119,9 +145,9 @@ public static class FeatureCodec
         {
             return DecodeStatus.BadHeader;
         }
-        // LZ4 expands at most 255-fold, float32 not at all: refuse before allocating for a lying header.
+        // LZ4 expands at most 255-fold, float32 and float16 not at all: refuse before allocating for a lying header.
         var bodyLength = payload.Length - length;
-        var limit = header.Codec == CodecId.RawFloat32 ? bodyLength / 4 : 255L * bodyLength + 16;
+        var limit = header.Codec == CodecId.Affine8Lz4 ? 255L * bodyLength + 16 : bodyLength / BytesPerValue(header.Codec);
         if (header.Shape.ElementCount > limit)
         {
             error = $"body of {bodyLength} bytes cannot hold the {header.Shape.ElementCount} values of shape {header.Shape}";
@@ -130,6 +156,14 @@ public static class FeatureCodec
         values = new float[header.Shape.ElementCount];
         return TryDecodeBody(payload, header, length, values, out error);
     }
+
+    /// <summary>Bytes per value before compression.</summary>
+    private static int BytesPerValue(CodecId codec) => codec switch
+    {
+        CodecId.RawFloat32 => 4,
+        CodecId.Float16 => 2,
+        _ => 1,
+    };
 
     private static void EncodeAffine8Lz4(string modelId, byte splitPoint, TensorShape shape, ReadOnlySpan<float> values, IBufferWriter<byte> output)
     {

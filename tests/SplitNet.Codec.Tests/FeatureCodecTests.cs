@@ -31,6 +31,20 @@ public sealed class FeatureCodecTests
     }
 
     [Fact]
+    public void Encode_Float16_RoundTripsToTheNearestHalfInTwoBytesAValue()
+    {
+        var values = Features(3);
+        var payload = FeatureCodec.Encode(CodecId.Float16, "m", 1, Shape, values);
+
+        Assert.Equal(DecodeStatus.Ok, FeatureCodec.TryDecode(payload, out var header, out var decoded, out _));
+        Assert.Equal(values.Select(v => (float)(Half)v), decoded);
+        Assert.Equal(CodecId.Float16, header.Codec);
+        var raw = FeatureCodec.Encode(CodecId.RawFloat32, "m", 1, Shape, values);
+        Assert.Equal(values.Length * 2, raw.Length - payload.Length);
+        Assert.Equal(DecodeStatus.CorruptBody, FeatureCodec.TryDecode(payload[..^1], out _, out _, out _));
+    }
+
+    [Fact]
     public void Encode_Affine8Lz4_RoundTripsWithinHalfAStep()
     {
         var values = Features(2);
