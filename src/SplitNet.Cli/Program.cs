@@ -10,5 +10,6 @@ var root = new RootCommand("SplitNet: split-computing inference across an edge n
     BenchCommands.Create(),
     LoadTestCommand.Create(),
     ExportCommands.Create(),
+    ImportCommands.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -52,7 +52,7 @@ public sealed class BackendTests : IDisposable
     {
         var backends = Backends(o => o.Backend = backend);
 
-        using var model = (ServedSplitModel)ModelBundles.Load(ShippedServer, backends.For);
+        using var model = (ServedSplitModel)ModelBundles.Load(ShippedServer, backends);
 
         Assert.All(model.Levels, level => Assert.Equal(onnx, level.Target.Part is OnnxServerPart));
     }
@@ -63,7 +63,7 @@ public sealed class BackendTests : IDisposable
         ToyFamily.Save("toy-unexported", OutputKind.Embedding, seed: 3, Path.Combine(_root, "edge"), Path.Combine(_root, "server"));
         var backends = new ModelBackends([new ToyFamily()], Options.Create(new SplitNetServerOptions { Backend = ModelBackend.OnnxRuntime }));
 
-        var error = Assert.Throws<InvalidDataException>(() => ModelBundles.Load(Path.Combine(_root, "server"), backends.For));
+        var error = Assert.Throws<InvalidDataException>(() => ModelBundles.Load(Path.Combine(_root, "server"), backends));
 
         Assert.Contains(Path.Combine(_root, "server", SplitModelBundle.ManifestFile), error.Message);
         Assert.Contains("splitnet export onnx", error.Message);
@@ -78,7 +78,7 @@ public sealed class BackendTests : IDisposable
             o.OnnxRuntime.ExecutionProvider = ExecutionProvider.Cuda;
         });
 
-        var error = Assert.Throws<InvalidOperationException>(() => ModelBundles.Load(ShippedServer, backends.For));
+        var error = Assert.Throws<InvalidOperationException>(() => ModelBundles.Load(ShippedServer, backends));
 
         Assert.Contains("CUDA 13 and cuDNN 9", error.Message);
         Assert.Contains("libcudart.so.13", error.Message);

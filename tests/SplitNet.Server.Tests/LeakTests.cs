@@ -11,6 +11,9 @@ namespace SplitNet.Server.Tests;
 [Collection(nameof(ServerCollection))]
 public sealed class LeakTests(ServerFixture server) : FunctionalTest(server.Logs)
 {
+    private static readonly ModelBackends TorchBackend = new(TorchFamilies.All,
+        Microsoft.Extensions.Options.Options.Create(new SplitNetServerOptions { Backend = ModelBackend.Torch }));
+
     private static void AssertFlat(Action run)
     {
         run();
@@ -25,8 +28,8 @@ public sealed class LeakTests(ServerFixture server) : FunctionalTest(server.Logs
     [Fact]
     public void BatchedTails_TeacherAndStudent_LeaveNoTensorAlive()
     {
-        using var teacher = (ServedTeacher)ModelBundles.Load(ServerFixture.TeacherDirectory, _ => TorchFamilies.All);
-        using var split = (ServedSplitModel)ModelBundles.Load(server.SplitServerDirectory, _ => TorchFamilies.All);
+        using var teacher = (ServedTeacher)ModelBundles.Load(ServerFixture.TeacherDirectory, TorchBackend);
+        using var split = (ServedSplitModel)ModelBundles.Load(server.SplitServerDirectory, TorchBackend);
         foreach (var target in teacher.Targets.Concat(split.Targets))
         {
             int length = target.Latent.MaxLength;

@@ -77,10 +77,10 @@ internal sealed class FrameProcessor(
                     throw new FrameException(StatusCode.InvalidArgument, $"payload is coded for model {ClientText.Echo(header.ModelId)}, not {ClientText.Echo(frame.ModelId)}");
                 }
                 modelId = header.ModelId;
-                var teacher = Lease<ServedTeacher>(modelId, frame.Version, "model");
-                model = teacher;
+                var features = Lease<ServedFeatureModel>(modelId, frame.Version, "model");
+                model = features;
                 ThrowIfRefused(engine.Queue.Check(frame.Deadline));
-                job = DecodeFeatures(teacher, header, headerLength, frame, ref buffer, cancellation);
+                job = DecodeFeatures(features, header, headerLength, frame, ref buffer, cancellation);
             }
             activity?.SetTag("splitnet.model", model.Id);
             activity?.SetTag("splitnet.model_version", model.Version);
@@ -138,7 +138,7 @@ internal sealed class FrameProcessor(
         return header;
     }
 
-    private InferenceJob DecodeFeatures(ServedTeacher model, PayloadHeader header, int headerLength, FrameInput frame, ref DecodedBuffer? buffer, CancellationToken cancellation)
+    private InferenceJob DecodeFeatures(ServedFeatureModel model, PayloadHeader header, int headerLength, FrameInput frame, ref DecodedBuffer? buffer, CancellationToken cancellation)
     {
         var tail = model.Tail(header.SplitPoint)
             ?? throw new FrameException(StatusCode.InvalidArgument, $"model '{model.Id}' has no split point {header.SplitPoint}");

@@ -50,7 +50,7 @@ internal sealed class InferenceProtocolService(
         {
             Name = model.Id,
             Versions = { registry.Versions(model.Id).Select(v => v.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
-            Platform = model is ServedSplitModel ? "splitnet_split_model" : "splitnet_teacher",
+            Platform = model switch { ServedSplitModel => "splitnet_split_model", ServedOnnxSplit => "splitnet_onnx_split", _ => "splitnet_teacher" },
         };
         response.Inputs.Add(new ModelMetadataResponse.Types.TensorMetadata
         {

@@ -83,7 +83,7 @@ internal sealed class SplitInferenceService(
     public override Task<ModelInfo> GetModel(GetModelRequest request, ServerCallContext context) =>
         registry.Find(request.ModelId) switch
         {
-            ServedTeacher teacher => Task.FromResult(Describe(teacher)),
+            ServedFeatureModel features => Task.FromResult(Describe(features)),
             ServedSplitModel split => Task.FromResult(Describe(split)),
             _ => throw new RpcException(new Status(StatusCode.NotFound, $"model {ClientText.Echo(request.ModelId)} is not served here")),
         };
@@ -180,15 +180,15 @@ internal sealed class SplitInferenceService(
         return response;
     }
 
-    private static ModelInfo Describe(ServedTeacher model)
+    private static ModelInfo Describe(ServedFeatureModel model)
     {
         var info = new ModelInfo
         {
             ModelId = model.Id,
             Version = (uint)model.Version,
-            Codecs = { (uint)CodecId.RawFloat32, (uint)CodecId.Affine8Lz4 },
+            Codecs = { model.Codecs.Select(c => (uint)c) },
             Labels = { model.Labels },
-            WeightsSha256 = model.Manifest.WeightsSha256,
+            WeightsSha256 = model.WeightsSha256,
             InputKind = ProtocolNames.Input(InputKind.Image),
             Outputs = { ProtocolNames.Outputs(model.Output) },
         };

@@ -24,6 +24,9 @@ internal sealed class ModelBackends(IEnumerable<ISplitModelFamily> families, IOp
     private readonly ISplitModelFamily[] _families = [.. families];
     private readonly OnnxRuntimeFamily _onnx = new(options.Value.OnnxRuntime);
 
+    /// <summary>Settings of every ONNX Runtime session the server opens.</summary>
+    public OnnxRuntimeOptions OnnxRuntime => options.Value.OnnxRuntime;
+
     /// <summary>The backend <paramref name="manifest"/>'s model runs on (never <see cref="ModelBackend.Auto"/>).</summary>
     public ModelBackend Choose(SplitModelManifest manifest)
     {

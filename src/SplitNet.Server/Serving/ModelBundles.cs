@@ -1,6 +1,7 @@
 using System.Text.Json;
 using SplitNet.Models.Bundles;
 using SplitNet.Models.Split;
+using SplitNet.OnnxRuntime;
 
 namespace SplitNet.Server.Serving;
 
@@ -10,16 +11,19 @@ namespace SplitNet.Server.Serving;
 /// </summary>
 internal static class ModelBundles
 {
-    /// <summary>Loads a teacher bundle or the server half of a split model from <paramref name="directory"/>.</summary>
+    /// <summary>Loads a teacher bundle, the server half of a split model or of an imported ONNX split from <paramref name="directory"/>.</summary>
     /// <param name="directory">The bundle folder.</param>
-    /// <param name="families">The split-model families that may build the parts of a split model's manifest.</param>
+    /// <param name="backends">What builds a split model's parts (and the ONNX Runtime settings of imported models).</param>
     /// <param name="repositoryName">In a repository: the model folder's name, which must be the manifest's model id.</param>
     /// <param name="repositoryVersion">In a repository: the version folder's number, which must be the manifest's version.</param>
-    public static ServedModel Load(string directory, Func<SplitModelManifest, IEnumerable<ISplitModelFamily>> families, string? repositoryName = null, int? repositoryVersion = null)
+    public static ServedModel Load(string directory, ModelBackends backends, string? repositoryName = null, int? repositoryVersion = null)
     {
-        ServedModel model = Format(directory) == SplitModelManifest.CurrentFormat
-            ? new ServedSplitModel(SplitModel.Load(directory, BundleSide.Server, families(SplitModelBundle.ReadManifest(directory, out _)))) { Directory = directory }
-            : Teacher(directory);
+        ServedModel model = Format(directory) switch
+        {
+            SplitModelManifest.CurrentFormat => new ServedSplitModel(SplitModel.Load(directory, BundleSide.Server, backends.For(SplitModelBundle.ReadManifest(directory, out _)))) { Directory = directory },
+            OnnxSplitManifest.CurrentFormat => new ServedOnnxSplit(OnnxSplitModel.Load(directory, BundleSide.Server, backends.OnnxRuntime)) { Directory = directory },
+            _ => Teacher(directory),
+        };
         string manifest = Path.Combine(directory, TeacherBundle.ManifestFile);
         string? problem =
             repositoryVersion is { } version && model.Version != version ? $"manifest version {model.Version} does not match the version folder '{version}'"

@@ -75,7 +75,7 @@ internal sealed class ModelManager(
             var loaded = new List<ServedModel>();
             foreach (var (_, version, directory) in folders.Where(f => !served.Any(s => s.Version == f.Version)))
             {
-                var model = await Task.Run(() => ModelBundles.Load(directory, backends.For, name, version), cancellation).ConfigureAwait(false);
+                var model = await Task.Run(() => ModelBundles.Load(directory, backends, name, version), cancellation).ConfigureAwait(false);
                 await engine.WarmUpAsync(model).ConfigureAwait(false);
                 loaded.Add(model);
             }
@@ -130,7 +130,7 @@ internal sealed class ModelManager(
         var models = new List<ServedModel>();
         foreach (var (directory, name, version) in directories)
         {
-            var model = ModelBundles.Load(directory, backends.For, name, version);
+            var model = ModelBundles.Load(directory, backends, name, version);
             if (models.Any(m => m.Id == model.Id && m.Version == model.Version))
             {
                 model.Dispose();
@@ -148,5 +148,10 @@ internal sealed class ModelManager(
         base.Dispose();
     }
 
-    private ModelBackend Backend(ServedModel model) => model is ServedSplitModel split ? backends.Choose(split.Manifest) : ModelBackend.Torch;
+    private ModelBackend Backend(ServedModel model) => model switch
+    {
+        ServedSplitModel split => backends.Choose(split.Manifest),
+        ServedOnnxSplit => ModelBackend.OnnxRuntime,
+        _ => ModelBackend.Torch,
+    };
 }

@@ -1,3 +1,4 @@
+using SplitNet.Codec;
 using SplitNet.Models.Bundles;
 using SplitNet.Models.Split;
 using SplitNet.Models.Teacher;
@@ -6,7 +7,7 @@ using SplitNet.Server.Inference;
 namespace SplitNet.Server.Serving;
 
 /// <summary>A teacher served for feature payloads: it can continue from any of its split points.</summary>
-internal sealed class ServedTeacher : ServedModel
+internal sealed class ServedTeacher : ServedFeatureModel
 {
     private readonly TeacherNet _network;
     private readonly InferenceTarget[] _tails;
@@ -26,11 +27,9 @@ internal sealed class ServedTeacher : ServedModel
     public override OutputKind Output => OutputKind.Probabilities;
     public override IReadOnlyList<InferenceTarget> Targets => _tails;
 
-    /// <summary>Where the model can be cut, in order; a payload header's split point indexes it.</summary>
-    public IReadOnlyList<FeatureSplitPoint> SplitPoints { get; }
-
-    /// <summary>The deep layers after split point <paramref name="split"/>, or null if there is none.</summary>
-    public InferenceTarget? Tail(byte split) => split < _tails.Length ? _tails[split] : null;
+    public override IReadOnlyList<FeatureSplitPoint> SplitPoints { get; }
+    public override IReadOnlyList<CodecId> Codecs => [CodecId.RawFloat32, CodecId.Affine8Lz4, CodecId.Float16];
+    public override string WeightsSha256 => Manifest.WeightsSha256;
 
     public override void Dispose() => _network.Dispose();
 }
