@@ -16,7 +16,7 @@ namespace SplitNet.Cli.Commands;
 
 /// <summary>The options of <c>splitnet import onnx</c>.</summary>
 internal sealed record ImportOnnxSettings(string Model, string[] Cuts, string Out, string? ModelId, string ChannelOrder, float[] Mean, float Scale,
-    OutputKind Output, string? Images, int Count, bool Json);
+    OutputKind Output, string? Images, int Count, string? Report, bool Json);
 
 /// <summary>One cut and codec of <c>splitnet import onnx</c>'s check: what crossed the wire and how close the answer came to the unsplit model's.</summary>
 internal sealed record ImportCheckRow(int Cut, string Tensor, string Codec, long EdgeMacs, double BytesPerFrame, int Frames, int Answered, double MaxAbsDifference, double MinCosine);
@@ -43,14 +43,15 @@ internal static class ImportOnnxCommand
         var kind = new Option<OutputKind>("--output") { Description = "What the model's output is: Embedding (sent as is) or Probabilities (its softmax; logits expected).", DefaultValueFactory = _ => OutputKind.Embedding };
         var images = new Option<string?>("--images") { Description = $"Photos to check the split on (default: {OpenCvSamples}, Debian opencv-doc, when present)." };
         var count = new Option<int>("--count") { Description = "Photos to check with (0: none, skip the check).", DefaultValueFactory = _ => 24 };
+        var report = new Option<string?>("--report") { Description = "Folder for onnx-import.md, .json and .png (the check's figures)." };
         var json = CommonOptions.Json();
         var command = new Command("onnx", "Cut an ONNX image model at named tensors into edge and server bundles (float16 or 8-bit + LZ4 features, no training), then serve it on loopback and check the split against the unsplit model on photos.")
         {
-            model, cuts, output, id, order, mean, scale, kind, images, count, json,
+            model, cuts, output, id, order, mean, scale, kind, images, count, report, json,
         };
         command.SetAction((result, cancellation) => RunAsync(new ImportOnnxSettings(result.GetValue(model)!, result.GetValue(cuts)!, result.GetValue(output)!,
             result.GetValue(id), result.GetValue(order)!, [.. result.GetValue(mean)!.Split(',').Select(m => float.Parse(m, CultureInfo.InvariantCulture))],
-            result.GetValue(scale), result.GetValue(kind), result.GetValue(images), result.GetValue(count), result.GetValue(json)), cancellation));
+            result.GetValue(scale), result.GetValue(kind), result.GetValue(images), result.GetValue(count), result.GetValue(report), result.GetValue(json)), cancellation));
         return command;
     }
 
@@ -64,6 +65,10 @@ internal static class ImportOnnxCommand
         var rows = settings.Count > 0 && folder is not null
             ? await CheckAsync(settings, manifest, edge, server, folder, cancellation)
             : [];
+        if (settings.Report is { } reportDirectory && rows.Count > 0)
+        {
+            ImportReport.Write(settings, manifest, folder!, rows, reportDirectory);
+        }
         if (settings.Json)
         {
             JsonOutput.Write(new { model = manifest.ModelId, edge, server, images = folder, cuts = manifest.Cuts.Select(c => new { id = c.Id, tensor = c.Tensor, shape = c.Shape, edge_macs = c.EdgeMacs }), check = rows });
