@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using SplitNet.Models.Bundles;
 using SplitNet.Models.Data;
+using SplitNet.Server.Serving;
 using SplitNet.Models.Student;
 
 namespace SplitNet.Cli.Commands;
@@ -146,5 +148,17 @@ internal static class CommonOptions
     }
 
     /// <summary>The test split from <paramref name="directory"/>, or the shipped sample if it is the sample folder.</summary>
+    /// <summary>
+    /// The families an edge loads a split model's edge bundle with: ONNX Runtime (one thread) for
+    /// <see cref="ModelBackend.OnnxRuntime"/>, and for <see cref="ModelBackend.Auto"/> when every level
+    /// has an ONNX export of its edge part; TorchSharp otherwise.
+    /// </summary>
+    public static IReadOnlyList<Models.Split.ISplitModelFamily> EdgeFamilies(ModelBackend backend, string edgeBundle)
+    {
+        bool onnx = backend == ModelBackend.OnnxRuntime
+            || (backend == ModelBackend.Auto && SplitModelBundle.ReadManifest(edgeBundle, out _).Levels.All(l => l.EdgeOnnx is not null));
+        return onnx ? [new OnnxRuntime.OnnxRuntimeFamily(new OnnxRuntime.OnnxRuntimeOptions())] : Models.Split.TorchFamilies.All;
+    }
+
     public static LabeledImages LoadTest(string directory) => FashionMnist.Load(directory, DatasetSplit.Test);
 }

@@ -109,7 +109,8 @@ internal static class EdgeCommand
         }
         else
         {
-            var model = SplitModel.Load(settings.EdgeBundle, BundleSide.Edge, TorchFamilies.All);
+            var families = CommonOptions.EdgeFamilies(settings.Backend, settings.EdgeBundle);
+            var model = SplitModel.Load(settings.EdgeBundle, BundleSide.Edge, families);
             var splitManifest = model.Manifest;
             int levels = model.Levels.Count;
             var rate = settings.Rate ?? (uint)splitManifest.DefaultLevel;
@@ -119,6 +120,7 @@ internal static class EdgeCommand
             description = settings.Adaptive
                 ? $"entropic student, adaptive rate over {levels} levels from level {rate}, {splitManifest.Stream} stream"
                 : $"entropic student, rate level {rate} of {levels} (β={level.Beta}), {splitManifest.Stream} stream";
+            description += families[0] is OnnxRuntime.OnnxRuntimeFamily ? ", edge part on ONNX Runtime" : ", edge part on TorchSharp";
             if (settings.Adaptive)
             {
                 control = new RateController(latent.LevelBytes, (int)rate, new RateControlOptions

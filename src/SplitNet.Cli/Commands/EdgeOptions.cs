@@ -3,11 +3,13 @@ using SplitNet.Codec;
 using SplitNet.Models.Bundles;
 using SplitNet.Models.Teacher;
 
+using SplitNet.Server.Serving;
+
 namespace SplitNet.Cli.Commands;
 
 /// <summary>What the edge runs on and how: the options of <c>demo</c>, and the edge part of <see cref="EdgeCommandSettings"/>.</summary>
 internal sealed record EdgeSettings(string Data, string Teacher, string? Entropic, uint? Rate, string Split, CodecId Codec, int Count, int Window, int Show, int Threads, bool Json,
-    string? Images, double? Fps, double? Seconds, int DeadlineMs, bool Adaptive, double? Tau)
+    string? Images, double? Fps, double? Seconds, int DeadlineMs, bool Adaptive, double? Tau, ModelBackend Backend)
 {
     public string EdgeBundle => SplitModelBundle.SideDirectory(Entropic!, BundleSide.Edge);
     public string ServerBundle => SplitModelBundle.SideDirectory(Entropic!, BundleSide.Server);
@@ -48,6 +50,11 @@ internal sealed class EdgeOptions
     private readonly Option<double> _seconds = CommonOptions.Seconds(0);
     private readonly Option<int> _deadline = CommonOptions.DeadlineMs(1000);
     private readonly Option<bool> _adaptive = new("--adaptive") { Description = "Pick each frame's rate level from the measured link (entropic model)." };
+    private readonly Option<ModelBackend> _backend = new("--backend")
+    {
+        Description = "What runs the entropic model's edge part: Auto (ONNX Runtime when the bundle has ONNX exports), Torch or OnnxRuntime.",
+        DefaultValueFactory = _ => ModelBackend.Auto,
+    };
     private readonly Option<double?> _tau = new("--tau") { Description = "Early exit: answer on the edge when the early-exit head's confidence reaches τ (entropic model with exit heads)." };
 
     public EdgeOptions()
@@ -58,7 +65,7 @@ internal sealed class EdgeOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _data, _teacher, _entropic, _featureSplit, _rate, _split, _codec, _count, _window, _show, _threads, _json, _images, _fps, _seconds, _deadline, _adaptive, _tau })
+        foreach (var option in new Option[] { _data, _teacher, _entropic, _featureSplit, _rate, _split, _codec, _count, _window, _show, _threads, _json, _images, _fps, _seconds, _deadline, _adaptive, _tau, _backend })
         {
             command.Options.Add(option);
         }
@@ -81,5 +88,6 @@ internal sealed class EdgeOptions
         result.GetValue(_seconds) is > 0 and var seconds ? seconds : null,
         result.GetValue(_deadline),
         result.GetValue(_adaptive),
-        result.GetValue(_tau));
+        result.GetValue(_tau),
+        result.GetValue(_backend));
 }
