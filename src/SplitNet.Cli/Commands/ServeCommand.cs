@@ -19,8 +19,7 @@ internal static class ServeCommand
         var metricsPort = new Option<int?>("--metrics-port") { Description = "Prometheus /metrics port (default 9464; 0 turns it off)." };
         var models = new Option<string[]>("--model")
         {
-            Description = "Bundle folder to serve (repeatable; default: the shipped teacher and split model, unless --config, --repository or settings name models).",
-            AllowMultipleArgumentsPerToken = true,
+            Description = "Bundle folder to serve (repeat the option for more; default: the shipped teacher and split model, unless --config, --repository or settings name models).",
         };
         var repository = new Option<string?>("--repository") { Description = "Model repository: <dir>/<model>/<version>/ bundle folders." };
         var command = new Command("serve", "Run the server daemon. Further settings as --SplitNet:Server:<Name>=<value> or SplitNet__Server__<Name> environment variables.")
