@@ -162,17 +162,16 @@ internal static class BackendBenchCommand
             md.AppendLine(c, $"- Edge, {r.Model}, batch 1: {r.Speedup:F2}× faster (target ≥ 2×): **{(r.Speedup >= 2 ? "met" : "not met")}**.");
         }
         var plot = new ScottPlot.Plot();
-        var labels = servers.Select(r => $"{r.Model} b{r.BatchSize}").Concat(edges.Select(r => $"{r.Model} edge")).ToArray();
+        static string Short(string model) => model.Split(' ')[0];
+        var labels = servers.Select(r => $"{Short(r.Model)}\nserver, batch {r.BatchSize}").Concat(edges.Select(r => $"{Short(r.Model)}\nedge, batch 1")).ToArray();
         var speedups = servers.Select(r => r.Speedup).Concat(edges.Select(r => r.Speedup)).ToArray();
         var bars = plot.Add.Bars(speedups);
         plot.Axes.Bottom.SetTicks([.. Enumerable.Range(0, labels.Length).Select(i => (double)i)], labels);
-        plot.Axes.Bottom.TickLabelStyle.Rotation = 30;
-        plot.Axes.Bottom.TickLabelStyle.Alignment = ScottPlot.Alignment.MiddleLeft;
         plot.Add.HorizontalLine(2, pattern: ScottPlot.LinePattern.Dashed).LegendText = "target 2×";
         plot.YLabel("ONNX Runtime speed-up over TorchSharp (×)");
         plot.Title("Same parts, one thread each");
         bars.LegendText = "speed-up";
-        foreach (var path in ReportWriter.Write("backends", settings.Out, md.ToString(), data, plot, plotHeight: 640))
+        foreach (var path in ReportWriter.Write("backends", settings.Out, md.ToString(), data, plot, plotWidth: 1100))
         {
             Console.Error.WriteLine($"wrote {path}");
         }
