@@ -11,6 +11,8 @@ using SplitNet.Models.Bundles;
 using SplitNet.Models.Split;
 using SplitNet.Models.Data;
 
+using SplitNet.LoadTest;
+
 namespace SplitNet.Cli.Commands;
 
 /// <summary>The options of <c>splitnet bench bandwidth-drop</c>.</summary>
@@ -92,7 +94,7 @@ internal static class BandwidthDropBenchCommand
         using var model = SplitModel.Load(edgeDirectory, BundleSide.Edge, TorchFamilies.All);
         int levels = model.Levels.Count;
         var source = new DatasetSource(FashionMnist.Load(CommonOptions.SampleDirectory, DatasetSplit.Test), "sample");
-        using var server = await ServeProcess.StartAsync(ServeProcess.FreePort(), [], cancellation);
+        using var server = await ServeProcess.StartAsync(CommonOptions.Splitnet, ServeProcess.FreePort(), [], cancellation);
         // An unmeasured pass first: a fresh server's first seconds (JIT, first batches) are not the link.
         Console.Error.WriteLine("warm-up pass (not measured) …");
         await using (var warm = new EdgeClient(new EdgeClientOptions { Endpoints = [new Uri(server.Url)], Window = 64 }, new LatentEdgeHead(model).Open))

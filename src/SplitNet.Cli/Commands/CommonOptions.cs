@@ -13,6 +13,9 @@ internal static class CommonOptions
     /// <summary>Shipped assets, copied beside the executable at build time.</summary>
     public static string AssetsDirectory => Path.Combine(AppContext.BaseDirectory, "assets");
 
+    /// <summary>This program, to start more of itself (<c>splitnet serve</c> replicas): its assembly, run by the current host.</summary>
+    public static string Splitnet => typeof(CommonOptions).Assembly.Location;
+
     public static string DefaultTeacher => Path.Combine(AssetsDirectory, "models", "teacher");
 
     /// <summary>The shipped entropic split model (edge/ and server/ bundles), when there is one.</summary>

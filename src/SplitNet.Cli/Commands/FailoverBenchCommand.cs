@@ -8,6 +8,8 @@ using SplitNet.Models.Bundles;
 using SplitNet.Models.Split;
 using SplitNet.Models.Data;
 
+using SplitNet.LoadTest;
+
 namespace SplitNet.Cli.Commands;
 
 /// <summary>The options of <c>splitnet bench failover</c>.</summary>
@@ -55,8 +57,8 @@ internal static class FailoverBenchCommand
         var head = new LatentEdgeHead(model, (uint)model.Manifest.DefaultLevel);
         var source = new DatasetSource(FashionMnist.Load(CommonOptions.SampleDirectory, DatasetSplit.Test), "sample");
         Console.Error.WriteLine("starting two splitnet serve processes …");
-        using var first = await ServeProcess.StartAsync(ServeProcess.FreePort(), [], cancellation);
-        using var second = await ServeProcess.StartAsync(ServeProcess.FreePort(), [], cancellation);
+        using var first = await ServeProcess.StartAsync(CommonOptions.Splitnet, ServeProcess.FreePort(), [], cancellation);
+        using var second = await ServeProcess.StartAsync(CommonOptions.Splitnet, ServeProcess.FreePort(), [], cancellation);
         await using var client = new EdgeClient(new EdgeClientOptions
         {
             Endpoints = [new Uri(first.Url), new Uri(second.Url)],

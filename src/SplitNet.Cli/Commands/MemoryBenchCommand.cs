@@ -15,6 +15,8 @@ using SplitNet.Models.Split;
 using SplitNet.Models.Teacher;
 using SplitNet.Server;
 
+using SplitNet.LoadTest;
+
 namespace SplitNet.Cli.Commands;
 
 /// <summary>The options of <c>splitnet bench memory</c>.</summary>
@@ -62,7 +64,7 @@ internal static class MemoryBenchCommand
     {
         var requests = Requests();
         var defaults = new SplitNetServerOptions();
-        using var server = await ServeProcess.StartAsync(ServeProcess.FreePort(), [], cancellation);
+        using var server = await ServeProcess.StartAsync(CommonOptions.Splitnet, ServeProcess.FreePort(), [], cancellation);
         using var channel = GrpcChannel.ForAddress(server.Url, new GrpcChannelOptions { MaxReceiveMessageSize = null });
         var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
         using var process = Process.GetProcessById(server.ProcessId);

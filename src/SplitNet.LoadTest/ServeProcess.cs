@@ -2,10 +2,10 @@ using System.Diagnostics;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 
-namespace SplitNet.Cli.Commands;
+namespace SplitNet.LoadTest;
 
 /// <summary>A <c>splitnet serve</c> child process on a loopback port, for scenarios that kill servers for real.</summary>
-internal sealed class ServeProcess : IDisposable
+public sealed class ServeProcess : IDisposable
 {
     private readonly Process _process;
 
@@ -16,17 +16,20 @@ internal sealed class ServeProcess : IDisposable
     public string Url => $"http://127.0.0.1:{Port}";
 
     /// <summary>Starts the server and waits until its health check says SERVING.</summary>
-    public static async Task<ServeProcess> StartAsync(int port, IEnumerable<string> extraArguments, CancellationToken cancellation)
+    /// <summary>Starts <c>splitnet serve</c> on <paramref name="port"/> and waits until its health service says SERVING.</summary>
+    /// <param name="splitnet">The <c>splitnet</c> executable, or its <c>splitnet.dll</c> (run by the <c>dotnet</c> host: this process's, or the one on the path).</param>
+    public static async Task<ServeProcess> StartAsync(string splitnet, int port, IEnumerable<string> extraArguments, CancellationToken cancellation)
     {
-        var start = new ProcessStartInfo(Environment.ProcessPath!)
+        bool assembly = splitnet.EndsWith(".dll", StringComparison.Ordinal);
+        var host = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
+        var start = new ProcessStartInfo(assembly ? host : splitnet)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        // Run as `dotnet splitnet.dll`, the host needs the assembly first; the apphost does not.
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+        if (assembly)
         {
-            start.ArgumentList.Add(typeof(ServeProcess).Assembly.Location);
+            start.ArgumentList.Add(splitnet);
         }
         foreach (var argument in new[] { "serve", "--port", $"{port}", "--metrics-port", "0", "--Logging:LogLevel:Default=Warning" }.Concat(extraArguments))
         {
