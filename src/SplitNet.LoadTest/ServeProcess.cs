@@ -17,8 +17,9 @@ public sealed class ServeProcess : IDisposable
 
     /// <summary>Starts the server and waits until its health check says SERVING.</summary>
     /// <summary>Starts <c>splitnet serve</c> on <paramref name="port"/> and waits until its health service says SERVING.</summary>
+    /// <param name="metricsPort">Its Prometheus port; 0 turns the endpoint off.</param>
     /// <param name="splitnet">The <c>splitnet</c> executable, or its <c>splitnet.dll</c> (run by the <c>dotnet</c> host: this process's, or the one on the path).</param>
-    public static async Task<ServeProcess> StartAsync(string splitnet, int port, IEnumerable<string> extraArguments, CancellationToken cancellation)
+    public static async Task<ServeProcess> StartAsync(string splitnet, int port, IEnumerable<string> extraArguments, CancellationToken cancellation, int metricsPort = 0)
     {
         bool assembly = splitnet.EndsWith(".dll", StringComparison.Ordinal);
         var host = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
@@ -31,13 +32,20 @@ public sealed class ServeProcess : IDisposable
         {
             start.ArgumentList.Add(splitnet);
         }
-        foreach (var argument in new[] { "serve", "--port", $"{port}", "--metrics-port", "0", "--Logging:LogLevel:Default=Warning" }.Concat(extraArguments))
+        foreach (var argument in new[] { "serve", "--port", $"{port}", "--metrics-port", $"{metricsPort}", "--Logging:LogLevel:Default=Warning" }.Concat(extraArguments))
         {
             start.ArgumentList.Add(argument);
         }
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start splitnet serve");
         process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.ErrorDataReceived += (_, line) =>
+        {
+            if (line.Data is { } text && errors.Count < 20)
+            {
+                errors.Enqueue(text);
+            }
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var server = new ServeProcess(process, port);
@@ -48,7 +56,7 @@ public sealed class ServeProcess : IDisposable
         {
             if (process.HasExited)
             {
-                throw new InvalidOperationException($"splitnet serve on port {port} exited with code {process.ExitCode}");
+                throw new InvalidOperationException($"splitnet serve on port {port} exited with code {process.ExitCode}: {string.Join(" ", errors)}");
             }
             try
             {
