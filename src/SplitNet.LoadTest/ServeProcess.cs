@@ -9,21 +9,23 @@ public sealed class ServeProcess : IDisposable
 {
     private readonly Process _process;
 
-    private ServeProcess(Process process, int port) => (_process, Port) = (process, port);
+    private ServeProcess(Process process, string host, int port) => (_process, Host, Port) = (process, host, port);
 
+    public string Host { get; }
     public int Port { get; }
     public int ProcessId => _process.Id;
-    public string Url => $"http://127.0.0.1:{Port}";
+    public string Url => $"http://{Host}:{Port}";
 
     /// <summary>Starts the server and waits until its health check says SERVING.</summary>
     /// <summary>Starts <c>splitnet serve</c> on <paramref name="port"/> and waits until its health service says SERVING.</summary>
+    /// <param name="host">The address it listens on (a loopback one here).</param>
     /// <param name="metricsPort">Its Prometheus port; 0 turns the endpoint off.</param>
     /// <param name="splitnet">The <c>splitnet</c> executable, or its <c>splitnet.dll</c> (run by the <c>dotnet</c> host: this process's, or the one on the path).</param>
-    public static async Task<ServeProcess> StartAsync(string splitnet, int port, IEnumerable<string> extraArguments, CancellationToken cancellation, int metricsPort = 0)
+    public static async Task<ServeProcess> StartAsync(string splitnet, int port, IEnumerable<string> extraArguments, CancellationToken cancellation, int metricsPort = 0, string host = "127.0.0.1")
     {
         bool assembly = splitnet.EndsWith(".dll", StringComparison.Ordinal);
-        var host = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
-        var start = new ProcessStartInfo(assembly ? host : splitnet)
+        var dotnet = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
+        var start = new ProcessStartInfo(assembly ? dotnet : splitnet)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -32,7 +34,7 @@ public sealed class ServeProcess : IDisposable
         {
             start.ArgumentList.Add(splitnet);
         }
-        foreach (var argument in new[] { "serve", "--port", $"{port}", "--metrics-port", $"{metricsPort}", "--Logging:LogLevel:Default=Warning" }.Concat(extraArguments))
+        foreach (var argument in new[] { "serve", "--host", host, "--port", $"{port}", "--metrics-port", $"{metricsPort}", "--Logging:LogLevel:Default=Warning" }.Concat(extraArguments))
         {
             start.ArgumentList.Add(argument);
         }
@@ -48,7 +50,7 @@ public sealed class ServeProcess : IDisposable
         };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var server = new ServeProcess(process, port);
+        var server = new ServeProcess(process, host, port);
         using var channel = GrpcChannel.ForAddress(server.Url);
         var health = new Health.HealthClient(channel);
         var clock = Stopwatch.StartNew();

@@ -26,10 +26,12 @@ internal static partial class Fleet
     }
 
     /// <summary>Frames a replica answered OK, summed over models, from its Prometheus endpoint.</summary>
-    public static async Task<long> AnsweredAsync(int metricsPort)
+    public static async Task<long> AnsweredAsync(int metricsPort) => await AnsweredAsync("127.0.0.1", metricsPort);
+
+    public static async Task<long> AnsweredAsync(string host, int metricsPort)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var text = await http.GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics");
+        var text = await http.GetStringAsync($"http://{host}:{metricsPort}/metrics");
         return OkRequests().Matches(text).Sum(m => long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
     }
 

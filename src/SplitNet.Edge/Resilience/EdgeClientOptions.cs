@@ -3,7 +3,11 @@ namespace SplitNet.Edge.Resilience;
 /// <summary>How the edge talks to its servers. Defaults are documented per setting.</summary>
 public sealed record EdgeClientOptions
 {
-    /// <summary>Server endpoints in order of preference; frames fail over to the next when one breaks. Required.</summary>
+    /// <summary>
+    /// Server endpoints in order of preference; frames fail over to the next when one breaks. Each is
+    /// <c>http(s)://host:port</c> (one server or an L7 proxy), <c>dns:///host:port</c> (round robin over what
+    /// the name resolves to, e.g. a headless service) or <c>static:///host:port,host:port</c>. Required.
+    /// </summary>
     public required IReadOnlyList<Uri> Endpoints { get; init; }
 
     /// <summary>Frames submitted and not yet answered, across all servers (the credit window). Default 16.</summary>

@@ -33,7 +33,7 @@ internal sealed class ServerLink : IAsyncDisposable
         _open = open;
         _logger = logger;
         _clock = clock;
-        _channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions { HttpHandler = EdgeTls.Handler(options) });
+        _channel = EdgeChannels.Create(endpoint, options);
         _client = new SplitInference.SplitInferenceClient(_channel);
         if (options.ApiKey is { } key)
         {

@@ -1,0 +1,49 @@
+using SplitNet.Edge;
+using SplitNet.Edge.Resilience;
+using SplitNet.Edge.Sources;
+using SplitNet.LoadTest;
+using SplitNet.Models.Bundles;
+using SplitNet.Models.Data;
+using SplitNet.Models.Split;
+using SplitNet.OnnxRuntime;
+
+namespace SplitNet.Fleet.Tests;
+
+/// <summary>Client-side balancing, as over a headless service: one balanced endpoint naming three replicas on three loopback addresses.</summary>
+public sealed class ClientBalancingTests
+{
+    [Fact]
+    public async Task StaticEndpointOverThreeAddresses_SpreadsTheEdgesStreamsOverEveryReplica()
+    {
+        string[] hosts = ["127.0.0.1", "127.0.0.2", "127.0.0.3"];
+        var metrics = hosts.Select(_ => Fleet.FreePort()).ToArray();
+        var replicas = new List<ServeProcess>();
+        try
+        {
+            for (int i = 0; i < hosts.Length; i++)
+            {
+                replicas.Add(await ServeProcess.StartAsync(Fleet.Splitnet, ServeProcess.FreePort(), ["--model", Fleet.EntropicServer], CancellationToken.None, metrics[i], hosts[i])
+                    .WaitAsync(TimeSpan.FromMinutes(2)));
+            }
+            var endpoint = new Uri($"static:///{string.Join(",", replicas.Select(r => $"{r.Host}:{r.Port}"))}");
+            var images = FashionMnist.Load(Fleet.Sample, DatasetSplit.Test).Take(40);
+
+            var reports = await Task.WhenAll(Enumerable.Range(0, 6).Select(e => Task.Run(async () =>
+            {
+                using var model = SplitModel.Load(Fleet.EntropicEdge, BundleSide.Edge, [new OnnxRuntimeFamily(new OnnxRuntimeOptions())]);
+                var head = new LatentEdgeHead(model, (uint)model.Manifest.DefaultLevel);
+                await using var client = new EdgeClient(new EdgeClientOptions { Endpoints = [endpoint], Window = 4, FrameDeadline = TimeSpan.FromSeconds(5) }, head.Open);
+                return await EdgeRunner.RunAsync(head, client, new DatasetSource(images, $"edge {e}"), new EdgeRunOptions { Deadline = TimeSpan.FromSeconds(5) });
+            }))).WaitAsync(TimeSpan.FromMinutes(1));
+            var served = await Task.WhenAll(hosts.Select((h, i) => Fleet.AnsweredAsync(h, metrics[i])));
+
+            Assert.All(reports, r => Assert.Equal((40, 0), (r.Frames, r.Failed)));
+            Assert.Equal(6 * 40, served.Sum());
+            Assert.All(served, n => Assert.True(n > 0, $"frames per replica: {string.Join(", ", served)}"));
+        }
+        finally
+        {
+            replicas.ForEach(r => r.Dispose());
+        }
+    }
+}
