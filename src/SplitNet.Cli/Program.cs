@@ -11,5 +11,6 @@ var root = new RootCommand("SplitNet: split-computing inference across an edge n
     LoadTestCommand.Create(),
     ExportCommands.Create(),
     ImportCommands.Create(),
+    HealthCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
