@@ -46,22 +46,20 @@ public static class LoadGenerator
         await using var session = new StreamingSession(client, profile.Window, open, cancellation);
         var answers = new List<Task>();
         double interval = profile.Rate is { } rate ? profile.Streams / rate : 0;
+        var schedule = new ArrivalSchedule(interval, profile.Arrivals, new Random(profile.Seed + stream));
         long first = Stopwatch.GetTimestamp() + (long)(interval * Stopwatch.Frequency * stream / profile.Streams);
         for (ulong id = 0; ; id++)
         {
-            if (interval > 0)
-            {
-                long due = first + (long)(id * interval * Stopwatch.Frequency);
-                var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
-                if (wait > TimeSpan.Zero)
-                {
-                    await Task.Delay(wait, cancellation).ConfigureAwait(false);
-                }
-            }
-            long sent = Stopwatch.GetTimestamp();
+            // Open loop: latency counts from the scheduled time, however late the frame went out.
+            long sent = interval > 0 ? first + (long)(schedule.Next() * Stopwatch.Frequency) : Stopwatch.GetTimestamp();
             if (sent >= end)
             {
                 break;
+            }
+            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), sent);
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, cancellation).ConfigureAwait(false);
             }
             var frame = frames[(int)((id * (ulong)profile.Streams + (ulong)stream) % (ulong)frames.Count)];
             bool measured = sent >= measureFrom;

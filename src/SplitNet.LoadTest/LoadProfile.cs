@@ -10,7 +10,10 @@ namespace SplitNet.LoadTest;
 /// the answers (the window should then be large). Null: closed loop, each stream keeps its window full.
 /// </param>
 /// <param name="FrameTimeoutMicros">Per-frame time budget on the server; 0 = none.</param>
-public sealed record LoadProfile(int Streams, int Window, TimeSpan Duration, TimeSpan WarmUp, double? Rate = null, uint FrameTimeoutMicros = 0);
+/// <param name="Arrivals">Open loop: evenly spaced frames, or Poisson arrivals of the same mean rate.</param>
+/// <param name="Seed">Open loop with Poisson arrivals: seeds every stream's schedule (stream s uses Seed + s).</param>
+public sealed record LoadProfile(int Streams, int Window, TimeSpan Duration, TimeSpan WarmUp, double? Rate = null, uint FrameTimeoutMicros = 0,
+    Arrivals Arrivals = Arrivals.Constant, int Seed = 1);
 
 /// <summary>One pre-coded frame to send.</summary>
 public sealed record LoadFrame(byte[] Payload, uint RateLevel, uint LatentLength = 0);

@@ -12,7 +12,7 @@ namespace SplitNet.Cli.Commands;
 
 /// <summary>The options of <c>splitnet loadtest</c>.</summary>
 internal sealed record LoadTestSettings(string Server, string? ApiKey, string Model, uint? Rate, int Streams, int Window, double Seconds,
-    double? FramesPerSecond, int TimeoutMs, bool Json);
+    double? FramesPerSecond, int TimeoutMs, Arrivals Arrivals, int Seed, bool Json);
 
 /// <summary><c>splitnet loadtest</c>: the harness against a running server.</summary>
 internal static class LoadTestCommand
@@ -28,14 +28,16 @@ internal static class LoadTestCommand
         var seconds = CommonOptions.Seconds(10);
         var frameRate = new Option<double?>("--frames-per-second") { Description = "Open loop: total frames per second on schedule (default: closed loop, windows kept full)." };
         var timeout = new Option<int>("--timeout-ms") { Description = "Per-frame deadline on the server (0: none).", DefaultValueFactory = _ => 0 };
+        var arrivals = new Option<Arrivals>("--arrivals") { Description = "Open loop: Constant (evenly spaced) or Poisson arrivals; latency counts from each frame's scheduled time.", DefaultValueFactory = _ => Arrivals.Constant };
+        var seed = new Option<int>("--seed") { Description = "Seed of the Poisson arrivals.", DefaultValueFactory = _ => 1 };
         var json = CommonOptions.Json();
         var command = new Command("loadtest", "Drive a server with many streams of pre-coded frames from the sample (Fashion-MNIST, or the WordNet glosses for a text model); report throughput, latency and statuses.")
         {
-            server, apiKey, model, rate, streams, window, seconds, frameRate, timeout, json,
+            server, apiKey, model, rate, streams, window, seconds, frameRate, timeout, arrivals, seed, json,
         };
         command.SetAction((result, cancellation) => RunAsync(new LoadTestSettings(
             result.GetValue(server)!, result.GetValue(apiKey), result.GetValue(model)!, result.GetValue(rate), result.GetValue(streams), result.GetValue(window),
-            result.GetValue(seconds), result.GetValue(frameRate), result.GetValue(timeout), result.GetValue(json)), cancellation));
+            result.GetValue(seconds), result.GetValue(frameRate), result.GetValue(timeout), result.GetValue(arrivals), result.GetValue(seed), result.GetValue(json)), cancellation));
         return command;
     }
 
@@ -50,7 +52,7 @@ internal static class LoadTestCommand
         LoadFrame[] frames = [.. Enumerable.Range(0, sample.Count).Select(i => head.Encode(sample.Input(i))).Select(f => new LoadFrame(f.Payload, f.RateLevel, f.LatentLength))];
         double? offered = settings.FramesPerSecond;
         var profile = new LoadProfile(settings.Streams, offered is null ? settings.Window : 1 << 16,
-            TimeSpan.FromSeconds(settings.Seconds), TimeSpan.FromSeconds(2), offered, (uint)settings.TimeoutMs * 1000);
+            TimeSpan.FromSeconds(settings.Seconds), TimeSpan.FromSeconds(2), offered, (uint)settings.TimeoutMs * 1000, settings.Arrivals, settings.Seed);
         using var channel = GrpcChannel.ForAddress(settings.Server);
         var progress = settings.Json || Console.IsErrorRedirected ? null : new Progress<double>(f => Console.Error.Write($"\r{f:P0}"));
         LoadResult load;
