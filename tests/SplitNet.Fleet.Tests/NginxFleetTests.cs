@@ -31,7 +31,7 @@ public sealed class NginxFleetTests
                 replicas.Add(await ServeProcess.StartAsync(Fleet.Splitnet, ServeProcess.FreePort(), ["--model", Fleet.EntropicServer], CancellationToken.None, port)
                     .WaitAsync(TimeSpan.FromMinutes(2)));
             }
-            using var nginx = await NginxProcess.StartAsync(replicas.Select(r => r.Port));
+            using var nginx = await NginxProcess.StartAsync(Path.Combine(Fleet.Root, "deploy", "nginx", "splitnet-grpc.conf"), replicas.Select(r => r.Port));
             var images = FashionMnist.Load(Fleet.Sample, DatasetSplit.Test);
             var runs = Enumerable.Range(0, Edges).Select(e => Task.Run(() => EdgeAsync(nginx.Url, images, e))).ToArray();
 

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 
-namespace SplitNet.Fleet.Tests;
+namespace SplitNet.LoadTest;
 
-/// <summary>Debian's nginx with the repository's gRPC balancer configuration, unprivileged, in a folder of its own.</summary>
-internal sealed class NginxProcess : IDisposable
+/// <summary>nginx with SplitNet's gRPC balancer configuration (<c>deploy/nginx/splitnet-grpc.conf</c>), unprivileged, in a folder of its own, on a free loopback port.</summary>
+public sealed class NginxProcess : IDisposable
 {
     private readonly Process _process;
     private readonly string _directory;
@@ -14,14 +14,18 @@ internal sealed class NginxProcess : IDisposable
     public int Port { get; }
     public string Url => $"http://127.0.0.1:{Port}";
 
-    public static async Task<NginxProcess> StartAsync(IEnumerable<int> replicas)
+    /// <param name="configuration">The balancer's configuration file.</param>
+    /// <param name="replicas">Loopback ports of the replicas behind it.</param>
+    public static async Task<NginxProcess> StartAsync(string configuration, IEnumerable<int> replicas, string nginx = "/usr/sbin/nginx")
     {
-        const string nginx = "/usr/sbin/nginx";
-        Assert.True(File.Exists(nginx), $"{nginx} is missing: apt-get install nginx (.ci/run does)");
+        if (!File.Exists(nginx))
+        {
+            throw new FileNotFoundException($"{nginx} is missing: apt-get install nginx", nginx);
+        }
         var directory = Directory.CreateTempSubdirectory("splitnet-nginx-").FullName;
         Directory.CreateDirectory(Path.Combine(directory, "tmp"));
-        File.Copy(Path.Combine(Fleet.Root, "deploy", "nginx", "splitnet-grpc.conf"), Path.Combine(directory, "splitnet-grpc.conf"));
-        int port = Fleet.FreePort();
+        File.Copy(configuration, Path.Combine(directory, "splitnet-grpc.conf"));
+        int port = ServeProcess.FreePort();
         File.WriteAllText(Path.Combine(directory, "listen.conf"), $"listen 127.0.0.1:{port} http2;\n");
         File.WriteAllLines(Path.Combine(directory, "upstreams.conf"), replicas.Select(p => $"server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;"));
         var start = new ProcessStartInfo(nginx) { RedirectStandardError = true, RedirectStandardOutput = true };
@@ -37,7 +41,10 @@ internal sealed class NginxProcess : IDisposable
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            Assert.False(process.HasExited, $"nginx exited with code {(process.HasExited ? process.ExitCode : 0)}");
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"nginx exited with code {process.ExitCode}");
+            }
             try
             {
                 using var client = new TcpClient();
