@@ -7,12 +7,8 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using SplitNet.Contracts.V1;
 using SplitNet.Edge;
-using SplitNet.Edge.Sources;
 using SplitNet.Evaluation;
 using SplitNet.LoadTest;
-using SplitNet.Models.Bundles;
-using SplitNet.Models.Data;
-using SplitNet.Models.Split;
 
 namespace SplitNet.Cli.Commands;
 
@@ -47,12 +43,7 @@ internal static class BadClientsBenchCommand
 
     private static async Task<int> RunAsync(BadClientsBenchSettings settings, CancellationToken cancellation)
     {
-        var server = SplitModelBundle.SideDirectory(CommonOptions.DefaultEntropic, BundleSide.Server);
-        var edgeDirectory = SplitModelBundle.SideDirectory(CommonOptions.DefaultEntropic, BundleSide.Edge);
-        using var edge = SplitModel.Load(edgeDirectory, BundleSide.Edge, CommonOptions.EdgeFamilies(Server.Serving.ModelBackend.Auto, edgeDirectory));
-        var head = new LatentEdgeHead(edge, (uint)edge.Manifest.DefaultLevel);
-        var sample = new DatasetSource(FashionMnist.Load(CommonOptions.SampleDirectory, DatasetSplit.Test), CommonOptions.SampleDirectory);
-        LoadFrame[] frames = [.. Enumerable.Range(0, sample.Count).Select(i => head.Encode(sample.Input(i))).Select(f => new LoadFrame(f.Payload, f.RateLevel))];
+        var (server, open, frames) = ShippedLoad.Create();
         using var replica = await ServeProcess.StartAsync(CommonOptions.Splitnet, ServeProcess.FreePort(), ["--model", server, $"--SplitNet:Server:ApiKeys:0={Key}"], cancellation);
         using var channel = GrpcChannel.ForAddress(replica.Url);
         var good = EdgeCommand.Client(channel, Key);
@@ -61,11 +52,11 @@ internal static class BadClientsBenchCommand
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(settings.Seconds + 2));
         var badClients = Enumerable.Range(0, settings.BadClients).SelectMany(i => new[]
         {
-            Task.Run(() => CorruptAsync(good, head.Open, frames, i, bad, stop.Token)),
+            Task.Run(() => CorruptAsync(good, open, frames, i, bad, stop.Token)),
             Task.Run(() => WrongKeyAsync(wrong, frames, bad, stop.Token)),
-            Task.Run(() => AbandonAsync(good, head.Open, frames, bad, stop.Token)),
+            Task.Run(() => AbandonAsync(good, open, frames, bad, stop.Token)),
         }).ToArray();
-        var healthy = await LoadGenerator.RunAsync(good, head.Open, frames,
+        var healthy = await LoadGenerator.RunAsync(good, open, frames,
             new LoadProfile(settings.Streams, 1 << 12, TimeSpan.FromSeconds(settings.Seconds), TimeSpan.FromSeconds(2), settings.Rate, 0, Arrivals.Poisson), cancellation: cancellation);
         await Task.WhenAll(badClients);
         Report(settings, healthy, bad);

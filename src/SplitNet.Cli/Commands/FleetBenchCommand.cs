@@ -3,13 +3,8 @@ using System.Globalization;
 using System.Text;
 using Grpc.Net.Client;
 using SplitNet.Contracts.V1;
-using SplitNet.Edge;
-using SplitNet.Edge.Sources;
 using SplitNet.Evaluation;
 using SplitNet.LoadTest;
-using SplitNet.Models.Bundles;
-using SplitNet.Models.Data;
-using SplitNet.Models.Split;
 
 namespace SplitNet.Cli.Commands;
 
@@ -45,12 +40,7 @@ internal static class FleetBenchCommand
 
     private static async Task<int> RunAsync(FleetBenchSettings settings, CancellationToken cancellation)
     {
-        var server = SplitModelBundle.SideDirectory(CommonOptions.DefaultEntropic, BundleSide.Server);
-        var edgeDirectory = SplitModelBundle.SideDirectory(CommonOptions.DefaultEntropic, BundleSide.Edge);
-        using var edge = SplitModel.Load(edgeDirectory, BundleSide.Edge, CommonOptions.EdgeFamilies(Server.Serving.ModelBackend.Auto, edgeDirectory));
-        var head = new LatentEdgeHead(edge, (uint)edge.Manifest.DefaultLevel);
-        var sample = new DatasetSource(FashionMnist.Load(CommonOptions.SampleDirectory, DatasetSplit.Test), CommonOptions.SampleDirectory);
-        LoadFrame[] frames = [.. Enumerable.Range(0, sample.Count).Select(i => head.Encode(sample.Input(i))).Select(f => new LoadFrame(f.Payload, f.RateLevel))];
+        var (server, open, frames) = ShippedLoad.Create();
         var profile = new LoadProfile(settings.Streams, settings.Window, TimeSpan.FromSeconds(settings.Seconds), TimeSpan.FromSeconds(2));
         var replicas = new List<ServeProcess>();
         var rows = new List<FleetRow>();
@@ -66,7 +56,7 @@ internal static class FleetBenchCommand
                 Console.Error.WriteLine($"measuring {arrangement}");
                 using var balancer = nginx ? await NginxProcess.StartAsync(settings.Nginx, behind.Select(r => r.Port)) : null;
                 using var channel = GrpcChannel.ForAddress(balancer?.Url ?? behind[0].Url);
-                var load = await LoadGenerator.RunAsync(new SplitInference.SplitInferenceClient(channel), head.Open, frames, profile, cancellation: cancellation);
+                var load = await LoadGenerator.RunAsync(new SplitInference.SplitInferenceClient(channel), open, frames, profile, cancellation: cancellation);
                 rows.Add(new FleetRow(arrangement, behind.Count, nginx, load));
             }
             await Measure("1 replica, direct", replicas[..1], nginx: false);

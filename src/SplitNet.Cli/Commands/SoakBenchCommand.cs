@@ -3,13 +3,8 @@ using System.Globalization;
 using System.Text;
 using Grpc.Net.Client;
 using SplitNet.Contracts.V1;
-using SplitNet.Edge;
-using SplitNet.Edge.Sources;
 using SplitNet.Evaluation;
 using SplitNet.LoadTest;
-using SplitNet.Models.Bundles;
-using SplitNet.Models.Data;
-using SplitNet.Models.Split;
 
 namespace SplitNet.Cli.Commands;
 
@@ -45,17 +40,12 @@ internal static class SoakBenchCommand
 
     private static async Task<int> RunAsync(SoakBenchSettings settings, CancellationToken cancellation)
     {
-        var server = SplitModelBundle.SideDirectory(CommonOptions.DefaultEntropic, BundleSide.Server);
-        var edgeDirectory = SplitModelBundle.SideDirectory(CommonOptions.DefaultEntropic, BundleSide.Edge);
-        using var edge = SplitModel.Load(edgeDirectory, BundleSide.Edge, CommonOptions.EdgeFamilies(Server.Serving.ModelBackend.Auto, edgeDirectory));
-        var head = new LatentEdgeHead(edge, (uint)edge.Manifest.DefaultLevel);
-        var sample = new DatasetSource(FashionMnist.Load(CommonOptions.SampleDirectory, DatasetSplit.Test), CommonOptions.SampleDirectory);
-        LoadFrame[] frames = [.. Enumerable.Range(0, sample.Count).Select(i => head.Encode(sample.Input(i))).Select(f => new LoadFrame(f.Payload, f.RateLevel))];
+        var (server, open, frames) = ShippedLoad.Create();
         using var replica = await ServeProcess.StartAsync(CommonOptions.Splitnet, ServeProcess.FreePort(), ["--model", server], cancellation);
         using var channel = GrpcChannel.ForAddress(replica.Url);
         var client = new SplitInference.SplitInferenceClient(channel);
         Console.Error.WriteLine("measuring capacity (closed loop, 10 s)");
-        var capacity = await LoadGenerator.RunAsync(client, head.Open, frames, new LoadProfile(settings.Streams, 8, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(2)), cancellation: cancellation);
+        var capacity = await LoadGenerator.RunAsync(client, open, frames, new LoadProfile(settings.Streams, 8, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(2)), cancellation: cancellation);
         double rate = capacity.Throughput * settings.Load;
         var samples = new List<SoakSample>();
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -70,7 +60,7 @@ internal static class SoakBenchCommand
             }
             while (await timer.WaitForNextTickAsync(stop.Token).ConfigureAwait(false));
         }, CancellationToken.None);
-        var soak = await LoadGenerator.RunAsync(client, head.Open, frames,
+        var soak = await LoadGenerator.RunAsync(client, open, frames,
             new LoadProfile(settings.Streams, 1 << 12, TimeSpan.FromMinutes(settings.Minutes), TimeSpan.Zero, rate, 0, Arrivals.Poisson, Seed: 1), cancellation: cancellation);
         await stop.CancelAsync();
         await sampling.ContinueWith(_ => { }, TaskScheduler.Default);
