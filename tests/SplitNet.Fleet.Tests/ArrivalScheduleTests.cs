@@ -1,5 +1,3 @@
-using SplitNet.LoadTest;
-
 namespace SplitNet.Fleet.Tests;
 
 public sealed class ArrivalScheduleTests

@@ -1,14 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using SplitNet.Edge;
-using SplitNet.Edge.Resilience;
-using SplitNet.Edge.Sources;
-using SplitNet.LoadTest;
-using SplitNet.Models.Bundles;
-using SplitNet.Models.Data;
-using SplitNet.Models.Split;
-using SplitNet.OnnxRuntime;
 
 namespace SplitNet.Fleet.Tests;
 

@@ -1,12 +1,3 @@
-using SplitNet.Edge;
-using SplitNet.Edge.Resilience;
-using SplitNet.Edge.Sources;
-using SplitNet.LoadTest;
-using SplitNet.Models.Bundles;
-using SplitNet.Models.Data;
-using SplitNet.Models.Split;
-using SplitNet.OnnxRuntime;
-
 namespace SplitNet.Fleet.Tests;
 
 /// <summary>
