@@ -30,6 +30,7 @@ public sealed class TelemetryTests(ServerFixture server) : FunctionalTest(server
         Assert.Contains("splitnet_server_batch_size_bucket{", text);
         Assert.Contains("splitnet_server_queue_pending", text);
         Assert.Contains("splitnet_server_received_bytes_total{", text);
+        Assert.Matches(@"(?m)^splitnet_server_torch_live_tensors(\{[^}]*\})? \d+", text);
     }
 
     [Fact]

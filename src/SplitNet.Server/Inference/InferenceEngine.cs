@@ -17,6 +17,7 @@ internal sealed class InferenceEngine : IDisposable
 {
     private readonly BatchQueue _queue;
     private readonly Thread[] _workers;
+    private readonly long[] _liveTensors;
     private readonly ServerMetrics _metrics;
     private readonly ILogger<InferenceEngine> _logger;
     private readonly TimeProvider _clock;
@@ -42,8 +43,10 @@ internal sealed class InferenceEngine : IDisposable
             TorchSharp.torch.set_num_threads(settings.TorchThreads);
         }
         _workers = new Thread[settings.Workers];
+        _liveTensors = new long[settings.Workers];
         _warming = settings.Workers;
         metrics.ObservePending(() => _queue.Pending);
+        metrics.ObserveLiveTensors(LiveTensors);
     }
 
     public BatchQueue Queue => _queue;
@@ -57,7 +60,8 @@ internal sealed class InferenceEngine : IDisposable
         _startModels = models;
         for (int i = 0; i < _workers.Length; i++)
         {
-            _workers[i] = new Thread(Work) { IsBackground = true, Name = $"splitnet-inference-{i}" };
+            int worker = i;
+            _workers[i] = new Thread(() => Work(worker)) { IsBackground = true, Name = $"splitnet-inference-{i}" };
             _workers[i].Start();
         }
         ServerLog.EngineStarted(_logger, _workers.Length, _queue.Capacity, _queue.MaxBatchSize);
@@ -85,7 +89,17 @@ internal sealed class InferenceEngine : IDisposable
         return Task.WhenAll(jobs);
     }
 
-    private void Work()
+    private long LiveTensors()
+    {
+        long live = 0;
+        for (int i = 0; i < _liveTensors.Length; i++)
+        {
+            live += Volatile.Read(ref _liveTensors[i]);
+        }
+        return live;
+    }
+
+    private void Work(int worker)
     {
         try
         {
@@ -123,6 +137,8 @@ internal sealed class InferenceEngine : IDisposable
             if (batch.Count > 0)
             {
                 Execute(batch);
+                // TorchSharp counts live tensors per thread: each worker reports its own after every batch.
+                Volatile.Write(ref _liveTensors[worker], TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
             }
         }
     }

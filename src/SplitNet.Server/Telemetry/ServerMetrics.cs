@@ -49,6 +49,10 @@ internal sealed class ServerMetrics
     public void ObservePending(Func<int> pending) =>
         _meter.CreateObservableUpDownCounter("splitnet.server.queue.pending", pending, "{request}", "Frames waiting for an inference worker.");
 
+    /// <summary>Reports the TorchSharp tensors alive on the inference workers as <c>splitnet.server.torch.live_tensors</c> (0 when every model runs on ONNX Runtime).</summary>
+    public void ObserveLiveTensors(Func<long> live) =>
+        _meter.CreateObservableUpDownCounter("splitnet.server.torch.live_tensors", live, "{tensor}", "TorchSharp tensors alive on the inference workers' threads after their last batch.");
+
     public void Received(string model, int bytes) => _receivedBytes.Add(bytes, new KeyValuePair<string, object?>("model", model));
 
     /// <summary>The <c>model</c> label of frames for no model the server serves: label values never come from clients.</summary>
