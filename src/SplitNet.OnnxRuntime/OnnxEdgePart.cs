@@ -17,8 +17,8 @@ internal sealed class OnnxEdgePart : IEdgePart
         _session = session;
         Input = input;
         Latent = latent;
-        _inputName = input == InputKind.Image ? OnnxGraphContract.Pixels : OnnxGraphContract.InputIds;
-        OnnxGraphContract.Require(session, path, [_inputName], [OnnxGraphContract.Symbols]);
+        _inputName = input == InputKind.Image ? PartTensors.Pixels : PartTensors.InputIds;
+        OnnxGraphContract.Require(session, path, [_inputName], [PartTensors.Symbols]);
         if (input == InputKind.Image)
         {
             _imageShape = [1, .. session.InputMetadata[_inputName].Dimensions.Skip(1).Select(d => (long)d)];
@@ -37,7 +37,7 @@ internal sealed class OnnxEdgePart : IEdgePart
         input.Expect(Input);
         using var value = Input == InputKind.Image ? Pixels(input.Pixels) : Tokens(input.Tokens, out _);
         int length = Input == InputKind.Image ? Latent.MaxLength : (int)value.GetTensorTypeAndShape().Shape[1];
-        using var outputs = _session.Run(_run, [_inputName], [value], [OnnxGraphContract.Symbols]);
+        using var outputs = _session.Run(_run, [_inputName], [value], [PartTensors.Symbols]);
         var symbols = outputs[0].GetTensorDataAsSpan<int>();
         if (symbols.Length != Latent.Elements(length))
         {

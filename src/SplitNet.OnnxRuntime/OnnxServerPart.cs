@@ -20,7 +20,7 @@ internal sealed class OnnxServerPart : IServerPart
         Output = output;
         Classes = output.HasFlag(OutputKind.Probabilities) ? classes : 0;
         EmbeddingSize = output.HasFlag(OutputKind.Embedding) ? embeddingSize : 0;
-        _inputs = latent.IsVariable ? [OnnxGraphContract.YHat, OnnxGraphContract.AttentionMask] : [OnnxGraphContract.YHat];
+        _inputs = latent.IsVariable ? [PartTensors.YHat, PartTensors.AttentionMask] : [PartTensors.YHat];
         _outputs = OnnxGraphContract.OutputsOf(output);
         OnnxGraphContract.Require(session, path, _inputs, _outputs);
     }
@@ -41,7 +41,7 @@ internal sealed class OnnxServerPart : IServerPart
         for (int i = 0; i < _outputs.Count; i++)
         {
             var values = outputs[i].GetTensorDataAsSpan<float>().ToArray();
-            if (_outputs[i] == OnnxGraphContract.Probabilities)
+            if (_outputs[i] == PartTensors.Probabilities)
             {
                 probabilities = values;
             }

@@ -1,6 +1,7 @@
 using SplitNet.Models.Data;
 using SplitNet.Models.Student;
 using SplitNet.Models.Teacher;
+using SplitNet.Models.Split;
 using SplitNet.Onnx;
 using SplitNet.Onnx.Format;
 using static SplitNet.Onnx.OnnxAttribute;
@@ -25,13 +26,13 @@ internal static class StudentOnnxExport
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         var graph = new OnnxGraphBuilder(graphName);
-        var pixels = graph.Input("pixels", DataType.Float, "N", 1, FashionMnist.Height, FashionMnist.Width);
+        var pixels = graph.Input(PartTensors.Pixels, DataType.Float, "N", 1, FashionMnist.Height, FashionMnist.Width);
         // The same two float operations as ImageTensors, so both give the same inputs to the last bit.
         var scaled = graph.Node("Mul", [pixels, graph.Scalar("pixel_scale", 1f / (255f * std))]);
         var x = graph.Node("Sub", [scaled, graph.Scalar("pixel_shift", mean / std)]);
         var y = graph.Module(student.Encoder, x, "g_a");
-        graph.Symbols(student.Bottleneck, y, rank: 4, output: "symbols");
-        graph.Output("symbols", DataType.Int32, "N", student.Config.LatentChannels, StudentConfig.LatentSize, StudentConfig.LatentSize);
+        graph.Symbols(student.Bottleneck, y, rank: 4, output: PartTensors.Symbols);
+        graph.Output(PartTensors.Symbols, DataType.Int32, "N", student.Config.LatentChannels, StudentConfig.LatentSize, StudentConfig.LatentSize);
         return graph.Build();
     }
 
@@ -41,12 +42,12 @@ internal static class StudentOnnxExport
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         var graph = new OnnxGraphBuilder(graphName);
-        var yHat = graph.Input("y_hat", DataType.Float, "N", student.Config.LatentChannels, StudentConfig.LatentSize, StudentConfig.LatentSize);
+        var yHat = graph.Input(PartTensors.YHat, DataType.Float, "N", student.Config.LatentChannels, StudentConfig.LatentSize, StudentConfig.LatentSize);
         var h = graph.Module(student.Decoder, yHat, "g_s");
         h = graph.Module(student.Tail.Stage(TeacherStage.Stage3), h, "tail.stage3");
         var logits = graph.Module(student.Tail.Stage(TeacherStage.Head), h, "tail.head");
-        graph.Node("Softmax", [logits], [Int("axis", 1)], output: "probabilities");
-        graph.Output("probabilities", DataType.Float, "N", student.Tail.Config.Classes);
+        graph.Node("Softmax", [logits], [Int("axis", 1)], output: PartTensors.Probabilities);
+        graph.Output(PartTensors.Probabilities, DataType.Float, "N", student.Tail.Config.Classes);
         return graph.Build();
     }
 }

@@ -1,4 +1,5 @@
 using SplitNet.Models.Text;
+using SplitNet.Models.Split;
 using SplitNet.Onnx;
 using SplitNet.Onnx.Format;
 using static SplitNet.Onnx.OnnxAttribute;
@@ -23,15 +24,15 @@ internal static class TextOnnxExport
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         var graph = new OnnxGraphBuilder(graphName);
-        var ids = graph.Input("input_ids", DataType.Int64, "N", "S");
+        var ids = graph.Input(PartTensors.InputIds, DataType.Int64, "N", "S");
         var h = graph.Embeddings(bert.Embeddings, ids, "embeddings");
         for (int i = 0; i < bottleneck.Config.Cut; i++)
         {
             // Without padding the additive mask is all zeros: no mask at all is the same sum.
             h = graph.Layer(bert.Layer(i), h, mask: null, $"encoder.layer.{i}");
         }
-        graph.Symbols(bottleneck.Bottleneck, graph.Analysis(bottleneck, h), rank: 3, output: "symbols");
-        graph.Output("symbols", DataType.Int32, "N", bottleneck.Config.Channels, "S");
+        graph.Symbols(bottleneck.Bottleneck, graph.Analysis(bottleneck, h), rank: 3, output: PartTensors.Symbols);
+        graph.Output(PartTensors.Symbols, DataType.Int32, "N", bottleneck.Config.Channels, "S");
         return graph.Build();
     }
 
@@ -46,20 +47,20 @@ internal static class TextOnnxExport
         using var scope = NewDisposeScope();
         var bottleneck = weights.Bottleneck;
         var graph = new OnnxGraphBuilder(graphName);
-        var yHat = graph.Input("y_hat", DataType.Float, "N", bottleneck.Config.Channels, "S");
-        var mask = graph.Input("attention_mask", DataType.Float, "N", "S");
+        var yHat = graph.Input(PartTensors.YHat, DataType.Float, "N", bottleneck.Config.Channels, "S");
+        var mask = graph.Input(PartTensors.AttentionMask, DataType.Float, "N", "S");
         var additive = graph.AdditiveMask(mask);
         var h = graph.Synthesis(bottleneck, yHat);
         for (int i = bottleneck.Config.Cut; i < bert.Config.Layers; i++)
         {
             h = graph.Layer(bert.Layer(i), h, additive, $"encoder.layer.{i}");
         }
-        var embeddings = graph.MeanPool(h, mask, output: "embeddings");
-        graph.Output("embeddings", DataType.Float, "N", bert.Config.Hidden);
+        var embeddings = graph.MeanPool(h, mask, output: PartTensors.Embeddings);
+        graph.Output(PartTensors.Embeddings, DataType.Float, "N", bert.Config.Hidden);
         if (weights.Head is { } head)
         {
-            graph.Node("Softmax", [graph.Gemm(head, embeddings, "head")], [Int("axis", 1)], output: "probabilities");
-            graph.Output("probabilities", DataType.Float, "N", head.out_features);
+            graph.Node("Softmax", [graph.Gemm(head, embeddings, "head")], [Int("axis", 1)], output: PartTensors.Probabilities);
+            graph.Output(PartTensors.Probabilities, DataType.Float, "N", head.out_features);
         }
         return graph.Build();
     }
