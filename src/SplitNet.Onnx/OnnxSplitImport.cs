@@ -55,7 +55,10 @@ public static class OnnxSplitImport
             Input = new ImagePreprocessing(input.Name, inputShape[1], inputShape[2], options.ChannelOrder, options.Mean, options.Scale),
             Output = options.Output,
             OutputSize = outputShape.Aggregate(1, (a, d) => a * d),
-            Labels = options.Labels ?? [],
+            // Probabilities need class names to be answered with; without any, the class ids name them.
+            Labels = options.Labels ?? (options.Output.HasFlag(OutputKind.Probabilities)
+                ? [.. Enumerable.Range(0, outputShape.Aggregate(1, (a, d) => a * d)).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))]
+                : []),
             Cuts = cuts,
         };
         BundleJson.Write(Path.Combine(edgeDirectory, SplitModelBundle.ManifestFile), manifest);

@@ -161,10 +161,7 @@ internal sealed class OnnxFeatureTailPart : IServerPart
         for (int i = 0; i < n; i++)
         {
             var row = values.AsSpan(i * _size, _size);
-            float max = System.Numerics.Tensors.TensorPrimitives.Max(row);
-            System.Numerics.Tensors.TensorPrimitives.Subtract(row, max, row);
-            System.Numerics.Tensors.TensorPrimitives.Exp(row, row);
-            System.Numerics.Tensors.TensorPrimitives.Divide(row, System.Numerics.Tensors.TensorPrimitives.Sum(row), row);
+            System.Numerics.Tensors.TensorPrimitives.SoftMax(row, row);
         }
         return new SplitOutput(values, null);
     }

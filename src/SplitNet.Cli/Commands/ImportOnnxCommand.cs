@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Numerics.Tensors;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 using SplitNet.Codec;
@@ -132,14 +133,17 @@ internal static class ImportOnnxCommand
                 foreach (var (index, answer, _) in sent)
                 {
                     var response = await answer;
-                    float[] got = manifest.Output == OutputKind.Embedding ? [.. response.Embedding] : [.. response.Predictions.OrderBy(p => p.ClassId).Select(p => p.Probability)];
-                    if (response.Error is not null || got.Length != reference[index].Length)
+                    // An embedding comes whole; probabilities come as the top classes, compared at their ids.
+                    var (got, expected) = manifest.Output == OutputKind.Embedding
+                        ? ([.. response.Embedding], reference[index])
+                        : (response.Predictions.Select(p => p.Probability).ToArray(), response.Predictions.Select(p => reference[index][p.ClassId]).ToArray());
+                    if (response.Error is not null || got.Length == 0 || got.Length != expected.Length)
                     {
                         continue;
                     }
                     answered++;
-                    worst = Math.Max(worst, got.Zip(reference[index], (a, b) => (double)Math.Abs(a - b)).Max());
-                    cosine = Math.Min(cosine, Cosine(got, reference[index]));
+                    worst = Math.Max(worst, got.Zip(expected, (a, b) => (double)Math.Abs(a - b)).Max());
+                    cosine = Math.Min(cosine, TensorPrimitives.CosineSimilarity(got, expected));
                 }
                 rows.Add(new ImportCheckRow(cut.Id, cut.Tensor, codec switch { CodecId.RawFloat32 => "float32", CodecId.Float16 => "float16", _ => "affine8-lz4" }, cut.EdgeMacs, sent.Average(s => s.Bytes), frames, answered, worst, cosine));
             }
@@ -164,17 +168,9 @@ internal static class ImportOnnxCommand
 
     private static float[] Softmax(float[] logits)
     {
-        var exp = logits.Select(l => Math.Exp(l - logits.Max())).ToArray();
-        return [.. exp.Select(e => (float)(e / exp.Sum()))];
+        var probabilities = new float[logits.Length];
+        TensorPrimitives.SoftMax(logits, probabilities);
+        return probabilities;
     }
 
-    private static double Cosine(float[] a, float[] b)
-    {
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            (dot, na, nb) = (dot + (double)a[i] * b[i], na + (double)a[i] * a[i], nb + (double)b[i] * b[i]);
-        }
-        return dot / Math.Sqrt(na * nb + 1e-30);
-    }
 }

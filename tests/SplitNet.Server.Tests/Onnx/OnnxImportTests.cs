@@ -89,6 +89,24 @@ public sealed class OnnxImportTests : IDisposable
     }
 
     [Fact]
+    public void Import_AsProbabilities_NamesTheClassesByIdAndAnswersTheSoftmaxOfTheOutput()
+    {
+        var manifest = OnnxSplitImport.Import(Model, new OnnxImportOptions("tiny", ["h"], "bgr", [10f, 20f, 30f], 1 / 64f, OutputKind.Probabilities), Edge, Server);
+
+        Assert.Equal(["0", "1", "2"], manifest.Labels);
+        var options = new OnnxRuntimeOptions();
+        using var edge = OnnxSplitModel.Load(Edge, BundleSide.Edge, options);
+        using var server = OnnxSplitModel.Load(Server, BundleSide.Server, options);
+        var probabilities = server.Tails[0].Run(edge.Heads[0].Features(SplitInput.Image(Photo(3))), [8], 8).Probabilities!;
+        using var whole = OnnxSessions.Create(Model, options);
+        using var value = OrtValue.CreateTensorValueFromMemory(ImageInput.Tensor(Photo(3), manifest.Input, "tiny"), [1, 3, 8, 8]);
+        using var outputs = whole.Run(new RunOptions(), ["x"], [value], ["y"]);
+        var logits = outputs[0].GetTensorDataAsSpan<float>().ToArray();
+        var expected = logits.Select(l => Math.Exp(l - logits.Max())).ToArray();
+        Assert.All(probabilities.Zip(expected), p => Assert.Equal(p.Second / expected.Sum(), p.First, 5));
+    }
+
+    [Fact]
     public void Import_ChangedBundleFile_FailsNamingIt()
     {
         Import("h");
