@@ -11,4 +11,10 @@ public enum CodecId : byte
 
     /// <summary>Little-endian IEEE half-precision values, uncompressed: the naive split of an imported model.</summary>
     Float16 = 2,
+
+    /// <summary>An 8-bit image, PNG-compressed (lossless), mapped to floats by the header's affine: the server-only baseline.</summary>
+    Png = 3,
+
+    /// <summary>An 8-bit image, WebP-lossless-compressed, mapped to floats by the header's affine: the server-only baseline.</summary>
+    WebpLossless = 4,
 }

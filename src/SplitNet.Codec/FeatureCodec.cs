@@ -109,6 +109,8 @@ public static class FeatureCodec
                     destination[i] = (float)BinaryPrimitives.ReadHalfLittleEndian(body[(2 * i)..]);
                 }
                 break;
+            case CodecId.Png or CodecId.WebpLossless:
+                return ImageCodec.TryDecodeBody(body, header, destination, out error);
             case CodecId.Affine8Lz4:
                 var levels = ArrayPool<byte>.Shared.Rent(destination.Length);
                 try
@@ -147,8 +149,16 @@ public static class FeatureCodec
         }
         // LZ4 expands at most 255-fold, float32 and float16 not at all: refuse before allocating for a lying header.
         var bodyLength = payload.Length - length;
-        var limit = header.Codec == CodecId.Affine8Lz4 ? 255L * bodyLength + 16 : bodyLength / BytesPerValue(header.Codec);
-        if (header.Shape.ElementCount > limit)
+        if (ImageCodec.Handles(header.Codec))
+        {
+            // An image's size is in its own header: checked before the values are allocated.
+            var size = ImageCodec.TryReadSize(payload[length..], header, out error);
+            if (size != DecodeStatus.Ok)
+            {
+                return size;
+            }
+        }
+        else if (header.Shape.ElementCount > (header.Codec == CodecId.Affine8Lz4 ? 255L * bodyLength + 16 : bodyLength / BytesPerValue(header.Codec)))
         {
             error = $"body of {bodyLength} bytes cannot hold the {header.Shape.ElementCount} values of shape {header.Shape}";
             return DecodeStatus.CorruptBody;

@@ -18,6 +18,15 @@ public static class FeatureSplit
         [.. Enumerable.Range(0, (int)TeacherStage.Head).Select(s =>
             new FeatureSplitPoint((byte)s, ((TeacherStage)s).ToString().ToLowerInvariant(), new LatentShape(config.FeatureShape((TeacherStage)s))))];
 
+    /// <summary>The teacher's input split point: the 8-bit image, the whole teacher on the server.</summary>
+    public static FeatureSplitPoint Input { get; } = FeatureSplitPoint.Input(1, FashionMnist.Height, FashionMnist.Width);
+
+    /// <summary>The affine that maps an 8-bit pixel to the teacher's input (<see cref="ImageTensors.Normalize"/>), for image payloads.</summary>
+    public static (float Scale, float Offset) InputAffine => (ImageTensors.Normalize(1) - ImageTensors.Normalize(0), ImageTensors.Normalize(0));
+
+    /// <summary>The server side of the server-only deployment: the whole teacher on the normalised image.</summary>
+    public static IServerPart Whole(TeacherNet network, int classes) => new WholeTeacherPart(network, classes);
+
     /// <summary>The split point named <paramref name="name"/> (stem, stage1, stage2, stage3).</summary>
     public static FeatureSplitPoint Point(TeacherConfig config, string name) =>
         Points(config).FirstOrDefault(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
@@ -52,6 +61,17 @@ public sealed class FeatureEdgePart(TeacherNet network, string modelId, FeatureS
         using var scope = NewDisposeScope();
         var x = ImageTensors.Single(input.Pixels, FashionMnist.Height, FashionMnist.Width);
         return FeatureSplit.RunHead(network, Point, x).data<float>().ToArray();
+    }
+}
+
+/// <summary>The whole teacher on a batch of normalised images, as a server part.</summary>
+internal sealed class WholeTeacherPart(TeacherNet network, int classes) : ClassifierPart(FeatureSplit.Input.Feature, classes)
+{
+    protected override Tensor Logits(Tensor images) => network.Run(images, TeacherStage.Stem, TeacherStage.Head);
+
+    // The network belongs to the served teacher.
+    public override void Dispose()
+    {
     }
 }
 

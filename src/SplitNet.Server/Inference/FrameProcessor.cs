@@ -146,7 +146,7 @@ internal sealed class FrameProcessor(
         if (!expected.Equals(header.Shape))
         {
             throw new FrameException(StatusCode.InvalidArgument,
-                $"feature shape {header.Shape} does not match {expected} expected after {model.SplitPoints[header.SplitPoint].Name} of '{model.Id}'");
+                $"feature shape {header.Shape} does not match {expected} expected after {model.PointName(header.SplitPoint)} of '{model.Id}'");
         }
         var features = Rent(expected.ElementCount, ref buffer);
         if (FeatureCodec.TryDecodeBody(frame.Payload.Span, header, headerLength, features.AsSpan(0, (int)expected.ElementCount), out var error) != DecodeStatus.Ok)

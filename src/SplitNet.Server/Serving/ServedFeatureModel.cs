@@ -16,6 +16,12 @@ internal abstract class ServedFeatureModel : ServedModel
     /// <summary>SHA-256 of the weights (or of the imported file) it serves.</summary>
     public abstract string WeightsSha256 { get; }
 
+    /// <summary>The whole model on its input (<see cref="FeatureSplitPoint.InputId"/>), or null where the model takes no input payloads.</summary>
+    public virtual InferenceTarget? Whole => null;
+
     /// <summary>The deep layers after split point <paramref name="split"/>, or null if there is none.</summary>
-    public InferenceTarget? Tail(byte split) => split < Targets.Count ? Targets[split] : null;
+    public InferenceTarget? Tail(byte split) => split == FeatureSplitPoint.InputId ? Whole : split < SplitPoints.Count ? Targets[split] : null;
+
+    /// <summary>The name of split point <paramref name="split"/>, which <see cref="Tail"/> found.</summary>
+    public string PointName(byte split) => split == FeatureSplitPoint.InputId ? "input" : SplitPoints[split].Name;
 }

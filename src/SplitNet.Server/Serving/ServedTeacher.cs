@@ -10,7 +10,7 @@ namespace SplitNet.Server.Serving;
 internal sealed class ServedTeacher : ServedFeatureModel
 {
     private readonly TeacherNet _network;
-    private readonly InferenceTarget[] _tails;
+    private readonly InferenceTarget[] _tails, _targets;
 
     public ServedTeacher(TeacherNet network, TeacherManifest manifest)
     {
@@ -18,6 +18,8 @@ internal sealed class ServedTeacher : ServedFeatureModel
         Manifest = manifest;
         SplitPoints = FeatureSplit.Points(manifest.Architecture);
         _tails = [.. SplitPoints.Select(p => new InferenceTarget(this, FeatureSplit.Tail(network, p, manifest.Labels.Count)))];
+        Whole = new InferenceTarget(this, FeatureSplit.Whole(network, manifest.Labels.Count));
+        _targets = [.. _tails, Whole];
     }
 
     public TeacherManifest Manifest { get; }
@@ -25,10 +27,11 @@ internal sealed class ServedTeacher : ServedFeatureModel
     public override int Version => Manifest.Version;
     public override IReadOnlyList<string> Labels => Manifest.Labels;
     public override OutputKind Output => OutputKind.Probabilities;
-    public override IReadOnlyList<InferenceTarget> Targets => _tails;
+    public override IReadOnlyList<InferenceTarget> Targets => _targets;
+    public override InferenceTarget Whole { get; }
 
     public override IReadOnlyList<FeatureSplitPoint> SplitPoints { get; }
-    public override IReadOnlyList<CodecId> Codecs => [CodecId.RawFloat32, CodecId.Affine8Lz4, CodecId.Float16];
+    public override IReadOnlyList<CodecId> Codecs => [CodecId.RawFloat32, CodecId.Affine8Lz4, CodecId.Float16, CodecId.Png, CodecId.WebpLossless];
     public override string WeightsSha256 => Manifest.WeightsSha256;
 
     public override void Dispose() => _network.Dispose();
