@@ -41,15 +41,16 @@ public sealed record EdgeReport(
 public sealed record TimelineSecond(int Second, int Frames, double DeadlineMet, double MeanLevel, long BytesSent);
 
 /// <summary>Latency percentiles in milliseconds.</summary>
-public sealed record LatencySummary(double P50, double P90, double P99, double Max, double Mean)
+public sealed record LatencySummary(double P50, double P90, double P99, double Max, double Mean, double P999 = 0)
 {
     /// <summary>Summarises a histogram of microseconds (all zero when it is empty).</summary>
     public static LatencySummary FromMicros(LongHistogram micros) => micros.TotalCount == 0
-        ? new LatencySummary(0, 0, 0, 0, 0)
+        ? new LatencySummary(0, 0, 0, 0, 0, 0)
         : new LatencySummary(
             micros.GetValueAtPercentile(50) / 1000.0,
             micros.GetValueAtPercentile(90) / 1000.0,
             micros.GetValueAtPercentile(99) / 1000.0,
             micros.GetMaxValue() / 1000.0,
-            micros.GetMean() / 1000.0);
+            micros.GetMean() / 1000.0,
+            micros.GetValueAtPercentile(99.9) / 1000.0);
 }

@@ -21,15 +21,22 @@ public sealed class ServeProcess : IDisposable
     /// <param name="host">The address it listens on (a loopback one here).</param>
     /// <param name="metricsPort">Its Prometheus port; 0 turns the endpoint off.</param>
     /// <param name="splitnet">The <c>splitnet</c> executable, or its <c>splitnet.dll</c> (run by the <c>dotnet</c> host: this process's, or the one on the path).</param>
-    public static async Task<ServeProcess> StartAsync(string splitnet, int port, IEnumerable<string> extraArguments, CancellationToken cancellation, int metricsPort = 0, string host = "127.0.0.1")
+    /// <param name="launcher">A command to run the server under (e.g. <c>ip netns exec NAME</c>), or null.</param>
+    public static async Task<ServeProcess> StartAsync(string splitnet, int port, IEnumerable<string> extraArguments, CancellationToken cancellation, int metricsPort = 0,
+        string host = "127.0.0.1", IReadOnlyList<string>? launcher = null)
     {
         bool assembly = splitnet.EndsWith(".dll", StringComparison.Ordinal);
         var dotnet = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
-        var start = new ProcessStartInfo(assembly ? dotnet : splitnet)
+        var program = assembly ? dotnet : splitnet;
+        var start = new ProcessStartInfo(launcher is { Count: > 0 } ? launcher[0] : program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        foreach (var argument in launcher is { Count: > 0 } ? [.. launcher.Skip(1), program] : Array.Empty<string>())
+        {
+            start.ArgumentList.Add(argument);
+        }
         if (assembly)
         {
             start.ArgumentList.Add(splitnet);

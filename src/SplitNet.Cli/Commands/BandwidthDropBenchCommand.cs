@@ -48,7 +48,7 @@ internal static class BandwidthDropBenchCommand
 
     private static async Task<int> ReportAsync(BandwidthDropSettings settings, CancellationToken cancellation)
     {
-        if (!InOwnNetworkNamespace(settings.HostNamespace))
+        if (!NetworkNamespace.IsOwn(settings.HostNamespace))
         {
             Console.Error.WriteLine("refusing to shape the loopback of the host's network namespace; run deploy/netns/bandwidth-drop.sh, which makes a namespace of its own");
             return 2;
@@ -65,16 +65,6 @@ internal static class BandwidthDropBenchCommand
 
     internal sealed record Run(string Mode, int Frames, double DeadlineMet, double DeadlineMetBeforeDrop, double DeadlineMetAfterDrop,
         double MeanLevelBefore, double MeanLevelAfter, double BytesPerFrame, double Accuracy, long DroppedAtCapture, IReadOnlyList<TimelineSecond> Timeline);
-
-    /// <summary>True when this process's network namespace is not <paramref name="host"/> (as <c>readlink /proc/self/ns/net</c> prints it).</summary>
-    private static bool InOwnNetworkNamespace(string? host)
-    {
-        var readlink = new ProcessStartInfo("readlink", ["/proc/self/ns/net"]) { RedirectStandardOutput = true };
-        using var process = Process.Start(readlink)!;
-        var own = process.StandardOutput.ReadToEnd().Trim();
-        process.WaitForExit();
-        return process.ExitCode == 0 && host is { Length: > 0 } && own.Length > 0 && own != host.Trim();
-    }
 
     private static void Shape(string rate)
     {
