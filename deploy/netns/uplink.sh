@@ -20,7 +20,7 @@ splitnet="$root/src/SplitNet.Cli/bin/Release/net10.0/splitnet"
 host_netns=$(readlink /proc/self/ns/net)
 ip netns add "$edge"
 ip netns add "$server"
-trap 'ip netns delete "$edge"; ip netns delete "$server"' EXIT
+trap 'ip netns pids "$server" | xargs -r kill; ip netns delete "$edge"; ip netns delete "$server"' EXIT
 ip link add sn-edge netns "$edge" type veth peer name sn-server netns "$server"
 ip -n "$edge" addr add 10.201.0.1/24 dev sn-edge
 ip -n "$server" addr add 10.201.0.2/24 dev sn-server

@@ -66,20 +66,10 @@ internal static class BandwidthDropBenchCommand
     internal sealed record Run(string Mode, int Frames, double DeadlineMet, double DeadlineMetBeforeDrop, double DeadlineMetAfterDrop,
         double MeanLevelBefore, double MeanLevelAfter, double BytesPerFrame, double Accuracy, long DroppedAtCapture, IReadOnlyList<TimelineSecond> Timeline);
 
-    private static void Shape(string rate)
-    {
-        var tc = Process.Start("tc", ["qdisc", "replace", "dev", "lo", "root", "tbf", "rate", rate, "burst", "32kb", "latency", "100ms"])!;
-        tc.WaitForExit();
-        if (tc.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"tc could not shape lo to {rate} (exit {tc.ExitCode})");
-        }
-    }
-
     private static async Task<IReadOnlyList<Run>> RunAsync(Scenario s, CancellationToken cancellation)
     {
         Process.Start("ip", ["link", "set", "lo", "up", "mtu", "1500"])!.WaitForExit();
-        Shape(s.High);
+        NetworkNamespace.Shape("lo", s.High);
         var edgeDirectory = SplitModelBundle.SideDirectory(CommonOptions.DefaultEntropic, BundleSide.Edge);
         using var model = SplitModel.Load(edgeDirectory, BundleSide.Edge, TorchFamilies.All);
         int levels = model.Levels.Count;
@@ -98,7 +88,7 @@ internal static class BandwidthDropBenchCommand
         modes.Add(("fixed level 0", 0, false));
         foreach (var (mode, level, adaptive) in modes)
         {
-            Shape(s.High);
+            NetworkNamespace.Shape("lo", s.High);
             Console.Error.WriteLine($"{mode}: {s.Seconds} s at {s.Fps} frames/s, {s.High} then {s.Low} from {s.Seconds / 2} s …");
             var head = new LatentEdgeHead(model, level);
             var control = adaptive
@@ -113,7 +103,7 @@ internal static class BandwidthDropBenchCommand
             var drop = Task.Run(async () =>
             {
                 await Task.Delay(TimeSpan.FromSeconds(s.Seconds / 2), cancellation);
-                Shape(s.Low);
+                NetworkNamespace.Shape("lo", s.Low);
             }, cancellation);
             var report = await EdgeRunner.RunAsync(head, client, source, new EdgeRunOptions
             {

@@ -14,4 +14,19 @@ internal static class NetworkNamespace
         process.WaitForExit();
         return process.ExitCode == 0 && host is { Length: > 0 } && own.Length > 0 && own != host.Trim();
     }
+
+    /// <summary>Shapes the egress of <paramref name="device"/> with tbf at <paramref name="rate"/> (tc syntax), or unshapes it for <c>none</c>.</summary>
+    public static void Shape(string device, string rate)
+    {
+        // Without a burst larger than the MTU, TCP stalls under tbf.
+        string[] arguments = rate == "none"
+            ? ["qdisc", "replace", "dev", device, "root", "pfifo_fast"]
+            : ["qdisc", "replace", "dev", device, "root", "tbf", "rate", rate, "burst", "32kb", "latency", "100ms"];
+        using var tc = Process.Start("tc", arguments)!;
+        tc.WaitForExit();
+        if (tc.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"tc could not shape {device} to {rate} (exit {tc.ExitCode})");
+        }
+    }
 }

@@ -18,7 +18,7 @@ namespace SplitNet.Cli.Commands;
 
 /// <summary>The options of <c>splitnet bench uplink</c>.</summary>
 internal sealed record UplinkSettings(string ServerNamespace, string ServerAddress, string Device, string? HostNamespace, string[] Rates,
-    double Seconds, int Window, double Fps, double CameraFps, string Data, int Limit, string Name, string? Out, bool Json);
+    double Seconds, int Window, double CameraFps, string Data, int Limit, string Name, string? Out, bool Json);
 
 /// <summary>
 /// <c>splitnet bench uplink</c>: the comparative run. From the edge's network namespace, over a veth
@@ -42,7 +42,6 @@ internal static class UplinkBenchCommand
         };
         var seconds = CommonOptions.Seconds(8);
         var window = new Option<int>("--window") { Description = "Unanswered frames the edge keeps in flight.", DefaultValueFactory = _ => 8 };
-        var fps = new Option<double>("--fps") { Description = "Frames per second offered in the capacity run, above what any path delivers: frames/s is then the path's capacity.", DefaultValueFactory = _ => 3000 };
         var cameraFps = new Option<double>("--camera-fps") { Description = "Frames per second of the camera in the latency run.", DefaultValueFactory = _ => 30 };
         var data = CommonOptions.Data(FashionMnist.DebianDirectory);
         var limit = new Option<int>("--limit") { Description = "Test images the camera cycles through.", DefaultValueFactory = _ => 2000 };
@@ -51,10 +50,10 @@ internal static class UplinkBenchCommand
         var json = CommonOptions.Json();
         var command = new Command("uplink", "The comparative run over shaped uplinks: split levels, naive split, server-only PNG/WebP and edge-only (run via deploy/netns/uplink.sh).")
         {
-            serverNamespace, serverAddress, device, hostNamespace, rates, seconds, window, fps, cameraFps, data, limit, name, output, json,
+            serverNamespace, serverAddress, device, hostNamespace, rates, seconds, window, cameraFps, data, limit, name, output, json,
         };
         command.SetAction((result, cancellation) => RunAsync(new UplinkSettings(result.GetValue(serverNamespace)!, result.GetValue(serverAddress)!, result.GetValue(device)!,
-            result.GetValue(hostNamespace), result.GetValue(rates)!, result.GetValue(seconds), result.GetValue(window), result.GetValue(fps), result.GetValue(cameraFps), result.GetValue(data)!,
+            result.GetValue(hostNamespace), result.GetValue(rates)!, result.GetValue(seconds), result.GetValue(window), result.GetValue(cameraFps), result.GetValue(data)!,
             result.GetValue(limit), result.GetValue(name)!, result.GetValue(output), result.GetValue(json)), cancellation));
         return command;
     }
@@ -97,16 +96,16 @@ internal static class UplinkBenchCommand
         var edgeOnly = EdgeOnly(teacher, source, s.Seconds);
         foreach (var rate in s.Rates)
         {
-            Shape(s.Device, rate);
+            NetworkNamespace.Shape(s.Device, rate);
             foreach (var (path, encoder) in paths)
             {
                 Console.Error.Write($"{rate,-10} {path,-36} ");
                 var head = encoder();
                 await using var client = new EdgeClient(new EdgeClientOptions { Endpoints = [new Uri(server.Url)], Window = s.Window, FrameDeadline = TimeSpan.FromSeconds(30) }, head.Open);
                 // The first second of a fresh stream (connection, first batches) is not the link: a short unmeasured run first.
-                await EdgeRunner.RunAsync(head, client, source, new EdgeRunOptions { FrameRate = s.Fps, Duration = TimeSpan.FromSeconds(1) }, cancellation: cancellation);
-                // Capacity: offered more than the path carries (latencies then only grow, from the scheduled capture time).
-                var capacity = await EdgeRunner.RunAsync(head, client, source, new EdgeRunOptions { FrameRate = s.Fps, Duration = TimeSpan.FromSeconds(s.Seconds) }, cancellation: cancellation);
+                await EdgeRunner.RunAsync(head, client, source, new EdgeRunOptions { Duration = TimeSpan.FromSeconds(1) }, cancellation: cancellation);
+                // Capacity: frames back to back, as fast as the encoder, the window and the link take them.
+                var capacity = await EdgeRunner.RunAsync(head, client, source, new EdgeRunOptions { Duration = TimeSpan.FromSeconds(s.Seconds) }, cancellation: cancellation);
                 // Latency: a camera at its own rate, which a path either keeps up with or not.
                 var camera = await EdgeRunner.RunAsync(head, client, source, new EdgeRunOptions { FrameRate = s.CameraFps, Duration = TimeSpan.FromSeconds(s.Seconds) }, cancellation: cancellation);
                 var row = new Row(rate, path, capacity.FramesPerSecond, camera.LatencyMs.P50, camera.LatencyMs.P99, camera.LatencyMs.P999, capacity.BytesPerFrame,
@@ -117,7 +116,7 @@ internal static class UplinkBenchCommand
             }
             rows.Add(edgeOnly with { Rate = rate });
         }
-        Shape(s.Device, "none");
+        NetworkNamespace.Shape(s.Device, "none");
         ReportOutput.Emit(s.Name, s.Out, s.Json, Markdown(s, rows, ReportOutput.CommandLine), new { settings = s, rows }, Chart(s, rows));
         return 0;
     }
@@ -148,19 +147,6 @@ internal static class UplinkBenchCommand
             (double)correct / frames, frames, 0, 0);
     }
 
-    private static void Shape(string device, string rate)
-    {
-        string[] arguments = rate == "none"
-            ? ["qdisc", "replace", "dev", device, "root", "pfifo_fast"]
-            : ["qdisc", "replace", "dev", device, "root", "tbf", "rate", rate, "burst", "32kb", "latency", "100ms"];
-        using var tc = Process.Start("tc", arguments)!;
-        tc.WaitForExit();
-        if (tc.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"tc could not shape {device} to {rate} (exit {tc.ExitCode})");
-        }
-    }
-
     private static string Markdown(UplinkSettings s, IReadOnlyList<Row> rows, string command)
     {
         var text = new StringBuilder();
@@ -169,8 +155,8 @@ internal static class UplinkBenchCommand
         Line($"");
         Line($"Produced by `deploy/netns/uplink.sh` (`{command}`): the edge and `splitnet serve` in two network namespaces of their own,");
         Line($"joined by a veth pair whose edge side is shaped on egress (`tc … tbf rate R burst 32kb latency 100ms`; answers come back unshaped).");
-        Line($"Each path, over {s.Limit} test images with {s.Window} frames in flight, after 1 s unmeasured: a capacity run of {s.Seconds} s offered {s.Fps} frames/s");
-        Line($"(more than any path delivers: frames/s is what the path carries), then a latency run of {s.Seconds} s from a camera at {s.CameraFps} frames/s");
+        Line($"Each path, over {s.Limit} test images with {s.Window} frames in flight, after 1 s unmeasured: a capacity run of {s.Seconds} s, frames back to back");
+        Line($"(frames/s is what encoder, window and link carry), then a latency run of {s.Seconds} s from a camera at {s.CameraFps} frames/s");
         Line($"(latency from the scheduled capture time to the answer, so a path that cannot keep up shows it). Accuracy over both runs' frames. Edge and server share this machine's");
         Line($"2 cores, one TorchSharp thread each; edge-only runs the whole teacher on the device (one thread), its row repeated per rate since it uses no link.");
         Line($"");
