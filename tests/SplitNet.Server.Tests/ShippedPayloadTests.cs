@@ -40,9 +40,21 @@ public sealed class ShippedPayloadTests
         {
             var head = LocalTeacher.Head(teacher, manifest, TeacherStage.Stage2, CodecId.Affine8Lz4);
 
-            // Payload format 2: 4 bytes of checksum per frame more than format 1's 4,672,903.
-            Assert.Equal((4674903L, "904cb21ebf0e81ef295877f7c693a8c6ebaeebb6610b0926090938d0db8b1958"),
-                Digest(i => head.Encode(Sample.Image(i))));
+            // Payload format 2: 4 bytes of checksum per frame more than format 1's 4,672,903. The float
+            // features behind the 8-bit levels differ in the last bit between CPUs (libtorch picks its
+            // kernels by instruction set), which moves a few levels and LZ4 bytes: 4,674,903 on one
+            // machine, 4,674,896 on another. The size is pinned to 0.01 %; every payload must decode to
+            // this machine's features within one quantisation step.
+            long bytes = 0;
+            for (int i = 0; i < Sample.Count; i++)
+            {
+                var payload = head.Encode(Sample.Image(i));
+                bytes += payload.Length;
+                Assert.Equal(DecodeStatus.Ok, FeatureCodec.TryDecode(payload, out var header, out var decoded, out _));
+                var features = head.Features(Sample.Image(i));
+                Assert.All(features.Zip(decoded), p => Assert.True(Math.Abs(p.First - p.Second) <= header.Scale * 0.5001f + 1e-6f));
+            }
+            Assert.InRange(bytes, 4674903L - 470, 4674903L + 470);
         }
     }
 

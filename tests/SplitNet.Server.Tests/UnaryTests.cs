@@ -117,7 +117,7 @@ public sealed class UnaryTests(ServerFixture server) : FunctionalTest(server.Log
         Assert.Equal([64u, 14u, 14u], info.SplitPoints[2].Shape);
         Assert.Equal(server.Manifest.Labels, info.Labels);
         Assert.Equal(server.Manifest.WeightsSha256, info.WeightsSha256);
-        Assert.Equal([0u, 1u, 2u], info.Codecs);
+        Assert.Equal([0u, 1u, 2u, 3u, 4u], info.Codecs);
     }
 
     [Fact]
