@@ -7,7 +7,7 @@ namespace SplitNet.Fleet.Tests;
 public sealed class NginxFleetTests
 {
     private const int Edges = 6;
-    private static readonly TimeSpan Run = TimeSpan.FromSeconds(8);
+    private static readonly TimeSpan Run = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan KillAt = TimeSpan.FromSeconds(3);
 
     [Fact]
@@ -28,6 +28,12 @@ public sealed class NginxFleetTests
 
             await Task.Delay(KillAt);
             var beforeKill = await Task.WhenAll(metrics.Select(Fleet.AnsweredAsync));
+            // On a slow machine the streams can take longer to reach every replica: wait (bounded, still mid-run) until they have.
+            for (var waited = TimeSpan.Zero; beforeKill.Any(a => a == 0) && waited < TimeSpan.FromSeconds(2); waited += TimeSpan.FromMilliseconds(250))
+            {
+                await Task.Delay(250);
+                beforeKill = await Task.WhenAll(metrics.Select(Fleet.AnsweredAsync));
+            }
             replicas[0].Kill();
             var reports = await Task.WhenAll(runs).WaitAsync(Run + TimeSpan.FromSeconds(60));
             var after = await Task.WhenAll(metrics.Skip(1).Select(Fleet.AnsweredAsync));
