@@ -59,12 +59,6 @@ public static class ImageCodec
     /// </summary>
     internal static DecodeStatus TryDecodeBody(ReadOnlySpan<byte> body, in PayloadHeader header, Span<float> destination, out string? error)
     {
-        if (header.Shape.Rank != 3)
-        {
-            error = $"an image payload has shape (1 or 3, H, W), not {header.Shape}";
-            return DecodeStatus.ShapeMismatch;
-        }
-        int channels = header.Shape[0], height = header.Shape[1], width = header.Shape[2];
         using var data = SKData.CreateCopy(body);
         using var image = SKCodec.Create(data);
         var status = Check(image, header, out error);
@@ -72,6 +66,7 @@ public static class ImageCodec
         {
             return status;
         }
+        int channels = header.Shape[0], height = header.Shape[1], width = header.Shape[2];
         var rgba = ArrayPool<byte>.Shared.Rent(height * width * 4);
         var handle = GCHandle.Alloc(rgba, GCHandleType.Pinned);
         try
