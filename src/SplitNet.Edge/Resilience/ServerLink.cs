@@ -14,6 +14,7 @@ namespace SplitNet.Edge.Resilience;
 internal sealed class ServerLink : IAsyncDisposable
 {
     private readonly GrpcChannel _channel;
+    private readonly ReplicaReadiness? _replicas;
     private readonly SplitInference.SplitInferenceClient _client;
     private readonly StreamOpen? _open;
     private readonly Metadata _headers = [];
@@ -33,7 +34,7 @@ internal sealed class ServerLink : IAsyncDisposable
         _open = open;
         _logger = logger;
         _clock = clock;
-        _channel = EdgeChannels.Create(endpoint, options);
+        (_channel, _replicas) = EdgeChannels.Create(endpoint, options);
         _client = new SplitInference.SplitInferenceClient(_channel);
         if (options.ApiKey is { } key)
         {
@@ -100,12 +101,20 @@ internal sealed class ServerLink : IAsyncDisposable
     public static bool IsTransportFailure(RpcException e) =>
         e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown or StatusCode.Cancelled;
 
-    /// <summary>Opens the connection ahead of the first frame (a warm standby fails over without a handshake); failures are left to the first send.</summary>
+    /// <summary>
+    /// Opens the connection ahead of the first frame (a warm standby fails over without a
+    /// handshake); on a balanced endpoint, waits until every replica is connected or the
+    /// connect timeout ends, so the stream can open on any of them. Failures are left to the first send.
+    /// </summary>
     public async Task ConnectAsync(CancellationToken cancellation)
     {
         try
         {
             await _channel.ConnectAsync(cancellation).ConfigureAwait(false);
+            if (_replicas is not null)
+            {
+                await _replicas.AllConnected.WaitAsync(cancellation).ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (e is not OperationCanceledException || cancellation.IsCancellationRequested)
         {
