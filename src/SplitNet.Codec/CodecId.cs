@@ -17,4 +17,7 @@ public enum CodecId : byte
 
     /// <summary>An 8-bit image, WebP-lossless-compressed, mapped to floats by the header's affine: the server-only baseline.</summary>
     WebpLossless = 4,
+
+    /// <summary>A sentence as UTF-8, shape (bytes): the server-only baseline of a text model, tokenized by the server.</summary>
+    Utf8Text = 5,
 }

@@ -111,6 +111,9 @@ public static class FeatureCodec
                 break;
             case CodecId.Png or CodecId.WebpLossless:
                 return ImageCodec.TryDecodeBody(body, header, destination, out error);
+            case CodecId.Utf8Text:
+                error = "a text payload decodes to a sentence (TextCodec.TryDecode), not to features";
+                return DecodeStatus.BadHeader;
             case CodecId.Affine8Lz4:
                 var levels = ArrayPool<byte>.Shared.Rent(destination.Length);
                 try

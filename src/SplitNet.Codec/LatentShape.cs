@@ -77,6 +77,27 @@ public sealed record LatentShape
     public int PaddedLength(int length) =>
         IsVariable ? Math.Min(MaxLength, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, length))) : MaxLength;
 
+    /// <summary>
+    /// True when a frame of <paramref name="shape"/> fits this rule: every dimension as declared,
+    /// except a variable axis, which may be 1 to <see cref="MaxLength"/>; <paramref name="length"/> is its length.
+    /// </summary>
+    public bool TryMatch(TensorShape shape, out int length)
+    {
+        length = IsVariable && shape.Rank > 1 ? shape[1] : MaxLength;
+        if (shape.Rank != Dimensions.Length || length < 1 || length > MaxLength)
+        {
+            return false;
+        }
+        for (int i = 0; i < Dimensions.Length; i++)
+        {
+            if (i != VariableAxis && shape[i] != Dimensions[i])
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /// <summary>The dimensions of a frame of <paramref name="length"/>.</summary>
     public int[] Resolve(int length)
     {

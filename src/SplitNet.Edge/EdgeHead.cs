@@ -16,13 +16,14 @@ public sealed class EdgeHead(IFeatureEdgePart part, CodecId codec) : IFrameEncod
     public FeatureSplitPoint Split => part.Point;
     public CodecId Codec { get; } = codec;
     public string ModelId => part.ModelId;
+    /// <summary>The feature's shape (at the longest input, for a variable one).</summary>
     public TensorShape FeatureShape => part.Shape;
 
     /// <summary>The feature after the split point for one image, as a managed array.</summary>
     public float[] Features(SplitInput input) => part.Features(input);
 
     /// <summary>Runs the head on one image and returns the coded payload.</summary>
-    public byte[] Encode(SplitInput input) => FeatureCodec.Encode(Codec, ModelId, Split.Id, FeatureShape, Features(input));
+    public byte[] Encode(SplitInput input) => FeatureCodec.Encode(Codec, ModelId, Split.Id, part.ShapeOf(input), Features(input));
 
     EncodedFrame IFrameEncoder.Encode(SplitInput input) => new(Encode(input), 0);
 }

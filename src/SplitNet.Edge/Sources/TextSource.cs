@@ -25,7 +25,7 @@ public sealed class TextSource : IFrameSource
     public int Count => _tokens.Length;
     public IReadOnlyList<string> Sentences { get; }
 
-    public SplitInput Input(int index) => SplitInput.TokenIds(_tokens[index]);
+    public SplitInput Input(int index) => SplitInput.Sentence(Sentences[index], _tokens[index]);
     public int Label(int index) => _labels[index];
 
     /// <summary>Every non-blank line of <paramref name="reader"/> (a file, or standard input), unlabelled.</summary>

@@ -25,6 +25,9 @@ public interface IFeatureEdgePart
     FeatureSplitPoint Point { get; }
     TensorShape Shape => new(Point.Feature.Dimensions);
 
+    /// <summary>The feature's shape for <paramref name="input"/>: <see cref="Shape"/>, except along a variable axis (tokens).</summary>
+    TensorShape ShapeOf(SplitInput input) => Shape;
+
     /// <summary>The feature at the split point for one input, as a managed array.</summary>
     float[] Features(SplitInput input);
 }

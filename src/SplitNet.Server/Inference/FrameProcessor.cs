@@ -3,6 +3,7 @@ using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SplitNet.Codec;
+using SplitNet.Models.Split;
 using SplitNet.Server.Serving;
 using SplitNet.Server.Telemetry;
 
@@ -77,10 +78,13 @@ internal sealed class FrameProcessor(
                     throw new FrameException(StatusCode.InvalidArgument, $"payload is coded for model {ClientText.Echo(header.ModelId)}, not {ClientText.Echo(frame.ModelId)}");
                 }
                 modelId = header.ModelId;
-                var features = Lease<ServedFeatureModel>(modelId, frame.Version, "model");
-                model = features;
+                model = Lease<ServedModel>(modelId, frame.Version, "model");
+                var features = model as ServedFeatureModel ?? (model as ServedSplitModel)?.Features
+                    ?? throw new FrameException(StatusCode.InvalidArgument, $"model {ClientText.Echo(modelId)} takes latent frames only, not feature payloads");
                 ThrowIfRefused(engine.Queue.Check(frame.Deadline));
-                job = DecodeFeatures(features, header, headerLength, frame, ref buffer, cancellation);
+                job = header.Codec == CodecId.Utf8Text
+                    ? DecodeText(features, header, headerLength, frame, ref buffer, cancellation)
+                    : DecodeFeatures(features, header, headerLength, frame, ref buffer, cancellation);
             }
             activity?.SetTag("splitnet.model", model.Id);
             activity?.SetTag("splitnet.model_version", model.Version);
@@ -142,18 +146,38 @@ internal sealed class FrameProcessor(
     {
         var tail = model.Tail(header.SplitPoint)
             ?? throw new FrameException(StatusCode.InvalidArgument, $"model '{model.Id}' has no split point {header.SplitPoint}");
-        var expected = new TensorShape(tail.Latent.Dimensions);
-        if (!expected.Equals(header.Shape))
+        if (!tail.Latent.TryMatch(header.Shape, out int length))
         {
             throw new FrameException(StatusCode.InvalidArgument,
-                $"feature shape {header.Shape} does not match {expected} expected after {model.PointName(header.SplitPoint)} of '{model.Id}'");
+                $"feature shape {header.Shape} does not match {tail.Latent} expected after {model.PointName(header.SplitPoint)} of '{model.Id}'");
         }
-        var features = Rent(expected.ElementCount, ref buffer);
-        if (FeatureCodec.TryDecodeBody(frame.Payload.Span, header, headerLength, features.AsSpan(0, (int)expected.ElementCount), out var error) != DecodeStatus.Ok)
+        int elements = tail.Latent.Elements(length);
+        var features = Rent(elements, ref buffer);
+        if (FeatureCodec.TryDecodeBody(frame.Payload.Span, header, headerLength, features.AsSpan(0, elements), out var error) != DecodeStatus.Ok)
         {
             throw new FrameException(StatusCode.InvalidArgument, $"corrupt payload: {error}");
         }
-        return new InferenceJob(tail, features, tail.Latent.MaxLength, frame.Deadline, cancellation);
+        return new InferenceJob(tail, features, length, frame.Deadline, cancellation);
+    }
+
+    /// <summary>A sentence for the whole text model: checked, tokenized here, its token ids the job's input.</summary>
+    private InferenceJob DecodeText(ServedFeatureModel model, PayloadHeader header, int headerLength, FrameInput frame, ref DecodedBuffer? buffer, CancellationToken cancellation)
+    {
+        if (model.Tokenizer is not { } tokenizer || header.SplitPoint != FeatureSplitPoint.InputId || model.Whole is not { } whole)
+        {
+            throw new FrameException(StatusCode.InvalidArgument, $"model '{model.Id}' takes no text payloads at split point {header.SplitPoint}");
+        }
+        if (TextCodec.TryDecode(frame.Payload.Span, header, headerLength, out var text, out var error) != DecodeStatus.Ok)
+        {
+            throw new FrameException(StatusCode.InvalidArgument, $"corrupt payload: {error}");
+        }
+        var tokens = tokenizer.Encode(text);
+        var ids = Rent(tokens.Length, ref buffer);
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            ids[i] = tokens[i];
+        }
+        return new InferenceJob(whole, ids, tokens.Length, frame.Deadline, cancellation);
     }
 
     private InferenceJob DecodeLatent(ServedSplitModel model, FrameInput frame, ref DecodedBuffer? buffer, CancellationToken cancellation)

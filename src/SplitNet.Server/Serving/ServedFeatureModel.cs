@@ -1,5 +1,6 @@
 using SplitNet.Codec;
 using SplitNet.Models.Split;
+using SplitNet.Models.Text;
 using SplitNet.Server.Inference;
 
 namespace SplitNet.Server.Serving;
@@ -18,6 +19,9 @@ internal abstract class ServedFeatureModel : ServedModel
 
     /// <summary>The whole model on its input (<see cref="FeatureSplitPoint.InputId"/>), or null where the model takes no input payloads.</summary>
     public virtual InferenceTarget? Whole => null;
+
+    /// <summary>What tokenizes sentence payloads (<see cref="CodecId.Utf8Text"/>) for <see cref="Whole"/>, or null where the model takes none.</summary>
+    public virtual WordPieceTokenizer? Tokenizer => null;
 
     /// <summary>The deep layers after split point <paramref name="split"/>, or null if there is none.</summary>
     public InferenceTarget? Tail(byte split) => split == FeatureSplitPoint.InputId ? Whole : split < SplitPoints.Count ? Targets[split] : null;

@@ -2,6 +2,7 @@ using SplitNet.Codec;
 using SplitNet.Codec.Entropy;
 using SplitNet.Models.Bundles;
 using SplitNet.Models.Split;
+using SplitNet.Models.Text;
 using SplitNet.Server.Inference;
 
 namespace SplitNet.Server.Serving;
@@ -16,7 +17,14 @@ internal sealed class ServedSplitModel : ServedModel
         _model = model;
         Levels = [.. model.Levels.Select(l => new ServedLevel(l.Level, l.Entropy, new InferenceTarget(this, l.Server!)))];
         Targets = [.. Levels.Select(l => l.Target)];
+        Features = TextFeatureSplit.Serves(model) ? new ServedTextFeatures(this, model) { Directory = model.Directory } : null;
     }
+
+    /// <summary>
+    /// The same model for feature payloads (a text model's naive split and sentences), decoded under
+    /// this model's lease; its targets are not warmed up with <see cref="Targets"/>.
+    /// </summary>
+    public ServedFeatureModel? Features { get; }
 
     public SplitModelManifest Manifest => _model.Manifest;
     public override string Id => _model.Id;

@@ -17,52 +17,8 @@ namespace SplitNet.Server.Tests.Text;
 /// different lengths at two rate levels, batched with padding, must get the embeddings the
 /// parts compute alone.
 /// </summary>
-public sealed class TextSplitTests : FunctionalTest, IAsyncLifetime
+public sealed class TextSplitTests : TextServerTest
 {
-    private static readonly string[] Glosses =
-    [
-        "a member of the genus Canis",
-        "dog",
-        "a spread made of liver, seasoned and cooked; pâté is often served cold",
-        "the quick brown fox jumps over the lazy dog",
-        "change location; move, travel, or proceed, also metaphorically",
-        "an instrument",
-    ];
-
-    private static readonly string[] Labels = ["noun.animal", "noun.artifact", "noun.food"];
-
-    private readonly string _root = Path.Combine(Path.GetTempPath(), $"splitnet-text-{Guid.NewGuid():N}");
-    private TestServer _server = null!;
-    private WordPieceTokenizer _tokenizer = null!;
-
-    private string EdgeDirectory => Path.Combine(_root, "edge");
-    private string ServerDirectory => Path.Combine(_root, "server");
-
-    public async Task InitializeAsync()
-    {
-        var levels = new List<(TokenBottleneck, double)>();
-        foreach (int seed in new[] { 11, 12 })
-        {
-            manual_seed(seed);
-            var bottleneck = new TokenBottleneck(BertConfig.MiniLmL6.Hidden, new TokenBottleneckConfig(Cut: 2, Channels: 8, Width: 64));
-            bottleneck.Bottleneck.Update(force: true);
-            levels.Add((bottleneck, seed / 1000.0));
-        }
-        manual_seed(13);
-        using var head = nn.Linear(BertConfig.MiniLmL6.Hidden, Labels.Length);
-        TextSplitFamily.Save("minilm-test", levels, maxTokens: 32, EdgeDirectory, ServerDirectory, (head, Labels));
-        levels.ForEach(l => l.Item1.Dispose());
-        _tokenizer = new WordPieceTokenizer(MiniLmPackage.Locate().Vocabulary, maxTokens: 32);
-        _server = await StartServerAsync(options =>
-        {
-            options.Models = [ServerDirectory];
-            options.MaxBatchSize = 8;
-            options.MaxQueueDelayMicroseconds = 20_000;
-        });
-    }
-
-    private int[] Tokens(string text) => [.. _tokenizer.Encode(text).Select(t => (int)t)];
-
     [Fact]
     public async Task EdgeClient_SentencesOfManyLengthsAtTwoLevels_GetTheEmbeddingsThePartsComputeAlone()
     {
@@ -83,7 +39,7 @@ public sealed class TextSplitTests : FunctionalTest, IAsyncLifetime
                 frames.Add((frame, output.Embeddings!, output.Probabilities!));
             }
         }
-        await using var client = new EdgeClient(new EdgeClientOptions { Endpoints = [new Uri(_server.Url)], FrameDeadline = TimeSpan.FromSeconds(30) }, head.Open);
+        await using var client = new EdgeClient(new EdgeClientOptions { Endpoints = [new Uri(Server.Url)], FrameDeadline = TimeSpan.FromSeconds(30) }, head.Open);
 
         var answers = await Task.WhenAll(frames.Select((f, i) => client.InferAsync((ulong)i, f.Frame))).WithTimeout(TimeSpan.FromSeconds(60));
 
@@ -108,7 +64,7 @@ public sealed class TextSplitTests : FunctionalTest, IAsyncLifetime
         var head = new LatentEdgeHead(edge) { RateLevel = 1 };
         var tokens = Tokens(Glosses[2]);
         var frame = head.Encode(SplitInput.TokenIds(tokens));
-        var client = new SplitInference.SplitInferenceClient(_server.Channel());
+        var client = new SplitInference.SplitInferenceClient(Server.Channel());
         InferRequest Request(uint length, uint level = 1, byte[]? payload = null, string model = "minilm-test") => new()
         {
             FrameId = 3,
@@ -158,7 +114,7 @@ public sealed class TextSplitTests : FunctionalTest, IAsyncLifetime
         };
         request.Parameters["rate_level"] = new InferParameter { Int64Param = 0 };
 
-        var response = await new GRPCInferenceService.GRPCInferenceServiceClient(_server.Channel()).ModelInferAsync(request).WithTimeout();
+        var response = await new GRPCInferenceService.GRPCInferenceServiceClient(Server.Channel()).ModelInferAsync(request).WithTimeout();
 
         Assert.Equal(["probabilities", "embedding"], response.Outputs.Select(o => o.Name));
         Assert.Equal([2L, Labels.Length], response.Outputs[0].Shape);
@@ -195,11 +151,5 @@ public sealed class TextSplitTests : FunctionalTest, IAsyncLifetime
 
         Flat(() => Assert.Equal(tokens.Length, edge.Levels[1].Edge!.Encode(SplitInput.TokenIds(tokens)).Length));
         Flat(() => Assert.Equal(3 * 384, part.Run(new float[3 * server.Latent.Elements(16)], [1, 16, 9], 16).Embeddings!.Length));
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        Directory.Delete(_root, recursive: true);
     }
 }
