@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The comparative run: two network namespaces of their own, an edge and a server, joined by a veth
 # pair whose edge side is shaped on egress (the uplink) with tbf at each rate in turn; every path
-# to the vision model's answer measured through it (bench uplink). Needs root (ip netns, tc).
+# to the vision and the text model's answer measured through it (bench uplink). Needs root (ip netns, tc).
 # Touches nothing outside the namespaces it creates and deletes.
 #
 #   deploy/netns/uplink.sh [OUT] [bench uplink options…]
