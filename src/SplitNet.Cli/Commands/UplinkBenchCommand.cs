@@ -1,19 +1,12 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using ScottPlot;
-using SplitNet.Codec;
 using SplitNet.Edge;
 using SplitNet.Edge.Resilience;
-using SplitNet.Edge.Sources;
 using SplitNet.LoadTest;
-using SplitNet.Models.Bundles;
 using SplitNet.Models.Data;
-using SplitNet.Models.Split;
-using SplitNet.Models.Teacher;
 using SplitNet.Models.Text;
-using static TorchSharp.torch;
 
 namespace SplitNet.Cli.Commands;
 

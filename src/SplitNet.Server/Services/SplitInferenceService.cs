@@ -186,17 +186,23 @@ internal sealed class SplitInferenceService(
         {
             ModelId = model.Id,
             Version = (uint)model.Version,
-            Codecs = { model.Codecs.Select(c => (uint)c) },
             Labels = { model.Labels },
             WeightsSha256 = model.WeightsSha256,
             InputKind = ProtocolNames.Input(InputKind.Image),
             Outputs = { ProtocolNames.Outputs(model.Output) },
         };
+        AddFeaturePaths(info, model);
+        return info;
+    }
+
+    /// <summary>The split points and codecs of feature payloads (a text split model's baselines, too).</summary>
+    private static void AddFeaturePaths(ModelInfo info, ServedFeatureModel model)
+    {
+        info.Codecs.AddRange(model.Codecs.Select(c => (uint)c));
         foreach (var point in model.SplitPoints)
         {
             info.SplitPoints.Add(new SplitPoint { Id = point.Id, Name = point.Name, Shape = { point.Feature.Dimensions.Select(d => (uint)d) } });
         }
-        return info;
     }
 
     private static ModelInfo Describe(ServedSplitModel model)
@@ -222,6 +228,10 @@ internal sealed class SplitInferenceService(
                 Accuracy = (float)(level.Score?.Accuracy ?? 0),
                 BytesPerImage = (float)(level.Score?.CodedBytes ?? 0),
             });
+        }
+        if (model.Features is { } features)
+        {
+            AddFeaturePaths(info, features);
         }
         return info;
     }

@@ -1,11 +1,3 @@
-using Google.Protobuf;
-using Grpc.Core;
-using SplitNet.Contracts.Inference;
-using SplitNet.Contracts.V1;
-using SplitNet.Edge;
-using SplitNet.Edge.Resilience;
-using SplitNet.Models.Bundles;
-using SplitNet.Models.Split;
 using SplitNet.Models.Text;
 using static TorchSharp.torch;
 
@@ -61,6 +53,18 @@ public abstract class TextServerTest : FunctionalTest, IAsyncLifetime
     }
 
     protected int[] Tokens(string text) => [.. _tokenizer.Encode(text).Select(t => (int)t)];
+
+    /// <summary>Runs <paramref name="run"/> once, then 20 times more: this thread's live tensors must not grow.</summary>
+    protected static void AssertNoTensorLeft(Action run)
+    {
+        run();
+        var before = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        for (int i = 0; i < 20; i++)
+        {
+            run();
+        }
+        Assert.Equal(before, TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
 
     public async Task DisposeAsync()
     {
