@@ -13,23 +13,29 @@ public sealed class StudentTrainerTests
         Beta = 0.01, Stage1Epochs = 2, Stage2Epochs = 2, BatchSize = 8, CosineDecay = true,
     };
 
-    // Stage 1 draws its noise from torch's generator; stage 2 starts from stage 1's tables.
+    private static readonly ChannelLadder Ladder = new([1, 2, 4]);
+
+    // Stage 1 draws its noise (and a ladder's rungs) from torch's generator; stage 2 starts from
+    // stage 1's tables; a ladder must come back from the checkpoint equal, or the run starts over.
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void Run_StoppedInAStagesSecondEpochAndResumed_EndsWithTheStudentOfAStraightRun(int stage)
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    [InlineData(1, true)]
+    [InlineData(2, true)]
+    public void Run_StoppedInAStagesSecondEpochAndResumed_EndsWithTheStudentOfAStraightRun(int stage, bool ladder)
     {
         var train = TinyData.Images(16, seed: 7);
+        var options = ladder ? Options with { Ladder = Ladder } : Options;
         using var teacher = Teacher();
         using var straight = new TinyData.RunFolder();
         using var interrupted = new TinyData.RunFolder();
 
-        var (expected, expectedState) = Trainer(straight.Path, teacher).Run(train, null, default);
+        var (expected, expectedState) = Trainer(straight.Path, teacher, options).Run(train, null, default);
         using (var stop = new TinyData.StopIn(epoch: 2, stage))
         {
-            Assert.Throws<OperationCanceledException>(() => Trainer(interrupted.Path, teacher).Run(train, stop, stop.Token));
+            Assert.Throws<OperationCanceledException>(() => Trainer(interrupted.Path, teacher, options).Run(train, stop, stop.Token));
         }
-        var (actual, actualState) = Trainer(interrupted.Path, teacher).Run(train, null, default);
+        var (actual, actualState) = Trainer(interrupted.Path, teacher, options).Run(train, null, default);
 
         TinyData.AssertSameWeights(TinyData.Weights(expected), TinyData.Weights(actual));
         Assert.Equal(expectedState.History.Select(e => e.Loss), actualState.History.Select(e => e.Loss));
@@ -38,8 +44,43 @@ public sealed class StudentTrainerTests
         actual.Dispose();
     }
 
-    private static StudentTrainer Trainer(string folder, TeacherNet teacher) =>
-        new(folder, teacher, Options, new StudentConfig(4, 8, 8));
+    [Fact]
+    public void Evaluate_EveryRungOfALadder_CodesOnlyItsChannels_AndTheTopRungIsTheWholeLatent()
+    {
+        var images = TinyData.Images(16, seed: 3);
+        using var teacher = Teacher();
+        using var folder = new TinyData.RunFolder();
+        var (student, _) = Trainer(folder.Path, teacher, Options with { Ladder = Ladder }).Run(images, null, default);
+
+        var rungs = StudentEvaluation.Evaluate(student, images, Ladder);
+        var whole = StudentEvaluation.Evaluate(student, images);
+
+        Assert.Equal(Ladder.Channels, rungs.Select(r => r.Channels));
+        Assert.True(rungs.Zip(rungs.Skip(1)).All(p => p.First.Score.IdealBytes < p.Second.Score.IdealBytes), string.Join(", ", rungs.Select(r => r.Score.IdealBytes)));
+        Assert.Equal(whole, rungs[^1].Score);
+        student.Dispose();
+    }
+
+    [Fact]
+    public void Run_ALadderThatDoesNotEndAtTheLatentsChannels_IsRefused()
+    {
+        using var teacher = Teacher();
+        using var folder = new TinyData.RunFolder();
+
+        var error = Assert.Throws<ArgumentException>(() => Trainer(folder.Path, teacher, Options with { Ladder = new([1, 2]) }).Run(TinyData.Images(8, seed: 1), null, default));
+        Assert.Contains("must end at the latent's 4 channels", error.Message);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("2,1,4")]
+    [InlineData("0,4")]
+    [InlineData("1,1,4")]
+    public void ChannelLadder_NotAscendingAndPositive_IsRefused(string rungs) =>
+        Assert.ThrowsAny<ArgumentException>(() => ChannelLadder.Parse(rungs));
+
+    private static StudentTrainer Trainer(string folder, TeacherNet teacher, StudentTrainingOptions options) =>
+        new(folder, teacher, options, new StudentConfig(4, 8, 8));
 
     private static TeacherNet Teacher()
     {

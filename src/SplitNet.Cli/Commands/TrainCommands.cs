@@ -231,6 +231,10 @@ internal static class TrainCommands
         var stage1Tail = new Option<bool>("--stage1-tail") { Description = "Train the tail (stage 3, head) with the decoder in stage 1 (the paper keeps it frozen)." };
         var cosine = new Option<bool>("--cosine") { Description = "Cosine-anneal each stage's learning rate to a twentieth (the paper keeps it constant)." };
         var initFrom = new Option<string?>("--init-from") { Description = "Finished student run whose encoder, entropy model and decoder start this one (e.g. a neighbouring β)." };
+        var ladder = new Option<string?>("--ladder")
+        {
+            Description = "Train one variable-rate student: latent channel counts, ascending, the last all of them (e.g. 1,2,3,4,6,8,12,16); every prefix is scored.",
+        };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => defaults.Seed };
         var trainLimit = new Option<int>("--train-limit") { Description = "Train on the first N images only (0 = all)." };
         var testLimit = new Option<int>("--test-limit") { Description = "Evaluate on the first N test images only (0 = all)." };
@@ -239,7 +243,7 @@ internal static class TrainCommands
         var json = CommonOptions.Json();
         var command = new Command("student", "Train an Entropic Student against the teacher at one rate level (β).")
         {
-            data, teacher, beta, stage1, stage2, task, feature, straightThrough, stage1Tail, channels, encoderWidth, decoderWidth, encoder, cosine, initFrom, seed, trainLimit, testLimit, output, threads, json,
+            data, teacher, beta, stage1, stage2, task, feature, straightThrough, stage1Tail, channels, encoderWidth, decoderWidth, encoder, cosine, initFrom, ladder, seed, trainLimit, testLimit, output, threads, json,
         };
         command.SetAction((result, cancellation) => Task.FromResult(Student(new TrainStudentSettings(
             result.GetValue(data)!, result.GetValue(teacher)!, result.GetValue(output)!, result.GetValue(testLimit), result.GetValue(threads), result.GetValue(json),
@@ -254,6 +258,7 @@ internal static class TrainCommands
                 Stage1Tail = result.GetValue(stage1Tail),
                 CosineDecay = result.GetValue(cosine),
                 InitFrom = result.GetValue(initFrom) is { } init ? Path.GetFullPath(init) : null,
+                Ladder = result.GetValue(ladder) is { } rungs ? ChannelLadder.Parse(rungs) : null,
                 Seed = result.GetValue(seed),
                 TrainLimit = result.GetValue(trainLimit),
             },
@@ -277,10 +282,19 @@ internal static class TrainCommands
             .Run(train, new ConsoleProgress(), cancellation);
         var seconds = state.Seconds;
         var score = StudentEvaluation.Evaluate(student, test);
-        BundleJson.Write(Path.Combine(outDirectory, "score.json"), new { options, config = student.Config, score, seconds });
+        var rungs = options.Ladder is { } ladder ? StudentEvaluation.Evaluate(student, test, ladder) : [];
+        BundleJson.Write(Path.Combine(outDirectory, "score.json"), new { options, config = student.Config, score, rungs = rungs.Select(r => new { channels = r.Channels, score = r.Score }), seconds });
+        if (!settings.Json)
+        {
+            foreach (var (n, rung) in rungs)
+            {
+                Console.WriteLine($"  first {n,2} channels: {rung.Accuracy:P2} at {rung.CompactBytes:F1} compact bytes/image (ideal {rung.IdealBytes:F1})");
+            }
+        }
         if (settings.Json)
         {
-            JsonOutput.Write(new { beta = options.Beta, accuracy = score.Accuracy, bytes_per_image = score.CodedBytes, compact_bytes_per_image = score.CompactBytes, ideal_bytes_per_image = score.IdealBytes, images = score.Images, seconds });
+            JsonOutput.Write(new { beta = options.Beta, accuracy = score.Accuracy, bytes_per_image = score.CodedBytes, compact_bytes_per_image = score.CompactBytes, ideal_bytes_per_image = score.IdealBytes, images = score.Images, seconds,
+                rungs = rungs.Select(r => new { channels = r.Channels, accuracy = r.Score.Accuracy, compact_bytes_per_image = r.Score.CompactBytes, ideal_bytes_per_image = r.Score.IdealBytes }) });
         }
         else
         {

@@ -34,6 +34,19 @@ public sealed class EntropyModel
     public int Channels => Table.Count;
     public ReadOnlySpan<float> Medians => _medians;
 
+    /// <summary>
+    /// The model of the first <paramref name="channels"/> channels only: the tables of a
+    /// variable-rate rung, whose latent is a prefix of the full one's channels.
+    /// </summary>
+    public EntropyModel Prefix(int channels)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(channels, Channels);
+        return channels == Channels ? this
+            : new EntropyModel(new CdfTable([.. Enumerable.Range(0, channels).Select(c => Table.Cdf(c).ToArray())], [.. Enumerable.Range(0, channels).Select(Table.Offset)]),
+                _medians.AsSpan(0, channels), Format);
+    }
+
     /// <summary>SHA-256 of the tables, as declared by edges and checked by servers.</summary>
     public string TablesSha256 => Table.Hash;
 

@@ -24,6 +24,10 @@ public sealed class StudentTrainer(string runDirectory, TeacherNet teacher, Stud
     /// <summary>Trains (or finishes training) a student and returns it in eval mode with its tables built.</summary>
     public (EntropicStudent Student, StudentCheckpoint State) Run(LabeledImages train, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
     {
+        if (options.Ladder is { } ladder && ladder.Channels[^1] != config.LatentChannels)
+        {
+            throw new ArgumentException($"the ladder {ladder} must end at the latent's {config.LatentChannels} channels", nameof(options));
+        }
         if (options.TrainLimit > 0)
         {
             train = train.Take(options.TrainLimit);
@@ -144,7 +148,7 @@ public sealed class StudentTrainer(string runDirectory, TeacherNet teacher, Stud
         var yDecoder = options.StraightThrough
             ? y + (bottleneck.Quantize(y, QuantizationMode.Dequantize) - y).detach()
             : yNoisy;
-        var s2 = student.Decoder.call(yDecoder);
+        var s2 = student.Decoder.call(RungMask(yDecoder));
         var s3 = student.Tail.Stage(TeacherStage.Stage3).call(s2);
         long n = x.shape[0];
         var distortion = ((s2 - h2).square().sum() + (s3 - h3).square().sum()) / n;
@@ -166,8 +170,24 @@ public sealed class StudentTrainer(string runDirectory, TeacherNet teacher, Stud
             yHat = student.Bottleneck.Quantize(student.Encoder.call(x), QuantizationMode.Dequantize);
             teacherLogits = teacher.call(x);
         }
-        var logits = student.Classify(yHat);
+        var logits = student.Classify(RungMask(yHat));
         return 0.5 * nn.functional.cross_entropy(logits, labels) + 0.5 * Distillation.Kl(logits, teacherLogits);
+    }
+
+    /// <summary>
+    /// With a ladder, zeroes every channel past a rung drawn per image, as a server does for the
+    /// channels a lower rate leaves out; without one, the latent as it is.
+    /// </summary>
+    private Tensor RungMask(Tensor y)
+    {
+        if (options.Ladder is not { } ladder)
+        {
+            return y;
+        }
+        var rungs = tensor(ladder.Channels, device: y.device);
+        var kept = rungs.index_select(0, randint(ladder.Channels.Length, [y.shape[0]], dtype: ScalarType.Int64, device: y.device));
+        var mask = (arange(y.shape[1], device: y.device).unsqueeze(0) < kept.unsqueeze(1)).to(y.dtype);
+        return y * mask.view(y.shape[0], y.shape[1], 1, 1);
     }
 
     private static nn.Module[] TailStages(EntropicStudent student) =>

@@ -57,6 +57,14 @@ public sealed record StudentTrainingOptions
     /// </summary>
     public string? InitFrom { get; init; }
 
+    /// <summary>
+    /// Train one variable-rate student for every rung of this ladder instead of one rate: each
+    /// image's decoder sees only the first n latent channels (the rest zero), n drawn uniformly
+    /// from the rungs, so every prefix of the channels becomes a usable latent. The rate term
+    /// counts every channel (the top rung). Null: one rate.
+    /// </summary>
+    public ChannelLadder? Ladder { get; init; }
+
     /// <summary>Seed of weight initialisation, data order, augmentation and the stage-1 noise. Default 1.</summary>
     public int Seed { get; init; } = 1;
 
