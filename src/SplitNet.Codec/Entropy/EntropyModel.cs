@@ -63,6 +63,54 @@ public sealed class EntropyModel
     }
 
     /// <summary>
+    /// Codes one frame into an embedded stream: its prefix of <c>ends[k]</c> bytes decodes the
+    /// first <c>channels[k]</c> channels (<see cref="TryDecompressPrefix"/>), so a lower rate is a
+    /// cut of the same bytes, not another coding. <paramref name="channels"/> ascend and end at
+    /// <see cref="Channels"/>; the whole stream is the one <see cref="Compress(ReadOnlySpan{int}, IBufferWriter{byte})"/> writes.
+    /// </summary>
+    public int CompressSegmented(ReadOnlySpan<int> symbols, ReadOnlySpan<int> channels, IBufferWriter<byte> output, Span<int> ends)
+    {
+        int perChannel = PerChannel(symbols.Length);
+        Span<int> segments = stackalloc int[channels.Length];
+        for (int k = 0; k < channels.Length; k++)
+        {
+            segments[k] = channels[k] * perChannel;
+        }
+        return LatentCoder.EncodeSegmented(Format, symbols, perChannel, Table, output, segments, ends);
+    }
+
+    /// <summary>
+    /// Decodes the first <paramref name="channels"/> channels of a frame from the prefix of its
+    /// embedded stream that carries them into ŷ, and zeroes the rest of <paramref name="yHat"/>
+    /// (the whole latent), as a variable-rate decoder was trained to see them. Never throws on bad
+    /// input. A prefix cannot check the coder's final state; it must be used up exactly.
+    /// </summary>
+    public bool TryDecompressPrefix(ReadOnlySpan<byte> prefix, int channels, Span<float> yHat, out string? error)
+    {
+        if (yHat.Length == 0 || yHat.Length % Channels != 0 || channels < 1 || channels > Channels)
+        {
+            error = $"{channels} of {Channels} channels in {yHat.Length} values: not a prefix of this latent";
+            return false;
+        }
+        int sent = channels * (yHat.Length / Channels);
+        var symbols = ArrayPool<int>.Shared.Rent(sent);
+        try
+        {
+            if (!LatentCoder.TryDecodePrefix(Format, prefix, yHat.Length / Channels, Table, symbols.AsSpan(0, sent), out error))
+            {
+                return false;
+            }
+            Dequantize(symbols.AsSpan(0, sent), yHat[..sent], yHat.Length / Channels);
+            yHat[sent..].Clear();
+            return true;
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(symbols);
+        }
+    }
+
+    /// <summary>
     /// Decodes one stream of exactly <c>yHat.Length</c> symbols into ŷ = s + median of its channel.
     /// Never throws on bad input: false and a reason instead.
     /// </summary>
@@ -91,9 +139,10 @@ public sealed class EntropyModel
     }
 
     /// <summary>ŷ = s + median of its channel, for channel-major <paramref name="symbols"/>.</summary>
-    public void Dequantize(ReadOnlySpan<int> symbols, Span<float> yHat)
+    public void Dequantize(ReadOnlySpan<int> symbols, Span<float> yHat) => Dequantize(symbols, yHat, PerChannel(symbols.Length));
+
+    private void Dequantize(ReadOnlySpan<int> symbols, Span<float> yHat, int perChannel)
     {
-        int perChannel = PerChannel(symbols.Length);
         for (int i = 0; i < symbols.Length; i++)
         {
             yHat[i] = symbols[i] + _medians[i / perChannel];

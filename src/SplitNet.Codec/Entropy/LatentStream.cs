@@ -21,6 +21,34 @@ public static class LatentCoder
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown latent stream."),
         };
 
+    /// <summary>
+    /// Codes one stream whose prefixes decode the first <c>segments[k]</c> symbols; their lengths go
+    /// to <paramref name="ends"/>. The whole stream is the one <see cref="Encode"/> writes.
+    /// </summary>
+    public static int EncodeSegmented(LatentStream format, ReadOnlySpan<int> symbols, int elementsPerIndex, CdfTable table, System.Buffers.IBufferWriter<byte> output,
+        ReadOnlySpan<int> segments, Span<int> ends) =>
+        format switch
+        {
+            LatentStream.CompressAI => RansCoder<Rans64Format>.Encode(symbols, elementsPerIndex, table, output, segments, ends),
+            LatentStream.Compact => RansCoder<RansByteFormat>.Encode(symbols, elementsPerIndex, table, output, segments, ends),
+            _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown latent stream."),
+        };
+
+    /// <summary>Decodes the first <c>symbols.Length</c> symbols from a prefix that <see cref="EncodeSegmented"/> marked.</summary>
+    public static bool TryDecodePrefix(LatentStream format, ReadOnlySpan<byte> prefix, int elementsPerIndex, CdfTable table, Span<int> symbols, out string? error)
+    {
+        switch (format)
+        {
+            case LatentStream.CompressAI:
+                return RansCoder<Rans64Format>.TryDecode(prefix, elementsPerIndex, table, symbols, out error, prefix: true);
+            case LatentStream.Compact:
+                return RansCoder<RansByteFormat>.TryDecode(prefix, elementsPerIndex, table, symbols, out error, prefix: true);
+            default:
+                error = $"unknown latent stream {format}";
+                return false;
+        }
+    }
+
     public static bool TryDecode(LatentStream format, ReadOnlySpan<byte> stream, int elementsPerIndex, CdfTable table, Span<int> symbols, out string? error)
     {
         switch (format)

@@ -18,12 +18,21 @@ internal static class RansCoder<TFormat> where TFormat : struct, IRansFormat
 
     private static int WordBytes => TFormat.WordBits / 8;
 
-    public static int Encode(ReadOnlySpan<int> symbols, int elementsPerIndex, CdfTable table, IBufferWriter<byte> output)
+    /// <summary>
+    /// Codes <paramref name="symbols"/> into one stream. With <paramref name="segments"/> (ascending
+    /// symbol counts, the last all of them), <paramref name="ends"/>[k] receives the length of the
+    /// stream's prefix that decodes the first <c>segments[k]</c> symbols (<see cref="TryDecode"/>
+    /// with <c>prefix</c>): the decoder of symbol i reads exactly the words coding symbol i wrote,
+    /// and rANS writes them last-first, so the words of the first symbols come first.
+    /// </summary>
+    public static int Encode(ReadOnlySpan<int> symbols, int elementsPerIndex, CdfTable table, IBufferWriter<byte> output,
+        ReadOnlySpan<int> segments = default, Span<int> ends = default)
     {
-        if (!TablesCover(symbols.Length, elementsPerIndex, table, out var error))
+        if (!TablesCover(symbols.Length, elementsPerIndex, table, out var error) || !SegmentsCover(symbols.Length, segments, ends, out error))
         {
             throw new ArgumentException(error);
         }
+        int segment = segments.Length - 1;
         // Words come out last-first: fill a pooled buffer from its end.
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(256, symbols.Length * 2 + 16));
         int at = buffer.Length;
@@ -40,6 +49,11 @@ internal static class RansCoder<TFormat> where TFormat : struct, IRansFormat
                 int start = index * elementsPerIndex;
                 for (int i = Math.Min(symbols.Length, start + elementsPerIndex) - 1; i >= start; i--)
                 {
+                    // Words written from here on code symbols [0, i]: mark where each segment's last symbol begins.
+                    while (segment >= 0 && segments[segment] == i + 1)
+                    {
+                        ends[segment--] = buffer.Length - at;
+                    }
                     long value = (long)symbols[i] - offset;
                     if (value < 0 || value >= max)
                     {
@@ -50,6 +64,10 @@ internal static class RansCoder<TFormat> where TFormat : struct, IRansFormat
                 }
             }
             int count = buffer.Length - at;
+            for (int k = 0; k < segments.Length; k++)
+            {
+                ends[k] = TFormat.StateBytes + count - ends[k];
+            }
             var span = output.GetSpan(TFormat.StateBytes + count);
             for (int b = 0; b < TFormat.StateBytes; b++)
             {
@@ -65,7 +83,12 @@ internal static class RansCoder<TFormat> where TFormat : struct, IRansFormat
         }
     }
 
-    public static bool TryDecode(ReadOnlySpan<byte> stream, int elementsPerIndex, CdfTable table, Span<int> symbols, out string? error)
+    /// <summary>
+    /// Decodes exactly <c>symbols.Length</c> symbols. A <paramref name="prefix"/> of a longer stream
+    /// (one of the encoder's segment ends) decodes its first symbols: it must be used up exactly,
+    /// but its coder state cannot come back to the initial one, so only a whole stream checks that.
+    /// </summary>
+    public static bool TryDecode(ReadOnlySpan<byte> stream, int elementsPerIndex, CdfTable table, Span<int> symbols, out string? error, bool prefix = false)
     {
         if (!TablesCover(symbols.Length, elementsPerIndex, table, out error))
         {
@@ -135,10 +158,31 @@ internal static class RansCoder<TFormat> where TFormat : struct, IRansFormat
                 symbols[i] = (int)symbol;
             }
         }
-        error = x != TFormat.Lower ? "final coder state is not the initial state: corrupt stream"
+        error = x != TFormat.Lower && !prefix ? "final coder state is not the initial state: corrupt stream"
             : at != stream.Length ? $"{stream.Length - at} trailing bytes after the last symbol"
             : null;
         return error is null;
+    }
+
+    private static bool SegmentsCover(int symbols, ReadOnlySpan<int> segments, Span<int> ends, out string? error)
+    {
+        error = segments.Length != ends.Length ? $"{segments.Length} segments but room for {ends.Length} ends"
+            : segments.Length > 0 && segments[^1] != symbols ? $"the last segment ends at symbol {segments[^1]}, not at the stream's {symbols}"
+            : segments.Length > 0 && (segments[0] < 1 || !IsAscending(segments)) ? "segments are ascending symbol counts from 1"
+            : null;
+        return error is null;
+    }
+
+    private static bool IsAscending(ReadOnlySpan<int> values)
+    {
+        for (int i = 1; i < values.Length; i++)
+        {
+            if (values[i] <= values[i - 1])
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static bool TablesCover(int symbols, int elementsPerIndex, CdfTable table, out string? error)
