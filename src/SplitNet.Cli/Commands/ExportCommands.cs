@@ -2,6 +2,7 @@ using System.CommandLine;
 using SplitNet.Codec.Entropy;
 using SplitNet.Models.Bundles;
 using SplitNet.Models.Data;
+using SplitNet.Models.Student;
 using SplitNet.Models.Text;
 using SplitNet.Training.Student;
 using SplitNet.Training.Text;
@@ -173,14 +174,7 @@ internal static class ExportCommands
         {
             throw new InvalidOperationException("All rate levels of a split model must share one student architecture.");
         }
-        var scored = levels.Select(run =>
-        {
-            var score = StudentEvaluation.Evaluate(run.Student, test);
-            var bytes = settings.Stream == LatentStream.Compact ? score.CompactBytes : score.CodedBytes;
-            Console.Error.WriteLine($"β={run.State.Options.Beta}: {score.Accuracy:P2} at {bytes:F1} bytes/image");
-            return (run.Student, run.State.Options.Beta, (RateLevelScore?)new RateLevelScore(score.Accuracy, bytes, score.IdealBytes, score.Images));
-        }).ToList();
-        var manifest = TorchBundles.Save(scored, new SplitModelManifest
+        var template = new SplitModelManifest
         {
             ModelId = settings.ModelId,
             TeacherModelId = teacherManifest.ModelId,
@@ -191,7 +185,23 @@ internal static class ExportCommands
             Labels = teacherManifest.Labels,
             Normalization = teacherManifest.Normalization,
             Levels = [],
-        }, settings.EdgeOut, settings.ServerOut);
+        };
+        if (levels.Any(l => l.State.Options.Ladder is not null))
+        {
+            if (levels.Count != 1)
+            {
+                throw new InvalidOperationException("A variable-rate student (trained with --ladder) is a whole split model: export it alone.");
+            }
+            return Ladder(settings, levels[0], test, template);
+        }
+        var scored = levels.Select(run =>
+        {
+            var score = StudentEvaluation.Evaluate(run.Student, test);
+            var bytes = settings.Stream == LatentStream.Compact ? score.CompactBytes : score.CodedBytes;
+            Console.Error.WriteLine($"β={run.State.Options.Beta}: {score.Accuracy:P2} at {bytes:F1} bytes/image");
+            return (run.Student, run.State.Options.Beta, (RateLevelScore?)new RateLevelScore(score.Accuracy, bytes, score.IdealBytes, score.Images));
+        }).ToList();
+        var manifest = TorchBundles.Save(scored, template, settings.EdgeOut, settings.ServerOut);
         if (settings.Json)
         {
             JsonOutput.Write(new { model_id = manifest.ModelId, levels = manifest.Levels });
@@ -199,6 +209,28 @@ internal static class ExportCommands
         else
         {
             Console.WriteLine($"wrote {manifest.Levels.Count} rate levels of {manifest.ModelId} to {settings.EdgeOut} and {settings.ServerOut}");
+        }
+        return 0;
+    }
+
+    /// <summary>One variable-rate student as a split model: a level per rung, each scored on the prefixes it ships.</summary>
+    private static int Ladder(ExportSplitModelSettings settings, (EntropicStudent Student, StudentCheckpoint State) run, LabeledImages test, SplitModelManifest template)
+    {
+        var ladder = run.State.Options.Ladder!;
+        var scores = StudentEvaluation.Evaluate(run.Student, test, ladder).Select(r =>
+        {
+            var bytes = settings.Stream == LatentStream.Compact ? r.Score.CompactBytes : r.Score.CodedBytes;
+            Console.Error.WriteLine($"first {r.Channels} channels: {r.Score.Accuracy:P2} at {bytes:F1} bytes/image");
+            return (RateLevelScore?)new RateLevelScore(r.Score.Accuracy, bytes, r.Score.IdealBytes, r.Score.Images);
+        }).ToList();
+        var manifest = TorchBundles.SaveLadder(run.Student, ladder.Channels, run.State.Options.Beta, scores, template, settings.EdgeOut, settings.ServerOut);
+        if (settings.Json)
+        {
+            JsonOutput.Write(new { model_id = manifest.ModelId, ladder = ladder.Channels, levels = manifest.Levels });
+        }
+        else
+        {
+            Console.WriteLine($"wrote the {ladder.Channels.Length} rungs of {manifest.ModelId} (one student) to {settings.EdgeOut} and {settings.ServerOut}");
         }
         return 0;
     }

@@ -16,6 +16,8 @@ namespace SplitNet.Codec.Entropy;
 public sealed class EntropyModel
 {
     private readonly float[] _medians;
+    private int[]? _ladder;
+    private int _rung;
 
     public EntropyModel(CdfTable table, ReadOnlySpan<float> medians, LatentStream format)
     {
@@ -35,24 +37,44 @@ public sealed class EntropyModel
     public ReadOnlySpan<float> Medians => _medians;
 
     /// <summary>
-    /// The model of the first <paramref name="channels"/> channels only: the tables of a
-    /// variable-rate rung, whose latent is a prefix of the full one's channels.
+    /// This model at rung <paramref name="rung"/> of a variable-rate ladder (ascending channel
+    /// counts, the last <see cref="Channels"/>): it codes a whole latent as the prefix of its
+    /// embedded stream that carries the first <c>ladder[rung]</c> channels, and decodes such a
+    /// prefix into the whole latent with the other channels zero. Same tables, same hash.
     /// </summary>
-    public EntropyModel Prefix(int channels)
+    public EntropyModel AtRung(IReadOnlyList<int> ladder, int rung)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(channels, Channels);
-        return channels == Channels ? this
-            : new EntropyModel(new CdfTable([.. Enumerable.Range(0, channels).Select(c => Table.Cdf(c).ToArray())], [.. Enumerable.Range(0, channels).Select(Table.Offset)]),
-                _medians.AsSpan(0, channels), Format);
+        ArgumentNullException.ThrowIfNull(ladder);
+        ArgumentOutOfRangeException.ThrowIfNegative(rung);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(rung, ladder.Count);
+        if (ladder[^1] != Channels || ladder[0] < 1 || ladder.Zip(ladder.Skip(1)).Any(p => p.Second <= p.First))
+        {
+            throw new ArgumentException($"A ladder ascends from 1 to the {Channels} channels, not {string.Join(",", ladder)}.", nameof(ladder));
+        }
+        return new EntropyModel(Table, _medians, Format) { _ladder = [.. ladder], _rung = rung };
     }
+
+    /// <summary>The channels a frame carries: all, or a rung's leading ones (<see cref="AtRung"/>).</summary>
+    public int SentChannels => _ladder?[_rung] ?? Channels;
 
     /// <summary>SHA-256 of the tables, as declared by edges and checked by servers.</summary>
     public string TablesSha256 => Table.Hash;
 
-    /// <summary>Codes one frame's symbols into one stream; returns the bytes written.</summary>
-    public int Compress(ReadOnlySpan<int> symbols, IBufferWriter<byte> output) =>
-        LatentCoder.Encode(Format, symbols, PerChannel(symbols.Length), Table, output);
+    /// <summary>Codes one frame's symbols into one stream (at a rung, the prefix of the embedded one); returns the bytes written.</summary>
+    public int Compress(ReadOnlySpan<int> symbols, IBufferWriter<byte> output)
+    {
+        if (_ladder is null)
+        {
+            return LatentCoder.Encode(Format, symbols, PerChannel(symbols.Length), Table, output);
+        }
+        var whole = new ArrayBufferWriter<byte>(64);
+        Span<int> ends = stackalloc int[_ladder.Length];
+        CompressSegmented(symbols, _ladder, whole, ends);
+        var prefix = whole.WrittenSpan[..ends[_rung]];
+        prefix.CopyTo(output.GetSpan(prefix.Length));
+        output.Advance(prefix.Length);
+        return prefix.Length;
+    }
 
     /// <summary>Codes one frame's symbols into a new array.</summary>
     public byte[] Compress(ReadOnlySpan<int> symbols)
@@ -116,6 +138,10 @@ public sealed class EntropyModel
     /// </summary>
     public bool TryDecompress(ReadOnlySpan<byte> stream, Span<float> yHat, out string? error)
     {
+        if (_ladder is not null)
+        {
+            return TryDecompressPrefix(stream, SentChannels, yHat, out error);
+        }
         if (yHat.Length == 0 || yHat.Length % Channels != 0)
         {
             error = $"{yHat.Length} symbols do not fill {Channels} channels";
@@ -149,12 +175,12 @@ public sealed class EntropyModel
         }
     }
 
-    /// <summary>Σ −log₂ p of the symbols under these tables, escapes included: the size an ideal coder would reach.</summary>
+    /// <summary>Σ −log₂ p of the symbols a frame carries under these tables, escapes included: the size an ideal coder would reach.</summary>
     public double IdealBits(ReadOnlySpan<int> symbols)
     {
         int perChannel = PerChannel(symbols.Length);
         double bits = 0;
-        for (int i = 0; i < symbols.Length; i++)
+        for (int i = 0, sent = SentChannels * perChannel; i < sent; i++)
         {
             bits += Table.InformationBits(symbols[i], i / perChannel);
         }

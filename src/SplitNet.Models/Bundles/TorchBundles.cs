@@ -28,6 +28,34 @@ public static class TorchBundles
             template with { Latent = template.Latent ?? (template.Architecture is { } a ? a.Latent : null) },
             edgeDirectory, serverDirectory);
 
+    /// <summary>
+    /// Writes both bundles of a variable-rate student: one weights file a side, one level per rung
+    /// of <paramref name="ladder"/> (each with its score), all sharing the tables.
+    /// </summary>
+    public static SplitModelManifest SaveLadder(EntropicStudent student, IReadOnlyList<int> ladder, double beta, IReadOnlyList<RateLevelScore?> scores,
+        SplitModelManifest template, string edgeDirectory, string serverDirectory)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(scores.Count, ladder.Count);
+        Directory.CreateDirectory(edgeDirectory);
+        Directory.CreateDirectory(serverDirectory);
+        const string edge = "ladder.edge.safetensors", server = "ladder.server.safetensors";
+        student.EdgePart().save_safetensors(Path.Combine(edgeDirectory, edge));
+        student.ServerPart().save_safetensors(Path.Combine(serverDirectory, server));
+        var (edgeSha, serverSha) = (BundleJson.Sha256(Path.Combine(edgeDirectory, edge)), BundleJson.Sha256(Path.Combine(serverDirectory, server)));
+        var manifest = template with
+        {
+            Family = EntropicLadderFamily.FamilyName,
+            Architecture = student.Config,
+            Latent = student.Config.Latent,
+            Config = System.Text.Json.JsonSerializer.SerializeToNode(new LadderConfig([.. ladder]), BundleJson.Options)!.AsObject(),
+            Levels = [.. ladder.Select((_, k) => new RateLevelManifest(k, beta, student.Bottleneck.Table.Hash, edge, edgeSha, server, serverSha, scores[k]))],
+        };
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(manifest.DefaultLevel, ladder.Count);
+        BundleJson.Write(Path.Combine(edgeDirectory, SplitModelBundle.ManifestFile), manifest);
+        BundleJson.Write(Path.Combine(serverDirectory, SplitModelBundle.ManifestFile), manifest);
+        return manifest;
+    }
+
     /// <summary>Writes both bundles of any family's levels, lowest rate first.</summary>
     public static SplitModelManifest Save(IReadOnlyList<SplitLevelWeights> levels, SplitModelManifest template, string edgeDirectory, string serverDirectory)
     {

@@ -7,7 +7,8 @@ using static TorchSharp.torch;
 namespace SplitNet.Models.Student;
 
 /// <summary>The edge part of one student level: g_a on a 28×28 image, rounded around the medians.</summary>
-internal sealed class StudentEdgePart(EntropicStudent student) : IEdgePart
+/// <param name="owner">What disposing the part releases: the student itself, unless levels share it.</param>
+internal sealed class StudentEdgePart(EntropicStudent student, IDisposable? owner = null) : IEdgePart
 {
     public InputKind Input => InputKind.Image;
     public LatentShape Latent { get; } = student.Config.Latent;
@@ -22,5 +23,5 @@ internal sealed class StudentEdgePart(EntropicStudent student) : IEdgePart
         return new EdgeLatent(student.Bottleneck.Quantize(y, QuantizationMode.Symbols).data<int>().ToArray(), StudentConfig.LatentSize);
     }
 
-    public void Dispose() => student.Dispose();
+    public void Dispose() => (owner ?? student).Dispose();
 }

@@ -18,24 +18,23 @@ public static class StudentEvaluation
     public static StudentScore Evaluate(EntropicStudent student, LabeledImages images, int batchSize = 250) =>
         Evaluate(student, student, images, batchSize);
 
-    /// <summary>A variable-rate student at every rung of <paramref name="ladder"/>: only the first n channels coded and decoded, the rest zero.</summary>
+    /// <summary>A variable-rate student at every rung of <paramref name="ladder"/>: each frame the prefix of its embedded stream that carries the rung's channels, the rest zero.</summary>
     public static IReadOnlyList<(int Channels, StudentScore Score)> Evaluate(EntropicStudent student, LabeledImages images, ChannelLadder ladder, int batchSize = 250) =>
-        [.. ladder.Channels.Select(n => (n, Evaluate(student, student, images, batchSize, n)))];
+        [.. ladder.Channels.Select((n, rung) => (n, Evaluate(student, student, images, batchSize, (ladder, rung))))];
 
     /// <summary>
     /// Scores a split as deployed: <paramref name="edge"/>'s encoder and entropy model code each
     /// image into the streams that ship (<see cref="EntropyModel.Compress(ReadOnlySpan{int})"/>),
     /// <paramref name="server"/>'s decoder and tail classify what its entropy model decodes from
-    /// them (the two sides of one bundle level). With <paramref name="channels"/>, only that many
-    /// leading channels are coded and the server sees zeros for the rest (a variable-rate rung).
+    /// them (the two sides of one bundle level); at a <paramref name="rung"/> of a variable-rate
+    /// ladder, through that rung's models (<see cref="EntropyModel.AtRung"/>).
     /// </summary>
-    public static StudentScore Evaluate(EntropicStudent edge, EntropicStudent server, LabeledImages images, int batchSize = 250, int? channels = null)
+    public static StudentScore Evaluate(EntropicStudent edge, EntropicStudent server, LabeledImages images, int batchSize = 250, (ChannelLadder Ladder, int Index)? rung = null)
     {
         edge.eval();
         server.eval();
-        int n = channels ?? edge.Config.LatentChannels;
-        var (coder, compactCoder, decoder) = (edge.Bottleneck.Model(LatentStream.CompressAI).Prefix(n), edge.Bottleneck.Model(LatentStream.Compact).Prefix(n),
-            server.Bottleneck.Model(LatentStream.Compact).Prefix(n));
+        EntropyModel At(EntropyModel model) => rung is { } r ? model.AtRung(r.Ladder.Channels, r.Index) : model;
+        var (coder, compactCoder, decoder) = (At(edge.Bottleneck.Model(LatentStream.CompressAI)), At(edge.Bottleneck.Model(LatentStream.Compact)), At(server.Bottleneck.Model(LatentStream.Compact)));
         int correct = 0;
         long coded = 0, compact = 0;
         double idealBits = 0;
@@ -47,16 +46,15 @@ public static class StudentEvaluation
             var y = edge.Encoder.call(ImageTensors.Batch(images, start, count));
             var symbols = edge.Bottleneck.Quantize(y, QuantizationMode.Symbols).contiguous().data<int>().ToArray();
             int perImage = symbols.Length / count;
-            int sent = n * perImage / (int)y.shape[1];
             var yHat = new float[symbols.Length];
             for (int i = 0; i < count; i++)
             {
-                var image = symbols.AsSpan(i * perImage, sent);
+                var image = symbols.AsSpan(i * perImage, perImage);
                 coded += coder.Compress(image).Length;
                 var stream = compactCoder.Compress(image);
                 compact += stream.Length;
                 idealBits += coder.IdealBits(image);
-                if (!decoder.TryDecompress(stream, yHat.AsSpan(i * perImage, sent), out var error))
+                if (!decoder.TryDecompress(stream, yHat.AsSpan(i * perImage, perImage), out var error))
                 {
                     throw new InvalidDataException($"image {start + i}: the server side cannot decode the edge's stream ({error}).");
                 }
