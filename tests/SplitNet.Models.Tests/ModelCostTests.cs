@@ -42,6 +42,23 @@ public sealed class ModelCostTests
         Assert.True(encoder.Macs < replaced.Macs, $"encoder {encoder.Macs} MACs vs {replaced.Macs} replaced");
         Assert.True(encoder.Parameters > 0);
     }
+
+    [Fact]
+    public void MobileEncoder_AtWidth32_IsUnderATenthOfTheTeacher_AndCountsItsDepthwiseConvolutionsPerGroup()
+    {
+        using var teacher = new TeacherNet(TeacherConfig.Default);
+        using var student = new EntropicStudent(new StudentConfig(16, 32, Encoder: StudentEncoder.Mobile), TeacherConfig.Default);
+        using var block = new Layers.InvertedResidual(8, 8, 1, 4);
+        var whole = ModelCost.Measure(teacher, 1, 1, 28, 28);
+        var encoder = ModelCost.Measure(student.Encoder, 1, 1, 28, 28);
+
+        Assert.True(encoder.Macs * 10 <= whole.Macs, $"encoder {encoder.Macs} MACs vs the teacher's {whole.Macs}");
+        // 1x1 to 32, depthwise 3x3 over 32, 1x1 back to 8, on 14x14: the depthwise layer costs 9 per output, not 9·32.
+        Assert.Equal(196L * (8 * 32 + 9 * 32 + 32 * 8), ModelCost.Measure(block, 1, 8, 14, 14).Macs);
+        using var mode = inference_mode();
+        using var y = student.Encoder.call(zeros(2, 1, 28, 28));
+        Assert.Equal([2L, 16, 7, 7], y.shape);
+    }
 }
 
 [Collection(nameof(TorchCollection))]

@@ -6,7 +6,7 @@ using SplitNet.Models.Teacher;
 namespace SplitNet.Cli.Commands;
 
 /// <summary>The options of <c>splitnet bench cost</c>.</summary>
-internal sealed record BenchCostSettings(int LatentChannels, StudentEncoder Encoder, bool Json);
+internal sealed record BenchCostSettings(int LatentChannels, int EncoderWidth, StudentEncoder Encoder, bool Json);
 
 /// <summary><c>splitnet bench cost</c>: parameters and MACs of the teacher's parts and of a student.</summary>
 internal static class BenchCostCommand
@@ -14,20 +14,21 @@ internal static class BenchCostCommand
     public static Command Create()
     {
         var channels = new Option<int>("--latent-channels") { DefaultValueFactory = _ => new StudentConfig().LatentChannels };
+        var width = new Option<int>("--encoder-width") { DefaultValueFactory = _ => new StudentConfig().EncoderWidth };
         var encoder = CommonOptions.Encoder();
         var json = CommonOptions.Json();
         var command = new Command("cost", "Parameters and MACs per image of the teacher's parts and of the student's encoder and decoder.")
         {
-            channels, encoder, json,
+            channels, width, encoder, json,
         };
-        command.SetAction(result => Run(new BenchCostSettings(result.GetValue(channels), result.GetValue(encoder), result.GetValue(json))));
+        command.SetAction(result => Run(new BenchCostSettings(result.GetValue(channels), result.GetValue(width), result.GetValue(encoder), result.GetValue(json))));
         return command;
     }
 
     private static int Run(BenchCostSettings settings)
     {
         using var teacher = new TeacherNet(TeacherConfig.Default);
-        using var student = new EntropicStudent(new StudentConfig(settings.LatentChannels, Encoder: settings.Encoder), TeacherConfig.Default);
+        using var student = new EntropicStudent(new StudentConfig(settings.LatentChannels, settings.EncoderWidth, Encoder: settings.Encoder), TeacherConfig.Default);
         var n = student.Config.LatentChannels;
         var stage2 = FeatureSplit.Point(teacher.Config, "stage2");
         var rows = new (string Part, ModelCost Cost)[]

@@ -132,15 +132,16 @@ internal static class CommonOptions
 
     public static Option<StudentEncoder> Encoder() => new("--encoder")
     {
-        HelpName = "compact|teacher-stem|teacher-block",
-        Description = "Student encoder g_a: compact (the paper's, trained from scratch), teacher-stem (the teacher's frozen stem and stage 1, then two strided convolutions) or teacher-block (also stage 2's first block, then one strided convolution).",
+        HelpName = "compact|teacher-stem|teacher-block|mobile",
+        Description = "Student encoder g_a: compact (the paper's, trained from scratch), teacher-stem (the teacher's frozen stem and stage 1, then two strided convolutions), teacher-block (also stage 2's first block, then one strided convolution) or mobile (MobileNetV2 inverted residuals, from scratch, about 5 M MACs at --encoder-width 32).",
         DefaultValueFactory = _ => new StudentConfig().Encoder,
         CustomParser = result => result.Tokens.Single().Value switch
         {
             "compact" => StudentEncoder.Compact,
             "teacher-stem" => StudentEncoder.TeacherStem,
             "teacher-block" => StudentEncoder.TeacherBlock,
-            var other => Fail(result, $"--encoder: '{other}' is not compact, teacher-stem or teacher-block."),
+            "mobile" => StudentEncoder.Mobile,
+            var other => Fail(result, $"--encoder: '{other}' is not compact, teacher-stem, teacher-block or mobile."),
         },
     };
 

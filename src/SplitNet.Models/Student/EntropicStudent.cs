@@ -42,6 +42,17 @@ public sealed class EntropicStudent : Module<Tensor, Tensor>
                 new Gdn1(e),
                 Conv2d(e, n, 3, padding: 1, bias: false));
         }
+        else if (config.Encoder == StudentEncoder.Mobile)
+        {
+            int wide = e * 3 / 2;
+            g_a = Sequential(
+                Conv2d(1, e, 3, stride: 2, padding: 1, bias: false), BatchNorm2d(e), ReLU6(),
+                new InvertedResidual(e, e, 1, 4),
+                new InvertedResidual(e, wide, 2, 4),
+                new InvertedResidual(wide, wide, 1, 4),
+                new InvertedResidual(wide, wide, 1, 4),
+                Conv2d(wide, n, 1, bias: false));
+        }
         else
         {
             // teacher-stem compresses stage 1's 28x28 feature in two strided steps; teacher-block

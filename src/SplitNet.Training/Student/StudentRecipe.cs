@@ -7,7 +7,7 @@ public static class StudentRecipe
 {
     /// <summary>
     /// "plain" for the paper's recipe, else the departures from it joined by '+': the encoder
-    /// (teacher-stem, teacher-block), kd (logit KL in stage 1), st (straight-through rounding),
+    /// (teacher-stem, teacher-block, mobile), kd (logit KL in stage 1), st (straight-through rounding),
     /// tail (tail trained in stage 1), cosine (annealed learning rate), warm (started from another run).
     /// </summary>
     public static string Describe(StudentTrainingOptions options, StudentConfig architecture)
@@ -15,7 +15,7 @@ public static class StudentRecipe
         var parts = new List<string>();
         if (architecture.Encoder != StudentEncoder.Compact)
         {
-            parts.Add(architecture.Encoder == StudentEncoder.TeacherStem ? "teacher-stem" : "teacher-block");
+            parts.Add(architecture.Encoder switch { StudentEncoder.TeacherStem => "teacher-stem", StudentEncoder.TeacherBlock => "teacher-block", _ => "mobile" });
         }
         if (options.TaskWeight > 0)
         {
