@@ -62,10 +62,10 @@ public sealed class RateAccuracyBenchmark(TeacherNet teacher, LabeledImages imag
     public RateAccuracyRow Student(EntropicStudent student, string method, string setting, long encoderMacs) =>
         Student(student, student, method, setting, encoderMacs);
 
-    /// <summary>One rate level of a split-model bundle: the edge side codes, the server side classifies.</summary>
-    public RateAccuracyRow Student(EntropicStudent edge, EntropicStudent server, string method, string setting, long encoderMacs)
+    /// <summary>One rate level of a split-model bundle: the edge side codes, the server side classifies (at a <paramref name="rung"/> of a variable-rate student, its prefix).</summary>
+    public RateAccuracyRow Student(EntropicStudent edge, EntropicStudent server, string method, string setting, long encoderMacs, (ChannelLadder Ladder, int Index)? rung = null)
     {
-        var score = StudentEvaluation.Evaluate(edge, server, images);
+        var score = StudentEvaluation.Evaluate(edge, server, images, rung: rung);
         return new RateAccuracyRow(method, setting, score.Accuracy, score.CodedBytes, score.IdealBytes, score.CompactBytes, encoderMacs);
     }
 }

@@ -5,6 +5,7 @@ using SplitNet.Evaluation;
 using SplitNet.Models.Analysis;
 using SplitNet.Models.Bundles;
 using SplitNet.Models.Data;
+using SplitNet.Models.Student;
 using SplitNet.Models.Teacher;
 using SplitNet.Training.Student;
 
@@ -61,6 +62,17 @@ internal static class RateAccuracyBenchCommand
         {
             var (manifest, edges) = TorchBundles.Load(SplitModelBundle.SideDirectory(directory, BundleSide.Edge), BundleSide.Edge);
             var (_, servers) = TorchBundles.Load(SplitModelBundle.SideDirectory(directory, BundleSide.Server), BundleSide.Server);
+            if (manifest.Family == EntropicLadderFamily.FamilyName)
+            {
+                // Every level is the same student: score each rung's prefix once.
+                var ladder = new ChannelLadder(manifest.ReadConfig<LadderConfig>().Channels);
+                var macs = ModelCost.Measure(edges[0].Encoder, 1, 1, 28, 28).Macs;
+                for (int rung = 0; rung < ladder.Channels.Length; rung++)
+                {
+                    Add(bench.Student(edges[0], servers[0], manifest.ModelId, Rung(manifest.Levels[rung].Beta, ladder, rung), macs, (ladder, rung)));
+                }
+                continue;
+            }
             for (int level = 0; level < edges.Length; level++)
             {
                 var macs = ModelCost.Measure(edges[level].Encoder, 1, 1, 28, 28).Macs;
@@ -73,6 +85,14 @@ internal static class RateAccuracyBenchCommand
             var (student, state) = StudentRun.Load(directory, teacherNet.Config);
             var macs = ModelCost.Measure(student.Encoder, 1, 1, 28, 28).Macs;
             var recipe = StudentRecipe.Describe(state.Options, state.Architecture);
+            if (state.Options.Ladder is { } ladder)
+            {
+                for (int rung = 0; rung < ladder.Channels.Length; rung++)
+                {
+                    Add(bench.Student(student, student, $"student ({recipe}+ladder)", Rung(state.Options.Beta, ladder, rung), macs, (ladder, rung)));
+                }
+                continue;
+            }
             Add(bench.Student(student, $"student ({recipe})", state.Options.Beta.ToString(CultureInfo.InvariantCulture), macs));
         }
         Add(bench.Teacher());
@@ -88,4 +108,7 @@ internal static class RateAccuracyBenchCommand
             RateAccuracyReport.Chart(rows), RateAccuracyReport.PlotHeight);
         return 0;
     }
+
+    private static string Rung(double beta, ChannelLadder ladder, int rung) =>
+        FormattableString.Invariant($"{beta} ({ladder.Channels[rung]}/{ladder.Channels[^1]} ch)");
 }
