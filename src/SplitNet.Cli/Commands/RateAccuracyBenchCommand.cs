@@ -60,19 +60,22 @@ internal static class RateAccuracyBenchCommand
         }
         foreach (var directory in settings.Models)
         {
-            var (manifest, edges) = TorchBundles.Load(SplitModelBundle.SideDirectory(directory, BundleSide.Edge), BundleSide.Edge);
-            var (_, servers) = TorchBundles.Load(SplitModelBundle.SideDirectory(directory, BundleSide.Server), BundleSide.Server);
-            if (manifest.Family == EntropicLadderFamily.FamilyName)
+            var (edgeDirectory, serverDirectory) = (SplitModelBundle.SideDirectory(directory, BundleSide.Edge), SplitModelBundle.SideDirectory(directory, BundleSide.Server));
+            if (SplitModelBundle.ReadManifest(edgeDirectory, out _).Family == EntropicLadderFamily.FamilyName)
             {
-                // Every level is the same student: score each rung's prefix once.
-                var ladder = new ChannelLadder(manifest.ReadConfig<LadderConfig>().Channels);
-                var macs = ModelCost.Measure(edges[0].Encoder, 1, 1, 28, 28).Macs;
+                // Every level is the same student, loaded once: score each rung's prefix.
+                var (declared, edge) = TorchBundles.LoadLadder(edgeDirectory, BundleSide.Edge);
+                var (_, server) = TorchBundles.LoadLadder(serverDirectory, BundleSide.Server);
+                var ladder = new ChannelLadder(declared.ReadConfig<LadderConfig>().Channels);
+                var encoderMacs = ModelCost.Measure(edge.Encoder, 1, 1, 28, 28).Macs;
                 for (int rung = 0; rung < ladder.Channels.Length; rung++)
                 {
-                    Add(bench.Student(edges[0], servers[0], manifest.ModelId, Rung(manifest.Levels[rung].Beta, ladder, rung), macs, (ladder, rung)));
+                    Add(bench.Student(edge, server, declared.ModelId, Rung(declared.Levels[rung].Beta, ladder, rung), encoderMacs, (ladder, rung)));
                 }
                 continue;
             }
+            var (manifest, edges) = TorchBundles.Load(edgeDirectory, BundleSide.Edge);
+            var (_, servers) = TorchBundles.Load(serverDirectory, BundleSide.Server);
             for (int level = 0; level < edges.Length; level++)
             {
                 var macs = ModelCost.Measure(edges[level].Encoder, 1, 1, 28, 28).Macs;

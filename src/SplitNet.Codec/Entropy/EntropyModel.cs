@@ -67,13 +67,8 @@ public sealed class EntropyModel
         {
             return LatentCoder.Encode(Format, symbols, PerChannel(symbols.Length), Table, output);
         }
-        var whole = new ArrayBufferWriter<byte>(64);
         Span<int> ends = stackalloc int[_ladder.Length];
-        CompressSegmented(symbols, _ladder, whole, ends);
-        var prefix = whole.WrittenSpan[..ends[_rung]];
-        prefix.CopyTo(output.GetSpan(prefix.Length));
-        output.Advance(prefix.Length);
-        return prefix.Length;
+        return CompressSegmented(symbols, _ladder, output, ends, _rung);
     }
 
     /// <summary>Codes one frame's symbols into a new array.</summary>
@@ -89,8 +84,9 @@ public sealed class EntropyModel
     /// first <c>channels[k]</c> channels (<see cref="TryDecompressPrefix"/>), so a lower rate is a
     /// cut of the same bytes, not another coding. <paramref name="channels"/> ascend and end at
     /// <see cref="Channels"/>; the whole stream is the one <see cref="Compress(ReadOnlySpan{int}, IBufferWriter{byte})"/> writes.
+    /// With <paramref name="only"/> ≥ 0 only the prefix of segment <paramref name="only"/> is written (still every end is reported).
     /// </summary>
-    public int CompressSegmented(ReadOnlySpan<int> symbols, ReadOnlySpan<int> channels, IBufferWriter<byte> output, Span<int> ends)
+    public int CompressSegmented(ReadOnlySpan<int> symbols, ReadOnlySpan<int> channels, IBufferWriter<byte> output, Span<int> ends, int only = -1)
     {
         int perChannel = PerChannel(symbols.Length);
         Span<int> segments = stackalloc int[channels.Length];
@@ -98,7 +94,7 @@ public sealed class EntropyModel
         {
             segments[k] = channels[k] * perChannel;
         }
-        return LatentCoder.EncodeSegmented(Format, symbols, perChannel, Table, output, segments, ends);
+        return LatentCoder.EncodeSegmented(Format, symbols, perChannel, Table, output, segments, ends, only);
     }
 
     /// <summary>

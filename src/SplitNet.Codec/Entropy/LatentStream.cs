@@ -23,14 +23,15 @@ public static class LatentCoder
 
     /// <summary>
     /// Codes one stream whose prefixes decode the first <c>segments[k]</c> symbols; their lengths go
-    /// to <paramref name="ends"/>. The whole stream is the one <see cref="Encode"/> writes.
+    /// to <paramref name="ends"/>. The whole stream is the one <see cref="Encode"/> writes; with
+    /// <paramref name="only"/> ≥ 0, only segment <paramref name="only"/>'s prefix is written.
     /// </summary>
     public static int EncodeSegmented(LatentStream format, ReadOnlySpan<int> symbols, int elementsPerIndex, CdfTable table, System.Buffers.IBufferWriter<byte> output,
-        ReadOnlySpan<int> segments, Span<int> ends) =>
+        ReadOnlySpan<int> segments, Span<int> ends, int only = -1) =>
         format switch
         {
-            LatentStream.CompressAI => RansCoder<Rans64Format>.Encode(symbols, elementsPerIndex, table, output, segments, ends),
-            LatentStream.Compact => RansCoder<RansByteFormat>.Encode(symbols, elementsPerIndex, table, output, segments, ends),
+            LatentStream.CompressAI => RansCoder<Rans64Format>.Encode(symbols, elementsPerIndex, table, output, segments, ends, only),
+            LatentStream.Compact => RansCoder<RansByteFormat>.Encode(symbols, elementsPerIndex, table, output, segments, ends, only),
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown latent stream."),
         };
 

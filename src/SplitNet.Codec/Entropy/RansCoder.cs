@@ -23,11 +23,16 @@ internal static class RansCoder<TFormat> where TFormat : struct, IRansFormat
     /// symbol counts, the last all of them), <paramref name="ends"/>[k] receives the length of the
     /// stream's prefix that decodes the first <c>segments[k]</c> symbols (<see cref="TryDecode"/>
     /// with <c>prefix</c>): the decoder of symbol i reads exactly the words coding symbol i wrote,
-    /// and rANS writes them last-first, so the words of the first symbols come first.
+    /// and rANS writes them last-first, so the words of the first symbols come first. With
+    /// <paramref name="only"/> ≥ 0, just that segment's prefix goes to <paramref name="output"/>.
     /// </summary>
     public static int Encode(ReadOnlySpan<int> symbols, int elementsPerIndex, CdfTable table, IBufferWriter<byte> output,
-        ReadOnlySpan<int> segments = default, Span<int> ends = default)
+        ReadOnlySpan<int> segments = default, Span<int> ends = default, int only = -1)
     {
+        if (only >= segments.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(only), only, $"There are {segments.Length} segments.");
+        }
         if (!TablesCover(symbols.Length, elementsPerIndex, table, out var error) || !SegmentsCover(symbols.Length, segments, ends, out error))
         {
             throw new ArgumentException(error);
@@ -68,14 +73,15 @@ internal static class RansCoder<TFormat> where TFormat : struct, IRansFormat
             {
                 ends[k] = TFormat.StateBytes + count - ends[k];
             }
-            var span = output.GetSpan(TFormat.StateBytes + count);
+            int length = only >= 0 ? ends[only] : TFormat.StateBytes + count;
+            var span = output.GetSpan(length);
             for (int b = 0; b < TFormat.StateBytes; b++)
             {
                 span[b] = (byte)(x >> (8 * b));
             }
-            buffer.AsSpan(at, count).CopyTo(span[TFormat.StateBytes..]);
-            output.Advance(TFormat.StateBytes + count);
-            return TFormat.StateBytes + count;
+            buffer.AsSpan(at, length - TFormat.StateBytes).CopyTo(span[TFormat.StateBytes..]);
+            output.Advance(length);
+            return length;
         }
         finally
         {

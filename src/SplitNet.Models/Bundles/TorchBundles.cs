@@ -93,12 +93,7 @@ public static class TorchBundles
         {
             foreach (var level in manifest.Levels)
             {
-                var student = EntropicStudentFamily.LoadStudent(manifest, side, SplitModelBundle.VerifiedWeights(directory, manifestPath, level, side));
-                students.Add(student);
-                if (student.Bottleneck.Table.Hash != level.TablesSha256)
-                {
-                    throw new InvalidDataException($"{Path.Combine(directory, side == BundleSide.Edge ? level.EdgeWeights : level.ServerWeights)}: CDF tables hash to {student.Bottleneck.Table.Hash}, not {level.TablesSha256} as {manifestPath} declares.");
-                }
+                students.Add(LoadLevel(directory, manifestPath, manifest, level, side));
             }
             return (manifest, [.. students]);
         }
@@ -107,5 +102,25 @@ public static class TorchBundles
             students.ForEach(s => s.Dispose());
             throw;
         }
+    }
+
+    /// <summary>Loads the one student of a variable-rate bundle's side (every level shares it: <see cref="EntropicLadderFamily"/>).</summary>
+    public static (SplitModelManifest Manifest, EntropicStudent Student) LoadLadder(string directory, BundleSide side)
+    {
+        var manifest = SplitModelBundle.ReadManifest(directory, out var manifestPath);
+        return manifest.Family == EntropicLadderFamily.FamilyName
+            ? (manifest, LoadLevel(directory, manifestPath, manifest, manifest.Levels[0], side))
+            : throw new InvalidDataException($"{manifestPath}: family '{manifest.Family}' is not a variable-rate student ({EntropicLadderFamily.FamilyName}).");
+    }
+
+    private static EntropicStudent LoadLevel(string directory, string manifestPath, SplitModelManifest manifest, RateLevelManifest level, BundleSide side)
+    {
+        var student = EntropicStudentFamily.LoadStudent(manifest, side, SplitModelBundle.VerifiedWeights(directory, manifestPath, level, side));
+        if (student.Bottleneck.Table.Hash != level.TablesSha256)
+        {
+            student.Dispose();
+            throw new InvalidDataException($"{Path.Combine(directory, side == BundleSide.Edge ? level.EdgeWeights : level.ServerWeights)}: CDF tables hash to {student.Bottleneck.Table.Hash}, not {level.TablesSha256} as {manifestPath} declares.");
+        }
+        return student;
     }
 }
