@@ -1,7 +1,5 @@
 using System.Threading.Channels;
-using Google.Protobuf;
 using HdrHistogram;
-using SplitNet.Contracts.V1;
 using SplitNet.Edge.Resilience;
 using SplitNet.Edge.Sources;
 using SplitNet.Models.Split;
@@ -49,7 +47,7 @@ public static class EdgeRunner
                 continue;
             }
             int payload = frame.Frame.Payload.Length;
-            int message = new InferRequest { FrameId = (ulong)frame.Index, Payload = UnsafeByteOperations.UnsafeWrap(frame.Frame.Payload), RateLevel = frame.Frame.RateLevel, LatentLength = frame.Frame.LatentLength }.CalculateSize();
+            int message = client.Messages((ulong)frame.Index, frame.Frame).Sum(m => m.CalculateSize());
             options.RateControl?.Sent(payload);
             metrics?.Sent(payload, frame.Frame.RateLevel);
             var answer = await client.SubmitAsync((ulong)frame.Index, frame.Frame, exit, cancellation).ConfigureAwait(false);
@@ -67,7 +65,9 @@ public static class EdgeRunner
                 options.RateControl?.Answered(payload, latency, TimeSpan.FromMicroseconds(answer.ServerMicros));
             }
             metrics?.Ended(answer, latency);
-            var outcome = new FrameOutcome(frame.Index, frame.Label, answer, payload, message, frame.Frame.RateLevel, latency,
+            // A frame sent in segments may be answered from fewer of them: its level is the answer's.
+            uint level = answer.Source == AnswerSource.Server ? answer.RateLevel : frame.Frame.RateLevel;
+            var outcome = new FrameOutcome(frame.Index, frame.Label, answer, payload, message, level, latency,
                 clock.GetElapsedTime(start, frame.At).TotalSeconds);
             tally.Add(outcome);
             onFrame?.Invoke(outcome);
@@ -134,9 +134,15 @@ public static class EdgeRunner
         }
         head.RateLevel = (uint)control.Level;
         var frame = head.Encode(input);
-        // The exact size is known now: a frame that would miss its deadline is coded one level lower.
+        // The exact size is known now: a frame that would miss its deadline goes one level lower,
+        // cut from the same bytes when the model is embedded, coded again when not.
         while (frame.RateLevel > 0 && !control.Fits(frame.Payload.Length))
         {
+            if (frame.IsEmbedded)
+            {
+                frame = frame.AtLevel(frame.RateLevel - 1);
+                continue;
+            }
             head.RateLevel = frame.RateLevel - 1;
             frame = head.Encode(input);
         }

@@ -6,7 +6,9 @@ namespace SplitNet.Edge;
 /// <summary>
 /// The edge side of a split model: the chosen rate level's edge part, then that level's entropy
 /// model (<see cref="Codec.Entropy.EntropyModel.Compress(ReadOnlySpan{int})"/>), and the level's
-/// early exit where it has one. Works for any split model; not thread-safe.
+/// early exit where it has one. Works for any split model; for an embedded one
+/// (<see cref="SplitModel.IsEmbedded"/>) a frame also says where each of its segments ends, so a
+/// lower level is a cut of it. Not thread-safe.
 /// </summary>
 public sealed class LatentEdgeHead : IFrameEncoder
 {
@@ -53,7 +55,26 @@ public sealed class LatentEdgeHead : IFrameEncoder
     {
         var level = _model.Levels[(int)_rateLevel];
         var latent = level.Edge!.Encode(input);
-        var payload = level.Entropy.Compress(latent.Symbols);
+        int[]? segmentEnds = null;
+        byte[] payload;
+        if (_model.IsEmbedded)
+        {
+            var ladder = level.Entropy.Ladder!;
+            Span<int> channels = stackalloc int[ladder.Count];
+            for (int k = 0; k < channels.Length; k++)
+            {
+                channels[k] = ladder[k];
+            }
+            var ends = new int[ladder.Count];
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>(64);
+            level.Entropy.CompressSegmented(latent.Symbols, channels, buffer, ends, level.Level);
+            payload = buffer.WrittenSpan.ToArray();
+            segmentEnds = ends[..(level.Level + 1)];
+        }
+        else
+        {
+            payload = level.Entropy.Compress(latent.Symbols);
+        }
         float[]? exit = null;
         if (_exits[level.Level] is { } head)
         {
@@ -61,6 +82,6 @@ public sealed class LatentEdgeHead : IFrameEncoder
             level.Entropy.Dequantize(latent.Symbols, yHat);
             exit = head.Probabilities(yHat, latent.Length);
         }
-        return new EncodedFrame(payload, _rateLevel, exit, _model.Latent.IsVariable ? (uint)latent.Length : 0);
+        return new EncodedFrame(payload, _rateLevel, exit, _model.Latent.IsVariable ? (uint)latent.Length : 0, segmentEnds);
     }
 }

@@ -128,6 +128,14 @@ public sealed class SplitNetServerOptions
     public int StreamIdleTimeoutSeconds { get; set; } = 120;
 
     /// <summary>
+    /// Longest wait, in milliseconds, for the remaining segments of an embedded frame after its
+    /// base arrives, before it is answered from the whole segments it has; a frame's own
+    /// <c>refine_micros</c> may ask for less. Default 1000.
+    /// </summary>
+    [Range(1, 60_000)]
+    public int MaxSegmentWaitMilliseconds { get; set; } = 1000;
+
+    /// <summary>
     /// Slowest request body a unary call may send, in bytes per second after a 5 s grace period;
     /// slower calls are aborted. Streaming calls are bounded by <see cref="StreamIdleTimeoutSeconds"/>
     /// instead. 0 = no minimum. Default 240.
@@ -157,6 +165,8 @@ public sealed class SplitNetServerOptions
     /// <summary>Open client connections (all ports); further ones are closed at once. Default 1000.</summary>
     [Range(1, 1_000_000)]
     public int MaxConnections { get; set; } = 1000;
+
+    internal TimeSpan MaxSegmentWait => TimeSpan.FromMilliseconds(MaxSegmentWaitMilliseconds);
 
     internal TimeSpan StreamIdle => StreamIdleTimeoutSeconds == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(StreamIdleTimeoutSeconds);
 

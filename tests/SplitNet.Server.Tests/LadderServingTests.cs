@@ -1,4 +1,7 @@
+using Google.Protobuf;
+using Grpc.Core;
 using SplitNet.Codec.Entropy;
+using SplitNet.Contracts.V1;
 using SplitNet.Edge;
 using SplitNet.Edge.Resilience;
 using SplitNet.Models.Bundles;
@@ -41,8 +44,12 @@ public sealed class LadderServingTests : FunctionalTest, IAsyncLifetime
                 Levels = [],
             }, EdgeDirectory, ServerDirectory);
         }
-        _server = await StartServerAsync(options => options.Models = [ServerDirectory]);
+        _server = await StartServerAsync(options => options.Models = [ServerDirectory, ShippedServerDirectory]);
     }
+
+    private static string ShippedServerDirectory => Path.Combine(AppContext.BaseDirectory, "assets", "models", "entropic", "server");
+
+    private static LabeledImages Images => FashionMnist.Load(Path.Combine(AppContext.BaseDirectory, "assets", "fashion-mnist-sample"), DatasetSplit.Test);
 
     [Fact]
     public async Task EdgeClient_EveryLevelOfOneStudent_GetsTheAnswerOfTheLocalParts_AndSendsAPrefixOfTheTopLevel()
@@ -72,6 +79,188 @@ public sealed class LadderServingTests : FunctionalTest, IAsyncLifetime
                 Assert.Equal(Array.IndexOf(expected, expected.Max()), answer.ClassId);
                 Assert.Equal(expected.Max(), answer.Confidence, 4);
             }
+        }
+    }
+
+    [Fact]
+    public async Task EdgeClient_SendingSegments_IsAnsweredAtTheTopLevel_AsTheWholeFrame()
+    {
+        using var edge = SplitModel.Load(EdgeDirectory, BundleSide.Edge, TorchFamilies.All);
+        var head = new LatentEdgeHead(edge, (uint)Ladder.Length - 1);
+        var options = new EdgeClientOptions { Endpoints = [new Uri(_server.Url)], FrameDeadline = TimeSpan.FromSeconds(30) };
+        await using var whole = new EdgeClient(options, head.Open);
+        await using var segmented = new EdgeClient(options with { SendSegments = true, SegmentWait = TimeSpan.FromSeconds(20) }, head.Open);
+
+        for (int i = 0; i < 8; i++)
+        {
+            var frame = head.Encode(Images.Image(i));
+            Assert.Equal(Ladder.Length, segmented.Messages((ulong)i, frame).Length);
+            var expected = await whole.InferAsync((ulong)i, frame).WithTimeout();
+            var answer = await segmented.InferAsync((ulong)i, frame).WithTimeout();
+
+            Assert.True(answer.Succeeded, answer.Failure);
+            Assert.Equal((uint)Ladder.Length - 1, answer.RateLevel);
+            Assert.Equal((uint)Ladder.Length - 1, expected.RateLevel);
+            Assert.Equal(expected.ClassId, answer.ClassId);
+            Assert.Equal(expected.Confidence, answer.Confidence, 6);
+        }
+    }
+
+    [Fact]
+    public void AtLevel_OfAnEmbeddedFrame_IsTheFrameCodedAtThatLevel()
+    {
+        using var edge = SplitModel.Load(EdgeDirectory, BundleSide.Edge, TorchFamilies.All);
+        var head = new LatentEdgeHead(edge, (uint)Ladder.Length - 1);
+        var top = head.Encode(Images.Image(3));
+
+        Assert.True(edge.IsEmbedded);
+        for (uint level = 0; level < Ladder.Length; level++)
+        {
+            head.RateLevel = level;
+            var coded = head.Encode(Images.Image(3));
+            var cut = top.AtLevel(level);
+            Assert.Equal(coded.Payload, cut.Payload);
+            Assert.Equal(coded.SegmentEnds, cut.SegmentEnds);
+            Assert.Equal(level, cut.RateLevel);
+        }
+        Assert.Throws<InvalidOperationException>(() => top.AtLevel(0).AtLevel(1));
+    }
+
+    // The server answers at the frame's wait from the whole segments it has; a segment after that is dropped.
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task InferStream_SegmentsMissingAtTheWait_AreAnsweredFromTheOnesThatArrived_AndLateOnesDropped(int sent)
+    {
+        using var edge = SplitModel.Load(EdgeDirectory, BundleSide.Edge, TorchFamilies.All);
+        using var local = SplitModel.Load(ServerDirectory, BundleSide.Server, TorchFamilies.All);
+        var head = new LatentEdgeHead(edge, (uint)Ladder.Length - 1);
+        var frame = head.Encode(Images.Image(5));
+        var messages = Messages(frame, refineMicros: 50_000);
+        await using var stream = new RawStream(_server, head.Open!);
+
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var message in messages.Take(sent))
+        {
+            await stream.WriteAsync(message);
+        }
+        var answer = await stream.ReadAsync();
+        var waited = started.Elapsed;
+        await stream.WriteAsync(messages[sent]);
+        await stream.WriteAsync(Messages(frame, refineMicros: 50_000, frameId: 2)[0]);
+        var next = await stream.ReadAsync();
+
+        Assert.Null(answer.Error);
+        Assert.Equal((uint)(sent - 1), answer.RateLevel);
+        Assert.True(waited >= TimeSpan.FromMilliseconds(45), $"answered after {waited.TotalMilliseconds:F0} ms");
+        var yHat = new float[4 * 7 * 7];
+        Assert.True(local.Levels[sent - 1].Entropy.TryDecompress(frame.AtLevel((uint)sent - 1).Payload, yHat, out var error), error);
+        var expected = local.Levels[sent - 1].Server!.Run(yHat, [7], 7).Probabilities!;
+        Assert.Equal(Array.IndexOf(expected, expected.Max()), (int)answer.Predictions[0].ClassId);
+        Assert.Equal(expected.Max(), answer.Predictions[0].Probability, 4);
+        Assert.Equal(2ul, next.FrameId);
+        Assert.Equal(0u, next.RateLevel);
+    }
+
+    [Theory]
+    [InlineData("order")]
+    [InlineData("too many")]
+    [InlineData("level")]
+    [InlineData("not embedded")]
+    [InlineData("twice")]
+    public async Task InferStream_AMalformedSegmentedFrame_IsRefusedWithInvalidArgument_AndTheStreamGoesOn(string fault)
+    {
+        using var edge = SplitModel.Load(EdgeDirectory, BundleSide.Edge, TorchFamilies.All);
+        var head = new LatentEdgeHead(edge, (uint)Ladder.Length - 1);
+        var frame = head.Encode(Images.Image(7));
+        var messages = Messages(frame, refineMicros: 5_000_000);
+        StreamOpen open = head.Open!;
+        InferRequest[] bad = fault switch
+        {
+            "order" => [messages[0], messages[2]],
+            "too many" => [new InferRequest(messages[0]) { Segments = (uint)Ladder.Length + 1 }],
+            "level" => [new InferRequest(messages[0]) { RateLevel = 1 }],
+            "twice" => [messages[0], new InferRequest(messages[0]) { RefineMicros = 1 }],
+            _ => [messages[0]],
+        };
+        if (fault == "not embedded")
+        {
+            using var shipped = SplitModel.Load(Path.Combine(AppContext.BaseDirectory, "assets", "models", "entropic", "edge"), BundleSide.Edge, TorchFamilies.All);
+            Assert.False(shipped.IsEmbedded);
+            open = new LatentEdgeHead(shipped).Open!;
+        }
+        await using var stream = new RawStream(_server, open);
+
+        foreach (var message in bad)
+        {
+            await stream.WriteAsync(message);
+        }
+        var refused = await stream.ReadAsync();
+        if (fault == "twice")
+        {
+            // The second base is refused at once; the first is then answered at its wait.
+            Assert.Equal((int)StatusCode.InvalidArgument, refused.Error?.Code);
+            await stream.WriteAsync(messages[1]);
+            await stream.WriteAsync(messages[2]);
+            await stream.WriteAsync(messages[3]);
+            var first = await stream.ReadAsync();
+            Assert.Null(first.Error);
+            Assert.Equal((uint)Ladder.Length - 1, first.RateLevel);
+            return;
+        }
+        Assert.Equal((int)StatusCode.InvalidArgument, refused.Error?.Code);
+        Assert.Contains(fault switch { "order" => "segment 2 arrived where segment 1", "not embedded" => "not an embedded model", _ => "segments at rate level" }, refused.Error!.Message);
+        if (fault != "not embedded")
+        {
+            await stream.WriteAsync(new InferRequest { FrameId = 9, Payload = ByteString.CopyFrom(new LatentEdgeHead(edge).Encode(Images.Image(0)).Payload) });
+            var next = await stream.ReadAsync();
+            Assert.Equal(9ul, next.FrameId);
+            Assert.Null(next.Error);
+        }
+    }
+
+    [Fact]
+    public async Task GetModel_SaysWhichModelsAreEmbedded()
+    {
+        var client = new SplitInference.SplitInferenceClient(_server.Channel());
+
+        Assert.True((await client.GetModelAsync(new GetModelRequest { ModelId = "test-ladder" })).Embedded);
+        Assert.False((await client.GetModelAsync(new GetModelRequest { ModelId = "fmnist-entropic" })).Embedded);
+    }
+
+    private static InferRequest[] Messages(EncodedFrame frame, uint refineMicros, ulong frameId = 1)
+    {
+        var ends = frame.SegmentEnds!;
+        return [new InferRequest { FrameId = frameId, Payload = ByteString.CopyFrom(frame.Payload.AsSpan(0, ends[0])), Segments = (uint)ends.Length, RefineMicros = refineMicros },
+            .. Enumerable.Range(1, ends.Length - 1).Select(k => new InferRequest { FrameId = frameId, Segment = (uint)k, Payload = ByteString.CopyFrom(frame.Payload.AsSpan(ends[k - 1], ends[k] - ends[k - 1])) })];
+    }
+
+    /// <summary>A latent stream written and read message by message.</summary>
+    private sealed class RawStream : IAsyncDisposable
+    {
+        private readonly AsyncDuplexStreamingCall<InferRequest, InferResponse> _call;
+
+        public RawStream(TestServer server, StreamOpen open)
+        {
+            _call = new SplitInference.SplitInferenceClient(server.Channel()).InferStream();
+            _call.RequestStream.WriteAsync(new InferRequest { Open = open }).WithTimeout().GetAwaiter().GetResult();
+        }
+
+        public Task WriteAsync(InferRequest message) => _call.RequestStream.WriteAsync(message).WithTimeout();
+
+        public async Task<InferResponse> ReadAsync()
+        {
+            Assert.True(await _call.ResponseStream.MoveNext().WithTimeout());
+            return _call.ResponseStream.Current;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _call.RequestStream.CompleteAsync();
+            while (await _call.ResponseStream.MoveNext().WithTimeout())
+            {
+            }
+            _call.Dispose();
         }
     }
 

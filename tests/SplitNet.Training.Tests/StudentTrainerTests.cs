@@ -13,7 +13,7 @@ public sealed class StudentTrainerTests
         Beta = 0.01, Stage1Epochs = 2, Stage2Epochs = 2, BatchSize = 8, CosineDecay = true,
     };
 
-    private static readonly ChannelLadder Ladder = new([1, 2, 4]);
+    private static readonly ChannelLadder Ladder = new([1, 2, 4], [4, 2, 1]);
 
     // Stage 1 draws its noise (and a ladder's rungs) from torch's generator; stage 2 starts from
     // stage 1's tables; a ladder must come back from the checkpoint equal, or the run starts over.
@@ -78,6 +78,46 @@ public sealed class StudentTrainerTests
     [InlineData("1,1,4")]
     public void ChannelLadder_NotAscendingAndPositive_IsRefused(string rungs) =>
         Assert.ThrowsAny<ArgumentException>(() => ChannelLadder.Parse(rungs));
+
+    [Theory]
+    [InlineData("1,2,4", "1,1")]
+    [InlineData("1,2,4", "1,0,1")]
+    [InlineData("1,2,4", "1,-2,1")]
+    public void ChannelLadder_RateWeightsNotOnePositivePerRung_AreRefused(string rungs, string weights) =>
+        Assert.Throws<ArgumentException>(() => ChannelLadder.Parse(rungs, weights));
+
+    [Fact]
+    public void ChannelBetas_ChargeEachChannelItsRungsWeight()
+    {
+        var ladder = ChannelLadder.Parse("1,2,4,6", "8,4,2,1");
+
+        Assert.Equal([0.8, 0.4, 0.2, 0.2, 0.1, 0.1], ladder.ChannelBetas(0.1).Select(b => Math.Round(b, 6)));
+        Assert.Equal(new float[6].Select(_ => 0.5f), ChannelLadder.Parse("1,2,4,6").ChannelBetas(0.5));
+        Assert.NotEqual(ladder, ChannelLadder.Parse("1,2,4,6"));
+        Assert.Equal(ladder, ChannelLadder.Parse("1, 2, 4, 6", "8, 4, 2, 1"));
+    }
+
+    // A heavier rate weight on the base rung must cost it bits against the same ladder with one β.
+    [Fact]
+    public void Run_AHeavierRateWeightOnTheBaseRung_CodesItInFewerBits()
+    {
+        var images = TinyData.Images(32, seed: 11);
+        using var teacher = Teacher();
+        double BaseRungBits(ChannelLadder ladder)
+        {
+            using var folder = new TinyData.RunFolder();
+            var (student, _) = Trainer(folder.Path, teacher, Options with { Beta = 0.002, Stage1Epochs = 30, Stage1LearningRate = 1e-2, Stage2Epochs = 1, Ladder = ladder }).Run(images, null, default);
+            using (student)
+            {
+                return StudentEvaluation.Evaluate(student, images, ladder)[0].Score.IdealBytes;
+            }
+        }
+
+        var even = BaseRungBits(new([1, 2, 4]));
+        var heavy = BaseRungBits(new([1, 2, 4], [200, 1, 1]));
+
+        Assert.True(heavy < 0.8 * even, $"base rung {heavy:F2} B with weight 200, {even:F2} B with one β");
+    }
 
     private static StudentTrainer Trainer(string folder, TeacherNet teacher, StudentTrainingOptions options) =>
         new(folder, teacher, options, new StudentConfig(4, 8, 8));

@@ -235,6 +235,10 @@ internal static class TrainCommands
         {
             Description = "Train one variable-rate student: latent channel counts, ascending, the last all of them (e.g. 1,2,3,4,6,8,12,16); every prefix is scored.",
         };
+        var rungRate = new Option<string?>("--rung-rate")
+        {
+            Description = "With --ladder: one weight per rung multiplying β for the channels that rung adds (e.g. 64,24,12,6,4,2,1,1; default all 1).",
+        };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => defaults.Seed };
         var trainLimit = new Option<int>("--train-limit") { Description = "Train on the first N images only (0 = all)." };
         var testLimit = new Option<int>("--test-limit") { Description = "Evaluate on the first N test images only (0 = all)." };
@@ -243,7 +247,7 @@ internal static class TrainCommands
         var json = CommonOptions.Json();
         var command = new Command("student", "Train an Entropic Student against the teacher at one rate level (β).")
         {
-            data, teacher, beta, stage1, stage2, task, feature, straightThrough, stage1Tail, channels, encoderWidth, decoderWidth, encoder, cosine, initFrom, ladder, seed, trainLimit, testLimit, output, threads, json,
+            data, teacher, beta, stage1, stage2, task, feature, straightThrough, stage1Tail, channels, encoderWidth, decoderWidth, encoder, cosine, initFrom, ladder, rungRate, seed, trainLimit, testLimit, output, threads, json,
         };
         command.SetAction((result, cancellation) => Task.FromResult(Student(new TrainStudentSettings(
             result.GetValue(data)!, result.GetValue(teacher)!, result.GetValue(output)!, result.GetValue(testLimit), result.GetValue(threads), result.GetValue(json),
@@ -258,7 +262,7 @@ internal static class TrainCommands
                 Stage1Tail = result.GetValue(stage1Tail),
                 CosineDecay = result.GetValue(cosine),
                 InitFrom = result.GetValue(initFrom) is { } init ? Path.GetFullPath(init) : null,
-                Ladder = result.GetValue(ladder) is { } rungs ? ChannelLadder.Parse(rungs) : null,
+                Ladder = result.GetValue(ladder) is { } rungs ? ChannelLadder.Parse(rungs, result.GetValue(rungRate)) : null,
                 Seed = result.GetValue(seed),
                 TrainLimit = result.GetValue(trainLimit),
             },

@@ -54,6 +54,12 @@ public sealed class EntropyModel
         return new EntropyModel(Table, _medians, Format) { _ladder = [.. ladder], _rung = rung };
     }
 
+    /// <summary>The ladder of a model made by <see cref="AtRung"/>, or null.</summary>
+    public IReadOnlyList<int>? Ladder => _ladder;
+
+    /// <summary>The rung of a model made by <see cref="AtRung"/> (0 otherwise).</summary>
+    public int Rung => _rung;
+
     /// <summary>The channels a frame carries: all, or a rung's leading ones (<see cref="AtRung"/>).</summary>
     public int SentChannels => _ladder?[_rung] ?? Channels;
 

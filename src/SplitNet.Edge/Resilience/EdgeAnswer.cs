@@ -29,8 +29,9 @@ public enum AnswerSource
 /// <param name="Endpoint">The server that answered, if one did.</param>
 /// <param name="ServerMicros">The server's own time on the answering attempt.</param>
 /// <param name="Embedding">The server's embedding, for a model whose outputs include one.</param>
+/// <param name="RateLevel">The level the server answered at (a frame sent in segments: how many arrived, less one).</param>
 public sealed record EdgeAnswer(ulong FrameId, AnswerSource Source, int ClassId, float Confidence, string? Failure, int Attempts, Uri? Endpoint, uint ServerMicros = 0,
-    float[]? Embedding = null)
+    float[]? Embedding = null, uint RateLevel = 0)
 {
     public bool Succeeded => Failure is null;
 

@@ -129,17 +129,10 @@ public sealed class EdgeClient : IAsyncDisposable
             {
                 attempts++;
                 var link = Select() ?? throw new NoServerException();
-                var request = new InferRequest
-                {
-                    FrameId = frameId,
-                    Payload = UnsafeByteOperations.UnsafeWrap(frame.Payload),
-                    RateLevel = frame.RateLevel,
-                    LatentLength = frame.LatentLength,
-                    TimeoutMicros = (uint)Math.Max(1, (_options.FrameDeadline - _clock.GetElapsedTime(submitted)).TotalMicroseconds),
-                };
+                var messages = Messages(frameId, frame, _options.FrameDeadline - _clock.GetElapsedTime(submitted));
                 try
                 {
-                    var answer = await link.SendAsync(request, token).ConfigureAwait(false);
+                    var answer = await link.SendAsync(messages, token).ConfigureAwait(false);
                     if (answer.Error is { } error)
                     {
                         throw new RpcException(new Status((StatusCode)error.Code, error.Message));
@@ -154,7 +147,7 @@ public sealed class EdgeClient : IAsyncDisposable
             }, cancellation).AsTask().WaitAsync(_options.FrameDeadline + AbandonGrace, _clock, cancellation).ConfigureAwait(false);
             var best = response.Predictions.FirstOrDefault();
             return new EdgeAnswer(frameId, AnswerSource.Server, best is null ? -1 : (int)best.ClassId, best?.Probability ?? 0, null, attempts, link.Endpoint, response.ServerMicros,
-                response.Embedding.Count > 0 ? [.. response.Embedding] : null);
+                response.Embedding.Count > 0 ? [.. response.Embedding] : null, response.RateLevel);
         }
         catch (NoServerException)
         {
@@ -181,6 +174,43 @@ public sealed class EdgeClient : IAsyncDisposable
             Interlocked.Decrement(ref _inFlight);
             _credits.Release();
         }
+    }
+
+    /// <summary>
+    /// The messages that carry one frame with <paramref name="budget"/> left (null: the whole
+    /// <see cref="EdgeClientOptions.FrameDeadline"/>): one, or with
+    /// <see cref="EdgeClientOptions.SendSegments"/> and an embedded frame of several segments, the
+    /// base (which says how many follow) and one message per refinement.
+    /// </summary>
+    public InferRequest[] Messages(ulong frameId, EncodedFrame frame, TimeSpan? budget = null)
+    {
+        uint timeout = (uint)Math.Clamp((budget ?? _options.FrameDeadline).TotalMicroseconds, 1, uint.MaxValue);
+        if (!_options.SendSegments || frame.SegmentEnds is not { Length: > 1 } ends)
+        {
+            return [new InferRequest
+            {
+                FrameId = frameId,
+                Payload = UnsafeByteOperations.UnsafeWrap(frame.Payload),
+                RateLevel = frame.RateLevel,
+                LatentLength = frame.LatentLength,
+                TimeoutMicros = timeout,
+            }];
+        }
+        var messages = new InferRequest[ends.Length];
+        messages[0] = new InferRequest
+        {
+            FrameId = frameId,
+            Payload = UnsafeByteOperations.UnsafeWrap(frame.Payload.AsMemory(0, ends[0])),
+            Segments = (uint)ends.Length,
+            RefineMicros = _options.SegmentWait is { } wait ? (uint)Math.Clamp(wait.TotalMicroseconds, 1, uint.MaxValue) : 0,
+            LatentLength = frame.LatentLength,
+            TimeoutMicros = timeout,
+        };
+        for (int k = 1; k < ends.Length; k++)
+        {
+            messages[k] = new InferRequest { FrameId = frameId, Segment = (uint)k, Payload = UnsafeByteOperations.UnsafeWrap(frame.Payload.AsMemory(ends[k - 1], ends[k] - ends[k - 1])) };
+        }
+        return messages;
     }
 
     /// <summary>The preferred server, or the next one whose circuit is not open; null when all are open.</summary>

@@ -16,6 +16,19 @@ public sealed record EdgeClientOptions
     /// <summary>A frame's whole budget from submission, retries included; also sent as its server-side timeout. Default 1 s.</summary>
     public TimeSpan FrameDeadline { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Send a frame of an embedded model (<see cref="EncodedFrame.SegmentEnds"/>) as one message per
+    /// segment, base first, so the server answers from the segments that arrive within
+    /// <see cref="SegmentWait"/> instead of waiting for the whole frame. Default false (one message).
+    /// </summary>
+    public bool SendSegments { get; init; }
+
+    /// <summary>
+    /// With <see cref="SendSegments"/>: how long after the base arrives the server may wait for the
+    /// rest before it answers from the whole segments it has. Null: the server's longest wait. Default null.
+    /// </summary>
+    public TimeSpan? SegmentWait { get; init; }
+
     /// <summary>First retry delay (exponential with jitter). Default 20 ms.</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(20);
 

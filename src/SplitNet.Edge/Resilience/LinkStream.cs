@@ -38,7 +38,7 @@ internal sealed class LinkStream : IAsyncDisposable
     public int Waiting => _pending.Count;
 
     /// <summary>Sends one frame and waits for its answer; gives up (and forgets the frame) when <paramref name="cancellation"/> fires.</summary>
-    public async Task<InferResponse> InferAsync(InferRequest frame, CancellationToken cancellation)
+    public async Task<InferResponse> InferAsync(IReadOnlyList<InferRequest> frame, CancellationToken cancellation)
     {
         var answer = await SendAsync(frame, cancellation).ConfigureAwait(false);
         try
@@ -47,16 +47,20 @@ internal sealed class LinkStream : IAsyncDisposable
         }
         finally
         {
-            Forget(frame.FrameId, answer);
+            Forget(frame[0].FrameId, answer);
         }
     }
 
+    /// <inheritdoc cref="SendAsync(IReadOnlyList{InferRequest}, CancellationToken)"/>
+    public Task<Task<InferResponse>> SendAsync(InferRequest frame, CancellationToken cancellation) => SendAsync([frame], cancellation);
+
     /// <summary>
-    /// Writes one frame (the stream's open message first, once). Completes when the frame is on
-    /// its way; the returned task completes with its answer, or fails when the stream breaks.
+    /// Writes one frame's messages back to back (the stream's open message first, once). Completes
+    /// when the frame is on its way; the returned task completes with its answer, or fails when the stream breaks.
     /// </summary>
-    public async Task<Task<InferResponse>> SendAsync(InferRequest frame, CancellationToken cancellation)
+    public async Task<Task<InferResponse>> SendAsync(IReadOnlyList<InferRequest> messages, CancellationToken cancellation)
     {
+        var frame = messages[0];
         var answer = new TaskCompletionSource<InferResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (!_pending.TryAdd(frame.FrameId, answer))
         {
@@ -77,7 +81,10 @@ internal sealed class LinkStream : IAsyncDisposable
                     await WriteAsync(new InferRequest { Open = _open }, writing.Token).ConfigureAwait(false);
                     _opened = true;
                 }
-                await WriteAsync(frame, writing.Token).ConfigureAwait(false);
+                foreach (var message in messages)
+                {
+                    await WriteAsync(message, writing.Token).ConfigureAwait(false);
+                }
             }
             finally
             {

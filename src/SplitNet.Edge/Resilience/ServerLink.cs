@@ -122,8 +122,8 @@ internal sealed class ServerLink : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends one frame through the breaker on the current stream (opening one if needed).</summary>
-    public ValueTask<InferResponse> SendAsync(InferRequest frame, CancellationToken cancellation) =>
+    /// <summary>Sends one frame (its messages, in order) through the breaker on the current stream (opening one if needed).</summary>
+    public ValueTask<InferResponse> SendAsync(IReadOnlyList<InferRequest> frame, CancellationToken cancellation) =>
         _breaker.ExecuteAsync(static async (state, token) => await state.Link.Stream().InferAsync(state.Frame, token).ConfigureAwait(false),
             (Link: this, Frame: frame), cancellation);
 

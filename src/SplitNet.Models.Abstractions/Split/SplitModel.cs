@@ -29,6 +29,15 @@ public sealed class SplitModel : IDisposable
     public LatentShape Latent => Manifest.Latent!;
 
     /// <summary>
+    /// Whether the levels are one embedded stream: level k codes rung k of one ladder with the
+    /// same tables, so a frame at level k is the first k + 1 segments of the frame at the top
+    /// (<see cref="Codec.Entropy.EntropyModel.AtRung"/>), and may travel and be answered in segments.
+    /// </summary>
+    public bool IsEmbedded =>
+        Levels.Count > 1 && Levels[0].Entropy.Ladder is { } ladder && ladder.Count == Levels.Count
+        && Levels.All(l => l.Entropy.Rung == l.Level && l.Entropy.TablesSha256 == Levels[0].Entropy.TablesSha256 && l.Entropy.Ladder!.SequenceEqual(ladder));
+
+    /// <summary>
     /// Loads one side of a split-model bundle with the family its manifest names. Every weight
     /// file's SHA-256 and every level's table hash are checked against the manifest, and every
     /// part against the manifest's latent shape and outputs; on any failure what was loaded is

@@ -19,6 +19,7 @@ internal sealed class SplitInferenceService(
     ServerDrain drain,
     IOptions<SplitNetServerOptions> options,
     ClientLogThrottles throttles,
+    ServerMetrics metrics,
     ILogger<SplitInferenceService> logger) : SplitInference.SplitInferenceBase
 {
     public override async Task<InferResponse> Infer(InferRequest request, ServerCallContext context)
@@ -50,6 +51,7 @@ internal sealed class SplitInferenceService(
     {
         using var open = drain.Enter();
         LatentStreamContext? latent = null;
+        var segmented = new SegmentedFrames();
         long frames = 0;
         try
         {
@@ -68,7 +70,15 @@ internal sealed class SplitInferenceService(
                     latent = Open(request.Open);
                     return null;
                 }
-                return AnswerFrameAsync(request, latent, context);
+                if (request.Segment > 0)
+                {
+                    if (!segmented.Refine(request.FrameId, (int)Math.Min(request.Segment, int.MaxValue), request.Payload.Memory))
+                    {
+                        metrics.LateSegment();
+                    }
+                    return null;
+                }
+                return AnswerFrameAsync(request, latent, segmented, context);
             }).ConfigureAwait(false);
         }
         finally
@@ -88,7 +98,7 @@ internal sealed class SplitInferenceService(
             _ => throw new RpcException(new Status(StatusCode.NotFound, $"model {ClientText.Echo(request.ModelId)} is not served here")),
         };
 
-    private async Task<InferResponse> AnswerFrameAsync(InferRequest request, LatentStreamContext? latent, ServerCallContext context)
+    private async Task<InferResponse> AnswerFrameAsync(InferRequest request, LatentStreamContext? latent, SegmentedFrames segmented, ServerCallContext context)
     {
         long arrived = System.Diagnostics.Stopwatch.GetTimestamp();
         uint Micros() => (uint)Math.Max(1, System.Diagnostics.Stopwatch.GetElapsedTime(arrived).TotalMicroseconds);
@@ -101,7 +111,13 @@ internal sealed class SplitInferenceService(
                 {
                     throw new FrameException(StatusCode.InvalidArgument, $"rate level {request.RateLevel} is not one of the {latent.TablesSha256.Count} levels declared for this stream");
                 }
-                frame = Latent(request, latent.ModelId, latent.TablesSha256[(int)request.RateLevel], context);
+                frame = request.Segments > 1
+                    ? await AssembleAsync(request, latent, segmented, context).ConfigureAwait(false)
+                    : Latent(request, latent.ModelId, latent.TablesSha256[(int)request.RateLevel], context);
+            }
+            else if (request.Segments > 1)
+            {
+                throw new FrameException(StatusCode.InvalidArgument, "only a latent stream's frames may come in segments");
             }
             else
             {
@@ -112,7 +128,9 @@ internal sealed class SplitInferenceService(
                 return Error(request.FrameId, refusal.Status, refusal.Message, Micros());
             }
             var answer = await processor.RunAsync(frame, context.CancellationToken).ConfigureAwait(false);
-            return Answer(request.FrameId, answer, latent?.TopK ?? (int)request.TopK);
+            var response = Answer(request.FrameId, answer, latent?.TopK ?? (int)request.TopK);
+            response.RateLevel = (uint)frame.RateLevel;
+            return response;
         }
         catch (FrameException e)
         {
@@ -122,6 +140,28 @@ internal sealed class SplitInferenceService(
         {
             return Error(request.FrameId, StatusCode.Internal, e.Message, Micros());
         }
+    }
+
+    /// <summary>An embedded frame's segments, as many as arrive within its wait: the level is how many, less one.</summary>
+    private async Task<FrameInput> AssembleAsync(InferRequest request, LatentStreamContext latent, SegmentedFrames segmented, ServerCallContext context)
+    {
+        var model = processor.FindSplitModel(latent.ModelId);
+        if (!model.IsEmbedded)
+        {
+            throw new FrameException(StatusCode.InvalidArgument, $"'{model.Id}' is not an embedded model: its frames cannot come in segments");
+        }
+        if (request.Segments > latent.TablesSha256.Count || request.RateLevel != 0)
+        {
+            throw new FrameException(StatusCode.InvalidArgument,
+                $"a frame of {request.Segments} segments at rate level {request.RateLevel}: this stream declared {latent.TablesSha256.Count} levels, one a segment, and a segmented frame's rate_level is 0");
+        }
+        // The frame's budget runs from its base's arrival, the wait for refinements included.
+        long deadline = deadlines.For(context, request.TimeoutMicros);
+        var maxWait = options.Value.MaxSegmentWait;
+        var wait = request.RefineMicros == 0 ? maxWait : TimeSpan.FromMicroseconds(Math.Min(request.RefineMicros, maxWait.TotalMicroseconds));
+        var (payload, segments) = await segmented.AssembleAsync(request.FrameId, (int)request.Segments, request.Payload.Memory, wait, context.CancellationToken).ConfigureAwait(false);
+        int level = segments - 1;
+        return new(FrameKind.Latent, latent.ModelId, 0, payload, level, latent.TablesSha256[level], deadline);
     }
 
     private static InferResponse Error(ulong frameId, StatusCode status, string message, uint micros) =>
@@ -216,6 +256,7 @@ internal sealed class SplitInferenceService(
             InputKind = ProtocolNames.Input(model.Manifest.Input),
             Outputs = { ProtocolNames.Outputs(model.Output) },
             EmbeddingSize = (uint)model.EmbeddingSize,
+            Embedded = model.IsEmbedded,
         };
         foreach (var level in model.Manifest.Levels)
         {

@@ -33,6 +33,9 @@ internal sealed class ServedSplitModel : ServedModel
     public override OutputKind Output => Manifest.Output;
     public override int EmbeddingSize => Manifest.EmbeddingSize;
     public LatentShape Latent => _model.Latent;
+
+    /// <summary>Frames at level k are the first k + 1 segments of the top level's (<see cref="SplitModel.IsEmbedded"/>).</summary>
+    public bool IsEmbedded => _model.IsEmbedded;
     public IReadOnlyList<ServedLevel> Levels { get; }
     public override IReadOnlyList<InferenceTarget> Targets { get; }
 

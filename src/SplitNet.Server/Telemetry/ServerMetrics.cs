@@ -25,6 +25,7 @@ internal sealed class ServerMetrics
     private readonly Histogram<double> _computeDuration;
     private readonly Histogram<int> _batchSize;
     private readonly Counter<long> _receivedBytes;
+    private readonly Counter<long> _lateSegments;
     private readonly TimeProvider _clock;
 
     /// <param name="meters">Creates the meter.</param>
@@ -43,7 +44,11 @@ internal sealed class ServerMetrics
         _batchSize = _meter.CreateHistogram("splitnet.server.batch.size", "{frame}", "Frames per executed batch.",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = BatchBuckets });
         _receivedBytes = _meter.CreateCounter<long>("splitnet.server.received", "By", "Payload bytes received, by model.");
+        _lateSegments = _meter.CreateCounter<long>("splitnet.server.segments.late", "{segment}",
+            "Segments of embedded frames that arrived after their frame was answered (or for no frame waiting), dropped.");
     }
+
+    public void LateSegment() => _lateSegments.Add(1);
 
     /// <summary>Reports the batcher's queue depth as <c>splitnet.server.queue.pending</c>.</summary>
     public void ObservePending(Func<int> pending) =>

@@ -12,7 +12,7 @@ namespace SplitNet.Training.Student;
 
 /// <summary>
 /// Two-stage Entropic Student training against a frozen teacher.
-/// Stage 1: Σ squared error at the split and after stage 3, + β·bits, (+ task KL), + the
+/// Stage 1: Σ squared error at the split and after stage 3, + β·bits (β per channel on a ladder), (+ task KL), + the
 /// quantiles' aux loss; then <see cref="EntropyBottleneck.Update"/>. Stage 2: encoder and
 /// entropy model frozen, decoder and tail fine-tuned on the quantized latent with ½·CE + ½·KL (T = 1).
 /// Every epoch is checkpointed in the run folder; a run started again there resumes.
@@ -152,11 +152,15 @@ public sealed class StudentTrainer(string runDirectory, TeacherNet teacher, Stud
         var s3 = student.Tail.Stage(TeacherStage.Stage3).call(s2);
         long n = x.shape[0];
         var distortion = ((s2 - h2).square().sum() + (s3 - h3).square().sum()) / n;
-        var bits = -likelihoods.log2().sum() / n;
+        var channelBits = -likelihoods.log2().sum([0, 2, 3]) / n;
+        var bits = channelBits.sum();
         var kl = Distillation.Kl(student.Tail.Stage(TeacherStage.Head).call(s3), teacherLogits);
         // Unweighted terms per image, so the weights can be calibrated from the history.
         _terms.Add(distortion.item<float>(), bits.item<float>(), kl.item<float>());
-        var loss = options.FeatureWeight * distortion + options.Beta * bits + bottleneck.AuxLoss();
+        var rate = options.Ladder is { } ladder
+            ? (channelBits * tensor(ladder.ChannelBetas(options.Beta), device: channelBits.device)).sum()
+            : options.Beta * bits;
+        var loss = options.FeatureWeight * distortion + rate + bottleneck.AuxLoss();
         return options.TaskWeight > 0 ? loss + options.TaskWeight * kl : loss;
     }
 

@@ -1,0 +1,113 @@
+using Grpc.Core;
+
+namespace SplitNet.Server.Inference;
+
+/// <summary>
+/// The embedded frames of one stream waiting for their segments: a frame is answered when its
+/// last segment arrives or when its wait ends, from the whole segments it has by then, so a slow
+/// uplink costs refinement, not the answer. Segments arriving after that are dropped.
+/// </summary>
+internal sealed class SegmentedFrames
+{
+    private readonly Dictionary<ulong, Frame> _waiting = [];
+
+    /// <summary>
+    /// Holds frame <paramref name="frameId"/> from its base segment until its
+    /// <paramref name="segments"/> have arrived or <paramref name="wait"/> passes; returns the
+    /// bytes of its whole segments in order and how many there were.
+    /// </summary>
+    public async Task<(byte[] Payload, int Segments)> AssembleAsync(ulong frameId, int segments, ReadOnlyMemory<byte> head, TimeSpan wait, CancellationToken cancellation)
+    {
+        var frame = new Frame(segments, head);
+        lock (_waiting)
+        {
+            if (!_waiting.TryAdd(frameId, frame))
+            {
+                throw new FrameException(StatusCode.InvalidArgument, $"frame {frameId} is already waiting for its segments");
+            }
+        }
+        try
+        {
+            await frame.Complete.Task.WaitAsync(wait, cancellation).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The wait is over: answer from what arrived.
+        }
+        finally
+        {
+            lock (_waiting)
+            {
+                _waiting.Remove(frameId);
+            }
+        }
+        return frame.Close();
+    }
+
+    /// <summary>Adds segment <paramref name="segment"/> of a waiting frame; false when none waits for it (the segment is dropped).</summary>
+    public bool Refine(ulong frameId, int segment, ReadOnlyMemory<byte> bytes)
+    {
+        Frame? frame;
+        lock (_waiting)
+        {
+            if (!_waiting.TryGetValue(frameId, out frame))
+            {
+                return false;
+            }
+        }
+        return frame.Add(segment, bytes);
+    }
+
+    private sealed class Frame(int segments, ReadOnlyMemory<byte> head)
+    {
+        private readonly List<ReadOnlyMemory<byte>> _parts = [head];
+        private string? _error;
+        private bool _closed;
+
+        public TaskCompletionSource Complete { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool Add(int segment, ReadOnlyMemory<byte> bytes)
+        {
+            lock (_parts)
+            {
+                if (_closed)
+                {
+                    return false;
+                }
+                if (segment != _parts.Count || segment >= segments)
+                {
+                    _error ??= $"segment {segment} arrived where segment {_parts.Count} of {segments} was due";
+                }
+                else
+                {
+                    _parts.Add(bytes);
+                }
+                if (_error is not null || _parts.Count == segments)
+                {
+                    Complete.TrySetResult();
+                }
+                return true;
+            }
+        }
+
+        public (byte[] Payload, int Segments) Close()
+        {
+            lock (_parts)
+            {
+                _closed = true;
+                if (_error is not null)
+                {
+                    throw new FrameException(StatusCode.InvalidArgument, _error);
+                }
+                var payload = new byte[_parts.Sum(p => p.Length)];
+                int at = 0;
+                foreach (var part in _parts)
+                {
+                    part.Span.CopyTo(payload.AsSpan(at));
+                    at += part.Length;
+                }
+                return (payload, _parts.Count);
+            }
+        }
+    }
+}
