@@ -3,13 +3,16 @@
 # a SplitNet server and an edge camera inside it, the uplink dropped half-way through the run.
 # Needs root (ip netns, tc). Touches nothing outside the namespace it creates and deletes.
 #
-#   deploy/netns/bandwidth-drop.sh [HIGH] [LOW] [OUT]
+#   deploy/netns/bandwidth-drop.sh [HIGH] [LOW] [OUT] [bench options...]
 #   deploy/netns/bandwidth-drop.sh 5mbit 0.5mbit tests/SplitNet.Benchmarks/reports
+#   NAME=bandwidth-drop-ladder deploy/netns/bandwidth-drop.sh 48kbit 16kbit tests/SplitNet.Benchmarks/reports --model MODEL --fps 10
 set -euo pipefail
 
 high=${1:-5mbit}
 low=${2:-0.5mbit}
 out=${3:-tests/SplitNet.Benchmarks/reports}
+name=${NAME:-bandwidth-drop-$low}
+shift $(($# < 3 ? $# : 3))
 ns="splitnet-shaped-$$"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 
@@ -24,4 +27,4 @@ ip netns exec "$ns" ip link set lo up mtu 1500
 ip netns exec "$ns" tc qdisc add dev lo root tbf rate "$high" burst 32kb latency 100ms
 
 ip netns exec "$ns" "$splitnet" bench bandwidth-drop --high "$high" --low "$low" \
-    --name "bandwidth-drop-$low" --out "$out" --host-netns "$host_netns"
+    --name "$name" --out "$out" --host-netns "$host_netns" "$@"

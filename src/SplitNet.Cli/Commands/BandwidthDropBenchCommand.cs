@@ -16,12 +16,14 @@ using SplitNet.LoadTest;
 namespace SplitNet.Cli.Commands;
 
 /// <summary>The options of <c>splitnet bench bandwidth-drop</c>.</summary>
-internal sealed record BandwidthDropSettings(BandwidthDropBenchCommand.Scenario Scenario, string Name, string? HostNamespace, string? Out, bool Json);
+internal sealed record BandwidthDropSettings(BandwidthDropBenchCommand.Scenario Scenario, string Model, string Name, string? HostNamespace, string? Out, bool Json);
 
 /// <summary>
 /// <c>splitnet bench bandwidth-drop</c>: inside a network namespace of its own (made by
 /// <c>deploy/netns/bandwidth-drop.sh</c>), shapes loopback with tbf, starts a server, runs an
 /// edge camera and drops the uplink half-way; once with the rate controller and once at fixed levels.
+/// An embedded model also runs with its frames sent in segments, which the server answers at
+/// their wait from what arrived, with and without the rate controller.
 /// </summary>
 internal static class BandwidthDropBenchCommand
 {
@@ -32,17 +34,19 @@ internal static class BandwidthDropBenchCommand
         var fps = new Option<double>("--fps") { Description = "Frames per second of the edge camera.", DefaultValueFactory = _ => 30 };
         var seconds = CommonOptions.Seconds(20);
         var deadline = CommonOptions.DeadlineMs(100);
+        var model = CommonOptions.SplitModel();
+        var segmentWait = new Option<int>("--segment-wait-ms") { Description = "Frames sent in segments (embedded models): the server's wait for refinements after the base.", DefaultValueFactory = _ => 50 };
         var name = new Option<string>("--name") { Description = "Report file name (without extension).", DefaultValueFactory = _ => "bandwidth-drop" };
         var output = CommonOptions.ReportOut();
         var hostNamespace = new Option<string?>("--host-netns") { Description = "The namespace this must not run in (readlink /proc/self/ns/net outside); the script passes it." };
         var json = CommonOptions.Json();
         var command = new Command("bandwidth-drop", "Inside a network namespace: shape loopback, drop the uplink mid-run, compare adaptive and fixed rate levels (run via deploy/netns/bandwidth-drop.sh).")
         {
-            high, low, fps, seconds, deadline, name, output, hostNamespace, json,
+            high, low, fps, seconds, deadline, model, segmentWait, name, output, hostNamespace, json,
         };
         command.SetAction((result, cancellation) => ReportAsync(new BandwidthDropSettings(
-            new Scenario(result.GetValue(high)!, result.GetValue(low)!, result.GetValue(fps), result.GetValue(seconds), result.GetValue(deadline)),
-            result.GetValue(name)!, result.GetValue(hostNamespace), result.GetValue(output), result.GetValue(json)), cancellation));
+            new Scenario(result.GetValue(high)!, result.GetValue(low)!, result.GetValue(fps), result.GetValue(seconds), result.GetValue(deadline), result.GetValue(segmentWait)),
+            Path.GetFullPath(result.GetValue(model)!), result.GetValue(name)!, result.GetValue(hostNamespace), result.GetValue(output), result.GetValue(json)), cancellation));
         return command;
     }
 
@@ -54,27 +58,28 @@ internal static class BandwidthDropBenchCommand
             return 2;
         }
         var scenario = settings.Scenario;
-        var runs = await RunAsync(scenario, cancellation);
-        ReportOutput.Emit(settings.Name, settings.Out, settings.Json, Markdown(scenario, runs, ReportOutput.CommandLine, settings.Name),
+        var runs = await RunAsync(scenario, settings.Model, cancellation);
+        ReportOutput.Emit(settings.Name, settings.Out, settings.Json, Markdown(scenario, SplitModelBundle.ReadManifest(SplitModelBundle.SideDirectory(settings.Model, BundleSide.Edge), out _).ModelId, runs, ReportOutput.CommandLine, settings.Name),
             new { settings = scenario, runs }, Chart(scenario, runs));
         return 0;
     }
 
     /// <summary>What the run does, as its report records it.</summary>
-    internal sealed record Scenario(string High, string Low, double Fps, double Seconds, int DeadlineMs);
+    internal sealed record Scenario(string High, string Low, double Fps, double Seconds, int DeadlineMs, int SegmentWaitMs);
 
     internal sealed record Run(string Mode, int Frames, double DeadlineMet, double DeadlineMetBeforeDrop, double DeadlineMetAfterDrop,
         double MeanLevelBefore, double MeanLevelAfter, double BytesPerFrame, double Accuracy, long DroppedAtCapture, IReadOnlyList<TimelineSecond> Timeline);
 
-    private static async Task<IReadOnlyList<Run>> RunAsync(Scenario s, CancellationToken cancellation)
+    private static async Task<IReadOnlyList<Run>> RunAsync(Scenario s, string modelDirectory, CancellationToken cancellation)
     {
         Process.Start("ip", ["link", "set", "lo", "up", "mtu", "1500"])!.WaitForExit();
         NetworkNamespace.Shape("lo", s.High);
-        var edgeDirectory = SplitModelBundle.SideDirectory(CommonOptions.DefaultEntropic, BundleSide.Edge);
+        var edgeDirectory = SplitModelBundle.SideDirectory(modelDirectory, BundleSide.Edge);
         using var model = SplitModel.Load(edgeDirectory, BundleSide.Edge, TorchFamilies.All);
         int levels = model.Levels.Count;
         var source = new DatasetSource(FashionMnist.Load(CommonOptions.SampleDirectory, DatasetSplit.Test), "sample");
-        using var server = await ServeProcess.StartAsync(CommonOptions.Splitnet, ServeProcess.FreePort(), [], cancellation);
+        using var server = await ServeProcess.StartAsync(CommonOptions.Splitnet, ServeProcess.FreePort(),
+            ["--model", SplitModelBundle.SideDirectory(modelDirectory, BundleSide.Server)], cancellation);
         // An unmeasured pass first: a fresh server's first seconds (JIT, first batches) are not the link.
         Console.Error.WriteLine("warm-up pass (not measured) …");
         await using (var warm = new EdgeClient(new EdgeClientOptions { Endpoints = [new Uri(server.Url)], Window = 64 }, new LatentEdgeHead(model).Open))
@@ -83,10 +88,18 @@ internal static class BandwidthDropBenchCommand
                 new EdgeRunOptions { FrameRate = s.Fps, Duration = TimeSpan.FromSeconds(3) }, cancellation: cancellation);
         }
         var runs = new List<Run>();
-        var modes = new List<(string Mode, uint Level, bool Adaptive)> { ("adaptive", (uint)(levels - 1), true) };
-        modes.Add(($"fixed level {levels - 1}", (uint)(levels - 1), false));
-        modes.Add(("fixed level 0", 0, false));
-        foreach (var (mode, level, adaptive) in modes)
+        var modes = new List<(string Mode, uint Level, bool Adaptive, bool Segments)>
+        {
+            ("adaptive", (uint)(levels - 1), true, false),
+            ($"fixed level {levels - 1}", (uint)(levels - 1), false, false),
+            ("fixed level 0", 0, false, false),
+        };
+        if (model.IsEmbedded)
+        {
+            modes.Insert(1, ("adaptive, in segments", (uint)(levels - 1), true, true));
+            modes.Insert(3, ($"fixed level {levels - 1}, in segments", (uint)(levels - 1), false, true));
+        }
+        foreach (var (mode, level, adaptive, segments) in modes)
         {
             NetworkNamespace.Shape("lo", s.High);
             Console.Error.WriteLine($"{mode}: {s.Seconds} s at {s.Fps} frames/s, {s.High} then {s.Low} from {s.Seconds / 2} s …");
@@ -99,6 +112,8 @@ internal static class BandwidthDropBenchCommand
                 Endpoints = [new Uri(server.Url)],
                 Window = 64,
                 FrameDeadline = TimeSpan.FromSeconds(5),
+                SendSegments = segments,
+                SegmentWait = TimeSpan.FromMilliseconds(s.SegmentWaitMs),
             }, head.Open);
             var drop = Task.Run(async () =>
             {
@@ -126,7 +141,7 @@ internal static class BandwidthDropBenchCommand
         return runs;
     }
 
-    private static string Markdown(Scenario s, IReadOnlyList<Run> runs, string command, string name)
+    private static string Markdown(Scenario s, string modelId, IReadOnlyList<Run> runs, string command, string name)
     {
         var text = new StringBuilder();
         void Line(FormattableString line) => text.AppendLine(line.ToString(CultureInfo.InvariantCulture));
@@ -134,8 +149,10 @@ internal static class BandwidthDropBenchCommand
         Line($"");
         Line($"Produced by `deploy/netns/bandwidth-drop.sh` (`{command}`): in a network namespace of its own, loopback shaped by");
         Line($"`tc … tbf rate {s.High} burst 32kb latency 100ms`, a `splitnet serve` process and an edge camera at {s.Fps} frames/s");
-        Line($"(shipped split model, frames from the shipped sample) for {s.Seconds} s; half-way the link drops to {s.Low}.");
+        Line($"(split model `{modelId}`, frames from the shipped sample) for {s.Seconds} s; half-way the link drops to {s.Low}.");
         Line($"Deadline {s.DeadlineMs} ms per frame, capture to answer. Target: ≥ 95 % of frames within it, by lowering the rate level.");
+        Line($"Modes *in segments* send each frame of the embedded model as its base and one message per refinement; the server answers");
+        Line($"{s.SegmentWaitMs} ms after the base at the latest, from the segments that arrived (the level column is then the level answered).");
         Line($"The server gets an unmeasured 3 s warm-up pass first; tbf's 32 kB burst lets a link run above its rate for a few seconds after a drop.");
         Line($"");
         Line($"| mode | frames | within {s.DeadlineMs} ms | before the drop | after the drop | mean level before → after | payload B/frame | accuracy |");
