@@ -13,4 +13,13 @@ var root = new RootCommand("SplitNet: split-computing inference across an edge n
     ImportCommands.Create(),
     HealthCommand.Create(),
 };
-return await root.Parse(args).InvokeAsync();
+try
+{
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception e) when (e is InvalidDataException or NotSupportedException or FileNotFoundException or DirectoryNotFoundException)
+{
+    // A file or folder that is not what the command needs: its message names it and the problem.
+    Console.Error.WriteLine($"splitnet: {e.Message}");
+    return 1;
+}

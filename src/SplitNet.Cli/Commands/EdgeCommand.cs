@@ -121,6 +121,12 @@ internal static class EdgeCommand
                 ? $"entropic student, adaptive rate over {levels} levels from level {rate}, {splitManifest.Stream} stream"
                 : $"entropic student, rate level {rate} of {levels} (β={level.Beta}), {splitManifest.Stream} stream";
             description += families[0] is OnnxRuntime.OnnxRuntimeFamily ? ", edge part on ONNX Runtime" : ", edge part on TorchSharp";
+            if (settings.SegmentWaitMs is { } wait)
+            {
+                description += model.IsEmbedded
+                    ? $", sent in segments (answered {wait} ms after the base at the latest)"
+                    : throw new InvalidDataException($"--segments: {settings.EdgeBundle} is not an embedded (variable-rate) model");
+            }
             if (settings.Adaptive)
             {
                 control = new RateController(latent.LevelBytes, (int)rate, new RateControlOptions
@@ -144,6 +150,8 @@ internal static class EdgeCommand
             ApiKey = apiKey,
             ServerCaFile = tls?.Ca,
             ClientCertificate = tls is { ClientCertificate: { } certificate, ClientKey: { } key } ? (certificate, key) : null,
+            SendSegments = settings.SegmentWaitMs is not null,
+            SegmentWait = settings.SegmentWaitMs is { } segmentWait ? TimeSpan.FromMilliseconds(segmentWait) : null,
         }, head.Open, metrics);
         int shown = 0;
         using var live = LiveSummary(metrics, settings.Json);
