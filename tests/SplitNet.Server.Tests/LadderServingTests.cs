@@ -44,7 +44,11 @@ public sealed class LadderServingTests : FunctionalTest, IAsyncLifetime
                 Levels = [],
             }, EdgeDirectory, ServerDirectory);
         }
-        _server = await StartServerAsync(options => options.Models = [ServerDirectory, ShippedServerDirectory]);
+        _server = await StartServerAsync(options =>
+        {
+            options.Models = [ServerDirectory, ShippedServerDirectory];
+            options.MaxFrameBytes = 64 * 1024;
+        });
     }
 
     private static string ShippedServerDirectory => Path.Combine(AppContext.BaseDirectory, "assets", "models", "entropic", "server");
@@ -168,7 +172,8 @@ public sealed class LadderServingTests : FunctionalTest, IAsyncLifetime
     [InlineData("level")]
     [InlineData("not embedded")]
     [InlineData("twice")]
-    public async Task InferStream_AMalformedSegmentedFrame_IsRefusedWithInvalidArgument_AndTheStreamGoesOn(string fault)
+    [InlineData("oversize")]
+    public async Task InferStream_AMalformedOrOversizeSegmentedFrame_IsRefused_AndTheStreamGoesOn(string fault)
     {
         using var edge = SplitModel.Load(EdgeDirectory, BundleSide.Edge, TorchFamilies.All);
         var head = new LatentEdgeHead(edge, (uint)Ladder.Length - 1);
@@ -181,6 +186,7 @@ public sealed class LadderServingTests : FunctionalTest, IAsyncLifetime
             "too many" => [new InferRequest(messages[0]) { Segments = (uint)Ladder.Length + 1 }],
             "level" => [new InferRequest(messages[0]) { RateLevel = 1 }],
             "twice" => [messages[0], new InferRequest(messages[0]) { RefineMicros = 1 }],
+            "oversize" => [messages[0], new InferRequest(messages[1]) { Payload = ByteString.CopyFrom(new byte[40_000]) }, new InferRequest(messages[2]) { Payload = ByteString.CopyFrom(new byte[40_000]) }],
             _ => [messages[0]],
         };
         if (fault == "not embedded")
@@ -208,8 +214,14 @@ public sealed class LadderServingTests : FunctionalTest, IAsyncLifetime
             Assert.Equal((uint)Ladder.Length - 1, first.RateLevel);
             return;
         }
-        Assert.Equal((int)StatusCode.InvalidArgument, refused.Error?.Code);
-        Assert.Contains(fault switch { "order" => "segment 2 arrived where segment 1", "not embedded" => "not an embedded model", _ => "segments at rate level" }, refused.Error!.Message);
+        Assert.Equal((int)(fault == "oversize" ? StatusCode.ResourceExhausted : StatusCode.InvalidArgument), refused.Error?.Code);
+        Assert.Contains(fault switch
+        {
+            "order" => "segment 2 arrived where segment 1",
+            "not embedded" => "not an embedded model",
+            "oversize" => "exceed the 65536-byte frame limit",
+            _ => "segments at rate level",
+        }, refused.Error!.Message);
         if (fault != "not embedded")
         {
             await stream.WriteAsync(new InferRequest { FrameId = 9, Payload = ByteString.CopyFrom(new LatentEdgeHead(edge).Encode(Images.Image(0)).Payload) });

@@ -237,7 +237,7 @@ internal static class TrainCommands
         };
         var rungRate = new Option<string?>("--rung-rate")
         {
-            Description = "With --ladder: one weight per rung multiplying β for the channels that rung adds (e.g. 64,24,12,6,4,2,1,1; default all 1).",
+            Description = "With --ladder: one weight per rung multiplying β for the channels that rung adds (default all 1). Rung i's channels help only the images drawn at rung i or above: for an effective β_i, weight β_i·P(rung ≥ i)/β (e.g. 600,210,90,50,20,9,3,1 with --beta 2.5e-5).",
         };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => defaults.Seed };
         var trainLimit = new Option<int>("--train-limit") { Description = "Train on the first N images only (0 = all)." };

@@ -5,9 +5,10 @@ namespace SplitNet.Server.Inference;
 /// <summary>
 /// The embedded frames of one stream waiting for their segments: a frame is answered when its
 /// last segment arrives or when its wait ends, from the whole segments it has by then, so a slow
-/// uplink costs refinement, not the answer. Segments arriving after that are dropped.
+/// uplink costs refinement, not the answer. Segments arriving after that are dropped. A frame is
+/// held to <paramref name="maxFrameBytes"/> as it grows, so refinements cannot pile up memory.
 /// </summary>
-internal sealed class SegmentedFrames
+internal sealed class SegmentedFrames(int maxFrameBytes)
 {
     private readonly Dictionary<ulong, Frame> _waiting = [];
 
@@ -18,7 +19,7 @@ internal sealed class SegmentedFrames
     /// </summary>
     public async Task<(byte[] Payload, int Segments)> AssembleAsync(ulong frameId, int segments, ReadOnlyMemory<byte> head, TimeSpan wait, CancellationToken cancellation)
     {
-        var frame = new Frame(segments, head);
+        var frame = new Frame(segments, head, maxFrameBytes);
         lock (_waiting)
         {
             if (!_waiting.TryAdd(frameId, frame))
@@ -58,10 +59,11 @@ internal sealed class SegmentedFrames
         return frame.Add(segment, bytes);
     }
 
-    private sealed class Frame(int segments, ReadOnlyMemory<byte> head)
+    private sealed class Frame(int segments, ReadOnlyMemory<byte> head, int maxBytes)
     {
         private readonly List<ReadOnlyMemory<byte>> _parts = [head];
-        private string? _error;
+        private FrameException? _error;
+        private long _bytes = head.Length;
         private bool _closed;
 
         public TaskCompletionSource Complete { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -76,7 +78,11 @@ internal sealed class SegmentedFrames
                 }
                 if (segment != _parts.Count || segment >= segments)
                 {
-                    _error ??= $"segment {segment} arrived where segment {_parts.Count} of {segments} was due";
+                    _error ??= new FrameException(StatusCode.InvalidArgument, $"segment {segment} arrived where segment {_parts.Count} of {segments} was due");
+                }
+                else if ((_bytes += bytes.Length) > maxBytes)
+                {
+                    _error ??= new FrameException(StatusCode.ResourceExhausted, $"segments of {_bytes} bytes exceed the {maxBytes}-byte frame limit");
                 }
                 else
                 {
@@ -97,7 +103,7 @@ internal sealed class SegmentedFrames
                 _closed = true;
                 if (_error is not null)
                 {
-                    throw new FrameException(StatusCode.InvalidArgument, _error);
+                    throw _error;
                 }
                 var payload = new byte[_parts.Sum(p => p.Length)];
                 int at = 0;

@@ -51,7 +51,7 @@ internal sealed class SplitInferenceService(
     {
         using var open = drain.Enter();
         LatentStreamContext? latent = null;
-        var segmented = new SegmentedFrames();
+        var segmented = new SegmentedFrames(options.Value.MaxFrameBytes);
         long frames = 0;
         try
         {

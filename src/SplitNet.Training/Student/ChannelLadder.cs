@@ -8,10 +8,12 @@ namespace SplitNet.Training.Student;
 /// every rung n, so one model serves every rate and a prefix of its channels is a lower rate.
 /// </summary>
 /// <remarks>
-/// <see cref="RateWeights"/> multiply β for the channels each rung adds: with one β every channel
-/// costs the same, so the information gathers in the first channels (every rung's decoder sees
-/// them) and the rungs above add bytes and little else; a heavier weight low on the ladder keeps
-/// the base rung small and leaves the rest to the refinements.
+/// <see cref="RateWeights"/> multiply β for the channels each rung adds. Every image pays for all
+/// channels but only the images drawn at rung i or above are helped by rung i's, so with one β a
+/// channel of rung i costs as if β / P(rung ≥ i) bought it: β for the base, 8β for the top of an
+/// eight-rung ladder. The information then gathers in the first channels and the rungs above add
+/// bytes and little else. To give rung i the effective β<sub>i</sub> a single-rate student of that
+/// rate would have, weight it β<sub>i</sub> · P(rung ≥ i) / β (rungs are drawn uniformly).
 /// </remarks>
 public sealed record ChannelLadder
 {
