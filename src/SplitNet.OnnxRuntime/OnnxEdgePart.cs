@@ -7,24 +7,26 @@ namespace SplitNet.OnnxRuntime;
 /// <summary>An exported edge part run by ONNX Runtime: one image or token sequence → the latent's integer symbols.</summary>
 internal sealed class OnnxEdgePart : IEdgePart
 {
+    private readonly SharedSession _shared;
     private readonly InferenceSession _session;
     private readonly RunOptions _run = new();
     private readonly long[] _imageShape = [];
     private readonly string _inputName;
 
-    public OnnxEdgePart(InferenceSession session, string path, InputKind input, LatentShape latent)
+    public OnnxEdgePart(SharedSession shared, string path, InputKind input, LatentShape latent)
     {
-        _session = session;
+        _shared = shared;
+        _session = shared.Session;
         Input = input;
         Latent = latent;
         _inputName = input == InputKind.Image ? PartTensors.Pixels : PartTensors.InputIds;
-        OnnxGraphContract.Require(session, path, [_inputName], [PartTensors.Symbols]);
+        OnnxGraphContract.Require(_session, path, [_inputName], [PartTensors.Symbols]);
         if (input == InputKind.Image)
         {
-            _imageShape = [1, .. session.InputMetadata[_inputName].Dimensions.Skip(1).Select(d => (long)d)];
+            _imageShape = [1, .. _session.InputMetadata[_inputName].Dimensions.Skip(1).Select(d => (long)d)];
             if (_imageShape.Length != 4 || _imageShape.Skip(1).Any(d => d <= 0))
             {
-                throw new InvalidDataException($"{path}: input '{_inputName}' must be (N, C, H, W) with fixed C, H and W, not [{string.Join(", ", session.InputMetadata[_inputName].Dimensions)}].");
+                throw new InvalidDataException($"{path}: input '{_inputName}' must be (N, C, H, W) with fixed C, H and W, not [{string.Join(", ", _session.InputMetadata[_inputName].Dimensions)}].");
             }
         }
     }
@@ -78,6 +80,6 @@ internal sealed class OnnxEdgePart : IEdgePart
     public void Dispose()
     {
         _run.Dispose();
-        _session.Dispose();
+        _shared.Dispose();
     }
 }

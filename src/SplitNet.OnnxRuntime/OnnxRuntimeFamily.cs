@@ -7,7 +7,8 @@ namespace SplitNet.OnnxRuntime;
 /// Any split model whose bundle holds ONNX exports of its parts, run by ONNX Runtime: each level's
 /// graph from the manifest's <see cref="RateLevelManifest.EdgeOnnx"/> or
 /// <see cref="RateLevelManifest.ServerOnnx"/>, its entropy model read straight from the level's
-/// weights (<see cref="EntropyModelFile"/>). Needs no TorchSharp.
+/// weights (<see cref="EntropyModelFile"/>), at its rung for a variable-rate model, whose levels
+/// share one graph per side (<see cref="SharedSession"/>). Needs no TorchSharp.
 /// </summary>
 public sealed class OnnxRuntimeFamily(OnnxRuntimeOptions options) : ISplitModelFamily
 {
@@ -24,7 +25,12 @@ public sealed class OnnxRuntimeFamily(OnnxRuntimeOptions options) : ISplitModelF
         var manifestPath = Path.Combine(directory, SplitModelBundle.ManifestFile);
         var path = SplitModelBundle.VerifiedOnnx(directory, manifestPath, level, side);
         var entropy = EntropyModelFile.Read(weightsPath, manifest.Stream);
-        var session = OnnxSessions.Create(path, options);
+        if (LadderConfig.Of(manifest, manifestPath) is { } ladder)
+        {
+            entropy = entropy.AtRung(ladder, level.Level);
+        }
+        var part = side == BundleSide.Edge ? level.EdgeOnnx! : level.ServerOnnx!;
+        var session = SharedSession.Acquire(path, part.Sha256, options);
         try
         {
             return side == BundleSide.Edge

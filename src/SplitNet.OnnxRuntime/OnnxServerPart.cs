@@ -8,21 +8,23 @@ namespace SplitNet.OnnxRuntime;
 /// <remarks>ONNX Runtime sessions take concurrent calls: every inference worker may run this part at once.</remarks>
 internal sealed class OnnxServerPart : IServerPart
 {
+    private readonly SharedSession _shared;
     private readonly InferenceSession _session;
     private readonly RunOptions _run = new();
     private readonly string[] _inputs;
     private readonly IReadOnlyList<string> _outputs;
 
-    public OnnxServerPart(InferenceSession session, string path, LatentShape latent, OutputKind output, int classes, int embeddingSize)
+    public OnnxServerPart(SharedSession shared, string path, LatentShape latent, OutputKind output, int classes, int embeddingSize)
     {
-        _session = session;
+        _shared = shared;
+        _session = shared.Session;
         Latent = latent;
         Output = output;
         Classes = output.HasFlag(OutputKind.Probabilities) ? classes : 0;
         EmbeddingSize = output.HasFlag(OutputKind.Embedding) ? embeddingSize : 0;
         _inputs = latent.IsVariable ? [PartTensors.YHat, PartTensors.AttentionMask] : [PartTensors.YHat];
         _outputs = OnnxGraphContract.OutputsOf(output);
-        OnnxGraphContract.Require(session, path, _inputs, _outputs);
+        OnnxGraphContract.Require(_session, path, _inputs, _outputs);
     }
 
     public LatentShape Latent { get; }
@@ -66,6 +68,6 @@ internal sealed class OnnxServerPart : IServerPart
     public void Dispose()
     {
         _run.Dispose();
-        _session.Dispose();
+        _shared.Dispose();
     }
 }

@@ -5,6 +5,7 @@ using SplitNet.Evaluation;
 using SplitNet.Models.Analysis;
 using SplitNet.Models.Bundles;
 using SplitNet.Models.Data;
+using SplitNet.Models.Split;
 using SplitNet.Models.Student;
 using SplitNet.Models.Teacher;
 using SplitNet.Training.Student;

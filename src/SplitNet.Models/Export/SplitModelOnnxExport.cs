@@ -13,7 +13,9 @@ namespace SplitNet.Models.Export;
 /// Exports every rate level of a split model's edge and server bundles to ONNX, for the ONNX
 /// Runtime backend: <c>level{N}.edge.onnx</c> beside the edge manifest (input → int32 symbols) and
 /// <c>level{N}.server.onnx</c> beside the server manifest (ŷ → outputs), then records each file and
-/// its SHA-256 in both manifests. Families: the Entropic Student and the MiniLM token bottleneck.
+/// its SHA-256 in both manifests. Families: the Entropic Student, its variable-rate ladder (one
+/// <c>ladder.edge.onnx</c> and one <c>ladder.server.onnx</c> for every level, as the levels share
+/// one student) and the MiniLM token bottleneck.
 /// </summary>
 public static class SplitModelOnnxExport
 {
@@ -24,10 +26,10 @@ public static class SplitModelOnnxExport
     public static IReadOnlyList<RateLevelManifest> Export(string edgeDirectory, string serverDirectory)
     {
         var declared = SplitModelBundle.ReadManifest(edgeDirectory, out var edgeManifestPath);
-        if (declared.Family is not (EntropicStudentFamily.FamilyName or TextSplitFamily.FamilyName))
+        if (declared.Family is not (EntropicStudentFamily.FamilyName or EntropicLadderFamily.FamilyName or TextSplitFamily.FamilyName))
         {
             throw new NotSupportedException($"{edgeManifestPath}: family '{declared.Family}' has no ONNX export " +
-                $"(only {EntropicStudentFamily.FamilyName} and {TextSplitFamily.FamilyName})");
+                $"(only {EntropicStudentFamily.FamilyName}, {EntropicLadderFamily.FamilyName} and {TextSplitFamily.FamilyName})");
         }
         using var edge = SplitModel.Load(edgeDirectory, BundleSide.Edge, TorchFamilies.All);
         using var server = SplitModel.Load(serverDirectory, BundleSide.Server, TorchFamilies.All);
@@ -39,6 +41,17 @@ public static class SplitModelOnnxExport
         }
 
         var exported = new Dictionary<int, (OnnxPartFile Edge, OnnxPartFile Server)>();
+        if (edge.IsEmbedded)
+        {
+            var edgeFile = Write(edgeDirectory, "ladder.edge.onnx", () => EdgeGraph(edge.Manifest, edge.Levels[0].Edge!, $"{edge.Id} edge", edgeManifestPath));
+            var serverFile = Write(serverDirectory, "ladder.server.onnx", () => ServerGraph(server.Levels[0].Server!, $"{edge.Id} server"));
+            foreach (var level in edge.Manifest.Levels)
+            {
+                exported[level.Level] = (edgeFile, serverFile);
+            }
+            Record(edgeManifestPath, exported);
+            return Record(serverManifestPath, exported);
+        }
         for (int i = 0; i < edge.Levels.Count; i++)
         {
             string name = $"{edge.Id} level {i}";

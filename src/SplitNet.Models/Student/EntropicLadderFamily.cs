@@ -4,9 +4,6 @@ using SplitNet.Models.Split;
 
 namespace SplitNet.Models.Student;
 
-/// <summary>A variable-rate split model's settings, kept in its manifest's <c>config</c>: the channels of each rung, lowest first.</summary>
-public sealed record LadderConfig(int[] Channels);
-
 /// <summary>
 /// One Entropic Student trained for every rung of a channel ladder, as a split-model family: each
 /// rate level is a rung, and every level shares the one student of each side (one weights file,
@@ -16,7 +13,7 @@ public sealed record LadderConfig(int[] Channels);
 /// </summary>
 public sealed class EntropicLadderFamily : ISplitModelFamily
 {
-    public const string FamilyName = "entropic-student-ladder";
+    public const string FamilyName = LadderConfig.Family;
 
     private static readonly Dictionary<(string Path, BundleSide Side, string Sha256), Shared> Loaded = [];
 
@@ -26,11 +23,7 @@ public sealed class EntropicLadderFamily : ISplitModelFamily
 
     public SplitLevel Load(SplitModelManifest manifest, RateLevelManifest level, BundleSide side, string weightsPath)
     {
-        var ladder = manifest.ReadConfig<LadderConfig>().Channels;
-        if (ladder.Length != manifest.Levels.Count || level.Level >= ladder.Length)
-        {
-            throw new InvalidDataException($"{weightsPath}: '{manifest.ModelId}' has {manifest.Levels.Count} levels for a ladder of {ladder.Length} rungs.");
-        }
+        var ladder = LadderConfig.Of(manifest, weightsPath)!;
         var shared = Acquire(manifest, (Path.GetFullPath(weightsPath), side, side == BundleSide.Edge ? level.EdgeSha256 : level.ServerSha256));
         var student = shared.Student;
         var entropy = student.Bottleneck.Model(manifest.Stream).AtRung(ladder, level.Level);
