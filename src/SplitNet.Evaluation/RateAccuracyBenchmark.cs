@@ -66,6 +66,6 @@ public sealed class RateAccuracyBenchmark(TeacherNet teacher, LabeledImages imag
     public RateAccuracyRow Student(EntropicStudent edge, EntropicStudent server, string method, string setting, long encoderMacs, (ChannelLadder Ladder, int Index)? rung = null)
     {
         var score = StudentEvaluation.Evaluate(edge, server, images, rung: rung);
-        return new RateAccuracyRow(method, setting, score.Accuracy, score.CodedBytes, score.IdealBytes, score.CompactBytes, encoderMacs);
+        return new RateAccuracyRow(method, setting, score.Accuracy, score.CodedBytes, score.IdealBytes, score.CompactBytes, encoderMacs, score.OneStreamBytes);
     }
 }

@@ -13,18 +13,18 @@ public static class RateAccuracyReport
     /// <summary>Plot height: taller than the default, for the legend of every method.</summary>
     public const int PlotHeight = 600;
 
-    /// <summary>What <c>rate-accuracy.json</c> holds: the rows and the targets read from them.</summary>
-    public static object Data(IReadOnlyList<RateAccuracyRow> rows, int images) => new { images, rows, targets = RateAccuracyTargets.Compute(rows) };
+    /// <summary>What <c>rate-accuracy.json</c> holds: the rows and the targets read from them (of <paramref name="curve"/>, by default the first entropic one).</summary>
+    public static object Data(IReadOnlyList<RateAccuracyRow> rows, int images, string? curve = null) => new { images, rows, targets = RateAccuracyTargets.Compute(rows, curve) };
 
-    /// <summary>The Markdown table with the targets, naming <paramref name="command"/> as what produced it.</summary>
-    public static string Markdown(IReadOnlyList<RateAccuracyRow> rows, int images, string command)
+    /// <summary>The Markdown table with the targets of <paramref name="curve"/> (by default the first entropic one), naming <paramref name="command"/> as what produced it.</summary>
+    public static string Markdown(IReadOnlyList<RateAccuracyRow> rows, int images, string command, string? curve = null)
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"# Rate–accuracy on {images:N0} Fashion-MNIST test images");
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"Produced by `{command}`. Bytes are the coded payload per image (no protocol framing).");
         text.AppendLine();
-        if (RateAccuracyTargets.Compute(rows) is { } targets)
+        if (RateAccuracyTargets.Compute(rows, curve) is { } targets)
         {
             foreach (var line in targets.MarkdownLines())
             {

@@ -8,6 +8,7 @@ namespace SplitNet.Evaluation;
 /// <param name="IdealBytesPerImage">Entropic rows: mean Σ −log₂ p under the same integer tables.</param>
 /// <param name="CompactBytesPerImage">Entropic rows: mean bytes of the compact stream.</param>
 /// <param name="EncoderMacs">MACs per image on the device, where it runs a model part.</param>
+/// <param name="OneStreamBytesPerImage">Top rung of a variable-rate row: mean bytes of its latent in one compact stream instead of segments.</param>
 public sealed record RateAccuracyRow(
     string Method,
     string Setting,
@@ -15,7 +16,8 @@ public sealed record RateAccuracyRow(
     double BytesPerImage,
     double? IdealBytesPerImage = null,
     double? CompactBytesPerImage = null,
-    long? EncoderMacs = null)
+    long? EncoderMacs = null,
+    double? OneStreamBytesPerImage = null)
 {
     /// <summary>Coded over ideal size, for entropic rows.</summary>
     public double? Overhead => IdealBytesPerImage is > 0 and var ideal ? BytesPerImage / ideal : null;

@@ -18,6 +18,8 @@ namespace SplitNet.Evaluation;
 /// <param name="LossyCodecRatio">Bytes of the smallest lossy input codec within 1 point of the teacher over <paramref name="BytesWithinOnePoint"/>.</param>
 /// <param name="NaiveSplitRatio">Naive 8-bit+LZ4 split bytes over the most accurate level's bytes.</param>
 /// <param name="WorstOverheadMargin">Smallest (1.005 × ideal + 16) − coded over the levels: ≥ 0 when every level meets the bound.</param>
+/// <param name="AccuracyAtEightBytes">Best accuracy of a level whose compact stream is at most 8 bytes (null: none is).</param>
+/// <param name="SegmentOverhead">A variable-rate curve's top level: compact bytes in segments minus in one stream (null for other curves).</param>
 public sealed record RateAccuracyTargets(
     string Curve,
     double TeacherAccuracy,
@@ -29,14 +31,19 @@ public sealed record RateAccuracyTargets(
     double? WebpLosslessRatio,
     double? LossyCodecRatio,
     double? NaiveSplitRatio,
-    double WorstOverheadMargin)
+    double WorstOverheadMargin,
+    double? AccuracyAtEightBytes,
+    double? SegmentOverhead)
 {
-    /// <summary>Targets of the first entropic method in <paramref name="rows"/>; null without a teacher row or entropic rows.</summary>
-    public static RateAccuracyTargets? Compute(IReadOnlyList<RateAccuracyRow> rows)
+    /// <summary>
+    /// Targets of the entropic method <paramref name="curveName"/>, by default the first in
+    /// <paramref name="rows"/>; null without a teacher row or without that curve's rows.
+    /// </summary>
+    public static RateAccuracyTargets? Compute(IReadOnlyList<RateAccuracyRow> rows, string? curveName = null)
     {
         var teacher = rows.FirstOrDefault(r => r.Method == "teacher");
-        var curveName = rows.FirstOrDefault(r => r.IdealBytesPerImage is not null)?.Method;
-        if (teacher is null || curveName is null)
+        curveName ??= rows.FirstOrDefault(r => r.IdealBytesPerImage is not null)?.Method;
+        if (teacher is null || curveName is null || !rows.Any(r => r.Method == curveName && r.IdealBytesPerImage is not null))
         {
             return null;
         }
@@ -44,7 +51,8 @@ public sealed record RateAccuracyTargets(
         var bar = teacher.Accuracy - 0.01;
         var withinOne = curve.Where(r => r.Accuracy >= bar).MinBy(r => r.BytesPerImage);
         var best = curve.MaxBy(r => r.Accuracy)!;
-        var atTwelve = curve.Where(r => r.CompactBytesPerImage <= 12).Select(r => (double?)r.Accuracy).Max();
+        double? BestAtMost(double bytes) => curve.Where(r => r.CompactBytesPerImage <= bytes).Select(r => (double?)r.Accuracy).Max();
+        var segmented = curve.LastOrDefault(r => r.OneStreamBytesPerImage is not null);
         var webpLossless = rows.FirstOrDefault(r => r.Method == "webp-lossless");
         var lossy = rows.Where(r => r.Method is "webp" or "jpeg" && r.Accuracy >= bar).MinBy(r => r.BytesPerImage);
         var naive = rows.FirstOrDefault(r => r.Method == "split-affine8-lz4");
@@ -55,11 +63,13 @@ public sealed record RateAccuracyTargets(
             withinOne?.CompactBytesPerImage,
             best.Accuracy,
             best.BytesPerImage,
-            atTwelve,
+            BestAtMost(12),
             Ratio(webpLossless, withinOne),
             Ratio(lossy, withinOne),
             Ratio(naive, best),
-            curve.Min(r => 1.005 * r.IdealBytesPerImage!.Value + 16 - r.BytesPerImage));
+            curve.Min(r => 1.005 * r.IdealBytesPerImage!.Value + 16 - r.BytesPerImage),
+            BestAtMost(8),
+            segmented?.CompactBytesPerImage - segmented?.OneStreamBytesPerImage);
     }
 
     private static double? Ratio(RateAccuracyRow? baseline, RateAccuracyRow? entropic) =>
@@ -76,7 +86,12 @@ public sealed record RateAccuracyTargets(
         yield return Invariant($"- vs WebP lossless: {F(WebpLosslessRatio, "F1")}× smaller (target ≥ 14×: {Mark(WebpLosslessRatio >= 14)}); vs the smallest lossy input codec within 1 point: {F(LossyCodecRatio, "F1")}× (target ≥ 5×: {Mark(LossyCodecRatio >= 5)})");
         yield return Invariant($"- most accurate level: {BestAccuracy:P2} at {BestAccuracyBytes:F1} B, {100 * (TeacherAccuracy - BestAccuracy):F2} points below the teacher (target ≤ 0.5: {Mark(TeacherAccuracy - BestAccuracy <= 0.005)})");
         yield return Invariant($"- best accuracy at ≤ 12 B (compact stream): {(AccuracyAtTwelveBytes is { } a ? a.ToString("P2", CultureInfo.InvariantCulture) : "n/a")} (target ≥ 80 %: {Mark(AccuracyAtTwelveBytes >= 0.80)})");
+        yield return Invariant($"- best accuracy at ≤ 8 B (compact stream): {(AccuracyAtEightBytes is { } e ? e.ToString("P2", CultureInfo.InvariantCulture) : "n/a")} (target ≥ 80 %: {Mark(AccuracyAtEightBytes >= 0.80)})");
         yield return Invariant($"- naive 8-bit+LZ4 split over the most accurate level: {F(NaiveSplitRatio, "F0")}× (target ≥ 10×: {Mark(NaiveSplitRatio >= 10)})");
         yield return Invariant($"- coded ≤ 1.005 × ideal + 16 B on every level: smallest margin {WorstOverheadMargin:F1} B ({Mark(WorstOverheadMargin >= 0)})");
+        if (SegmentOverhead is { } overhead)
+        {
+            yield return Invariant($"- segmenting overhead at the top level (compact stream, segments against one stream): {overhead:F2} B per frame (target ≤ 3 B: {Mark(overhead <= 3)})");
+        }
     }
 }

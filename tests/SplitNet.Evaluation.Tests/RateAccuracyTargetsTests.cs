@@ -8,6 +8,8 @@ public sealed class RateAccuracyTargetsTests
         new("es", "0.001", 0.937, 30, 24, 27, 1),
         new("es", "0.0001", 0.944, 60, 55, 57, 1),
         new("student (plain)", "4", 0.86, 40, 30, 37, 1),
+        new("ladder", "1/2 ch", 0.81, 9, 5, 7.5, 1),
+        new("ladder", "2/2 ch", 0.93, 40, 33, 36, 1, OneStreamBytesPerImage: 34.5),
         new("teacher", "raw", 0.947, 784),
         new("split-affine8-lz4", "stage2", 0.947, 9300),
         new("webp-lossless", "100", 0.947, 570),
@@ -29,7 +31,26 @@ public sealed class RateAccuracyTargetsTests
         Assert.Equal(240 / 30.0, targets.LossyCodecRatio!.Value, 9);
         Assert.Equal(9300 / 60.0, targets.NaiveSplitRatio!.Value, 9);
         Assert.Equal(1.005 * 8 + 16 - 14, targets.WorstOverheadMargin, 9);
+        Assert.Null(targets.AccuracyAtEightBytes);
+        Assert.Null(targets.SegmentOverhead);
         Assert.Contains(targets.MarkdownLines(), l => l.Contains("target ≤ 32 B: met", StringComparison.Ordinal));
+        Assert.DoesNotContain(targets.MarkdownLines(), l => l.Contains("segmenting", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Compute_NamedVariableRateCurve_ReadsItsLowRateAndSegmentingOverhead()
+    {
+        var targets = RateAccuracyTargets.Compute(Rows, "ladder")!;
+
+        Assert.Equal("ladder", targets.Curve);
+        Assert.Null(targets.BytesWithinOnePoint);
+        Assert.Equal(0.81, targets.AccuracyAtEightBytes);
+        Assert.Equal(0.81, targets.AccuracyAtTwelveBytes);
+        Assert.Equal(1.5, targets.SegmentOverhead!.Value, 9);
+        Assert.Contains(targets.MarkdownLines(), l => l.Contains("1.50 B per frame (target ≤ 3 B: met)", StringComparison.Ordinal));
+        Assert.Contains(targets.MarkdownLines(), l => l.Contains("at ≤ 8 B (compact stream): 81.00 % (target ≥ 80 %: met)", StringComparison.Ordinal));
+        Assert.Null(RateAccuracyTargets.Compute(Rows, "no such curve"));
+        Assert.Null(RateAccuracyTargets.Compute(Rows, "teacher"));
     }
 
     [Fact]

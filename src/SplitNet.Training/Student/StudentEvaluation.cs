@@ -11,7 +11,8 @@ namespace SplitNet.Training.Student;
 /// <param name="CodedBytes">Mean bytes per image of the CompressAI-compatible stream.</param>
 /// <param name="CompactBytes">Mean bytes per image of the compact stream.</param>
 /// <param name="IdealBytes">Mean Σ −log₂ p per image under the same integer tables.</param>
-public sealed record StudentScore(double Accuracy, double CodedBytes, double CompactBytes, double IdealBytes, int Images);
+/// <param name="OneStreamBytes">At the top rung of a ladder: mean bytes of the same latent in one compact stream instead of segments (null otherwise).</param>
+public sealed record StudentScore(double Accuracy, double CodedBytes, double CompactBytes, double IdealBytes, int Images, double? OneStreamBytes = null);
 
 public static class StudentEvaluation
 {
@@ -35,8 +36,9 @@ public static class StudentEvaluation
         server.eval();
         EntropyModel At(EntropyModel model) => rung is { } r ? model.AtRung(r.Ladder.Channels, r.Index) : model;
         var (coder, compactCoder, decoder) = (At(edge.Bottleneck.Model(LatentStream.CompressAI)), At(edge.Bottleneck.Model(LatentStream.Compact)), At(server.Bottleneck.Model(LatentStream.Compact)));
+        var oneStreamCoder = rung is { } top && top.Index == top.Ladder.Channels.Length - 1 ? edge.Bottleneck.Model(LatentStream.Compact) : null;
         int correct = 0;
-        long coded = 0, compact = 0;
+        long coded = 0, compact = 0, oneStream = 0;
         double idealBits = 0;
         using var mode = inference_mode();
         for (int start = 0; start < images.Count; start += batchSize)
@@ -53,6 +55,7 @@ public static class StudentEvaluation
                 coded += coder.Compress(image).Length;
                 var stream = compactCoder.Compress(image);
                 compact += stream.Length;
+                oneStream += oneStreamCoder?.Compress(image).Length ?? 0;
                 idealBits += coder.IdealBits(image);
                 if (!decoder.TryDecompress(stream, yHat.AsSpan(i * perImage, perImage), out var error))
                 {
@@ -66,6 +69,7 @@ public static class StudentEvaluation
                 correct += predictions[i] == images.Labels[start + i] ? 1 : 0;
             }
         }
-        return new StudentScore((double)correct / images.Count, (double)coded / images.Count, (double)compact / images.Count, idealBits / 8 / images.Count, images.Count);
+        return new StudentScore((double)correct / images.Count, (double)coded / images.Count, (double)compact / images.Count, idealBits / 8 / images.Count, images.Count,
+            oneStreamCoder is null ? null : (double)oneStream / images.Count);
     }
 }

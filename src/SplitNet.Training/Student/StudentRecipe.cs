@@ -8,7 +8,9 @@ public static class StudentRecipe
     /// <summary>
     /// "plain" for the paper's recipe, else the departures from it joined by '+': the encoder
     /// (teacher-stem, teacher-block, mobile), kd (logit KL in stage 1), st (straight-through rounding),
-    /// tail (tail trained in stage 1), cosine (annealed learning rate), warm (started from another run).
+    /// tail (tail trained in stage 1), cosine (annealed learning rate), warm (started from another run),
+    /// ladder (variable rate; rung-rate with a rate weight per rung), dec{W} (a decoder wider or
+    /// narrower than the default's).
     /// </summary>
     public static string Describe(StudentTrainingOptions options, StudentConfig architecture)
     {
@@ -36,6 +38,14 @@ public static class StudentRecipe
         if (options.InitFrom is not null)
         {
             parts.Add("warm");
+        }
+        if (options.Ladder is { } ladder)
+        {
+            parts.Add(ladder.RateWeights.All(w => w == 1) ? "ladder" : "ladder+rung-rate");
+        }
+        if (architecture.DecoderWidth != new StudentConfig().DecoderWidth)
+        {
+            parts.Add($"dec{architecture.DecoderWidth}");
         }
         return parts.Count == 0 ? "plain" : string.Join('+', parts);
     }
