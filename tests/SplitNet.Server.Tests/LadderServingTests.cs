@@ -1,14 +1,11 @@
 using Google.Protobuf;
 using Grpc.Core;
-using SplitNet.Codec.Entropy;
 using SplitNet.Contracts.V1;
 using SplitNet.Edge;
 using SplitNet.Edge.Resilience;
 using SplitNet.Models.Bundles;
 using SplitNet.Models.Data;
 using SplitNet.Models.Split;
-using SplitNet.Models.Student;
-using SplitNet.Models.Teacher;
 
 namespace SplitNet.Server.Tests;
 
@@ -24,26 +21,7 @@ public sealed class LadderServingTests : FunctionalTest, IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var (teacher, manifest) = TeacherBundle.Load(ServerFixture.TeacherDirectory);
-        using (teacher)
-        {
-            TorchSharp.torch.random.manual_seed(31);
-            using var student = new EntropicStudent(new StudentConfig(4, 8, 8), teacher.Config);
-            student.Tail.load_state_dict(teacher.state_dict());
-            student.eval();
-            student.Bottleneck.Update();
-            TorchBundles.SaveLadder(student, Ladder, 0.001, [null, null, null, null], new SplitModelManifest
-            {
-                ModelId = "test-ladder",
-                TeacherModelId = manifest.ModelId,
-                Teacher = teacher.Config,
-                Stream = LatentStream.Compact,
-                Labels = manifest.Labels,
-                Normalization = manifest.Normalization,
-                DefaultLevel = 3,
-                Levels = [],
-            }, EdgeDirectory, ServerDirectory);
-        }
+        TinyLadder.Save("test-ladder", Ladder, seed: 31, EdgeDirectory, ServerDirectory, defaultLevel: 3);
         _server = await StartServerAsync(options =>
         {
             options.Models = [ServerDirectory, ShippedServerDirectory];

@@ -1,10 +1,7 @@
-using SplitNet.Codec.Entropy;
 using SplitNet.Models.Bundles;
 using SplitNet.Models.Data;
 using SplitNet.Models.Export;
 using SplitNet.Models.Split;
-using SplitNet.Models.Student;
-using SplitNet.Models.Teacher;
 using SplitNet.OnnxRuntime;
 
 namespace SplitNet.Server.Tests.Onnx;
@@ -18,28 +15,7 @@ public sealed class LadderOnnxTests : IDisposable
     private string EdgeDirectory => Path.Combine(_root, "edge");
     private string ServerDirectory => Path.Combine(_root, "server");
 
-    public LadderOnnxTests()
-    {
-        var (teacher, manifest) = TeacherBundle.Load(ServerFixture.TeacherDirectory);
-        using (teacher)
-        {
-            TorchSharp.torch.random.manual_seed(5);
-            using var student = new EntropicStudent(new StudentConfig(4, 8, 8), teacher.Config);
-            student.Tail.load_state_dict(teacher.state_dict());
-            student.eval();
-            student.Bottleneck.Update();
-            TorchBundles.SaveLadder(student, Ladder, 0.001, [null, null, null], new SplitModelManifest
-            {
-                ModelId = "onnx-ladder",
-                TeacherModelId = manifest.ModelId,
-                Teacher = teacher.Config,
-                Stream = LatentStream.Compact,
-                Labels = manifest.Labels,
-                Normalization = manifest.Normalization,
-                Levels = [],
-            }, EdgeDirectory, ServerDirectory);
-        }
-    }
+    public LadderOnnxTests() => TinyLadder.Save("onnx-ladder", Ladder, seed: 5, EdgeDirectory, ServerDirectory);
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
