@@ -7,16 +7,16 @@ namespace SplitNet.OnnxRuntime;
 /// <summary>An exported edge part run by ONNX Runtime: one image or token sequence → the latent's integer symbols.</summary>
 internal sealed class OnnxEdgePart : IEdgePart
 {
-    private readonly SharedSession _shared;
+    private readonly IDisposable _lease;
     private readonly InferenceSession _session;
     private readonly RunOptions _run = new();
     private readonly long[] _imageShape = [];
     private readonly string _inputName;
 
-    public OnnxEdgePart(SharedSession shared, string path, InputKind input, LatentShape latent)
+    public OnnxEdgePart(InferenceSession session, IDisposable lease, string path, InputKind input, LatentShape latent)
     {
-        _shared = shared;
-        _session = shared.Session;
+        _lease = lease;
+        _session = session;
         Input = input;
         Latent = latent;
         _inputName = input == InputKind.Image ? PartTensors.Pixels : PartTensors.InputIds;
@@ -80,6 +80,6 @@ internal sealed class OnnxEdgePart : IEdgePart
     public void Dispose()
     {
         _run.Dispose();
-        _shared.Dispose();
+        _lease.Dispose();
     }
 }

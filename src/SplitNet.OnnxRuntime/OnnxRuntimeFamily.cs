@@ -30,16 +30,16 @@ public sealed class OnnxRuntimeFamily(OnnxRuntimeOptions options) : ISplitModelF
             entropy = entropy.AtRung(ladder, level.Level);
         }
         var part = side == BundleSide.Edge ? level.EdgeOnnx! : level.ServerOnnx!;
-        var session = SharedSession.Acquire(path, part.Sha256, options);
+        var lease = SharedSession.Acquire(path, part.Sha256, options);
         try
         {
             return side == BundleSide.Edge
-                ? new SplitLevel(level.Level, entropy, new OnnxEdgePart(session, path, manifest.Input, manifest.Latent!), null)
-                : new SplitLevel(level.Level, entropy, null, new OnnxServerPart(session, path, manifest.Latent!, manifest.Output, manifest.Labels.Count, manifest.EmbeddingSize));
+                ? new SplitLevel(level.Level, entropy, new OnnxEdgePart(lease.Value, lease, path, manifest.Input, manifest.Latent!), null)
+                : new SplitLevel(level.Level, entropy, null, new OnnxServerPart(lease.Value, lease, path, manifest.Latent!, manifest.Output, manifest.Labels.Count, manifest.EmbeddingSize));
         }
         catch
         {
-            session.Dispose();
+            lease.Dispose();
             throw;
         }
     }

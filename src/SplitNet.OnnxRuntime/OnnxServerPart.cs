@@ -8,16 +8,16 @@ namespace SplitNet.OnnxRuntime;
 /// <remarks>ONNX Runtime sessions take concurrent calls: every inference worker may run this part at once.</remarks>
 internal sealed class OnnxServerPart : IServerPart
 {
-    private readonly SharedSession _shared;
+    private readonly IDisposable _lease;
     private readonly InferenceSession _session;
     private readonly RunOptions _run = new();
     private readonly string[] _inputs;
     private readonly IReadOnlyList<string> _outputs;
 
-    public OnnxServerPart(SharedSession shared, string path, LatentShape latent, OutputKind output, int classes, int embeddingSize)
+    public OnnxServerPart(InferenceSession session, IDisposable lease, string path, LatentShape latent, OutputKind output, int classes, int embeddingSize)
     {
-        _shared = shared;
-        _session = shared.Session;
+        _lease = lease;
+        _session = session;
         Latent = latent;
         Output = output;
         Classes = output.HasFlag(OutputKind.Probabilities) ? classes : 0;
@@ -68,6 +68,6 @@ internal sealed class OnnxServerPart : IServerPart
     public void Dispose()
     {
         _run.Dispose();
-        _shared.Dispose();
+        _lease.Dispose();
     }
 }

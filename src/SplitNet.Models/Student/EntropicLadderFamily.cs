@@ -15,7 +15,8 @@ public sealed class EntropicLadderFamily : ISplitModelFamily
 {
     public const string FamilyName = LadderConfig.Family;
 
-    private static readonly Dictionary<(string Path, BundleSide Side, string Sha256), Shared> Loaded = [];
+    // Keyed by content too: a file replaced in place for a reload is a new student, not the old one.
+    private static readonly LeaseCache<(string Path, BundleSide Side, string Sha256), EntropicStudent> Loaded = new();
 
     public static EntropicLadderFamily Instance { get; } = new();
 
@@ -24,46 +25,20 @@ public sealed class EntropicLadderFamily : ISplitModelFamily
     public SplitLevel Load(SplitModelManifest manifest, RateLevelManifest level, BundleSide side, string weightsPath)
     {
         var ladder = LadderConfig.Of(manifest, weightsPath)!;
-        var shared = Acquire(manifest, (Path.GetFullPath(weightsPath), side, side == BundleSide.Edge ? level.EdgeSha256 : level.ServerSha256));
-        var student = shared.Student;
-        var entropy = student.Bottleneck.Model(manifest.Stream).AtRung(ladder, level.Level);
-        return side == BundleSide.Edge
-            ? new SplitLevel(level.Level, entropy, new StudentEdgePart(student, shared), null)
-            : new SplitLevel(level.Level, entropy, null, new StudentServerPart(student, manifest.Labels.Count, shared));
-    }
-
-    // Keyed by content too: a file replaced in place for a reload is a new student, not the old one.
-    private static Shared Acquire(SplitModelManifest manifest, (string Path, BundleSide Side, string Sha256) key)
-    {
-        lock (Loaded)
+        var key = (Path.GetFullPath(weightsPath), side, side == BundleSide.Edge ? level.EdgeSha256 : level.ServerSha256);
+        var shared = Loaded.Acquire(key, k => EntropicStudentFamily.LoadStudent(manifest, k.Side, k.Path));
+        try
         {
-            if (!Loaded.TryGetValue(key, out var shared))
-            {
-                shared = new Shared(EntropicStudentFamily.LoadStudent(manifest, key.Side, key.Path), key);
-                Loaded.Add(key, shared);
-            }
-            shared.Leases++;
-            return shared;
+            var student = shared.Value;
+            var entropy = student.Bottleneck.Model(manifest.Stream).AtRung(ladder, level.Level);
+            return side == BundleSide.Edge
+                ? new SplitLevel(level.Level, entropy, new StudentEdgePart(student, shared), null)
+                : new SplitLevel(level.Level, entropy, null, new StudentServerPart(student, manifest.Labels.Count, shared));
         }
-    }
-
-    /// <summary>One side's student, held by every level of every model loaded from its file; disposed with the last.</summary>
-    private sealed class Shared(EntropicStudent student, (string, BundleSide, string) key) : IDisposable
-    {
-        public EntropicStudent Student { get; } = student;
-        public int Leases { get; set; }
-
-        public void Dispose()
+        catch
         {
-            lock (Loaded)
-            {
-                if (--Leases > 0)
-                {
-                    return;
-                }
-                Loaded.Remove(key);
-            }
-            Student.Dispose();
+            shared.Dispose();
+            throw;
         }
     }
 }
