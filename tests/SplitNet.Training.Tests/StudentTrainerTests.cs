@@ -13,19 +13,25 @@ public sealed class StudentTrainerTests
         Beta = 0.01, Stage1Epochs = 2, Stage2Epochs = 2, BatchSize = 8, CosineDecay = true,
     };
 
-    private static readonly ChannelLadder Ladder = new([1, 2, 4], [4, 2, 1]);
+    private static readonly ChannelLadder Ladder = new([1, 2, 4], [0.04, 0.02, 0.01]);
 
     // Stage 1 draws its noise (and a ladder's rungs) from torch's generator; stage 2 starts from
     // stage 1's tables; a ladder must come back from the checkpoint equal, or the run starts over.
     [Theory]
-    [InlineData(1, false)]
-    [InlineData(2, false)]
-    [InlineData(1, true)]
-    [InlineData(2, true)]
-    public void Run_StoppedInAStagesSecondEpochAndResumed_EndsWithTheStudentOfAStraightRun(int stage, bool ladder)
+    [InlineData(1, false, false)]
+    [InlineData(2, false, false)]
+    [InlineData(1, true, false)]
+    [InlineData(2, true, false)]
+    [InlineData(1, true, true)]
+    [InlineData(2, true, true)]
+    public void Run_StoppedInAStagesSecondEpochAndResumed_EndsWithTheStudentOfAStraightRun(int stage, bool ladder, bool sandwichAndTunedTeacher)
     {
         var train = TinyData.Images(16, seed: 7);
         var options = ladder ? Options with { Ladder = Ladder } : Options;
+        if (sandwichAndTunedTeacher)
+        {
+            options = options with { Ladder = new(Ladder.Channels, Ladder.RungBetas, sandwich: true), TeacherBlockLearningRate = 1e-4 };
+        }
         using var teacher = Teacher();
         using var straight = new TinyData.RunFolder();
         using var interrupted = new TinyData.RunFolder();
@@ -84,23 +90,39 @@ public sealed class StudentTrainerTests
     [InlineData("1,2,4", "1,1")]
     [InlineData("1,2,4", "1,0,1")]
     [InlineData("1,2,4", "1,-2,1")]
-    public void ChannelLadder_RateWeightsNotOnePositivePerRung_AreRefused(string rungs, string weights) =>
-        Assert.Throws<ArgumentException>(() => ChannelLadder.Parse(rungs, weights));
+    public void ChannelLadder_BetasNotOnePositivePerRung_AreRefused(string rungs, string betas) =>
+        Assert.Throws<ArgumentException>(() => ChannelLadder.Parse(rungs, betas));
 
     [Fact]
-    public void ChannelBetas_ChargeEachChannelItsRungsWeight()
-    {
-        var ladder = ChannelLadder.Parse("1,2,4,6", "8,4,2,1");
+    public void ChannelLadder_SandwichWithoutALowerRung_IsRefused() =>
+        Assert.Throws<ArgumentException>(() => ChannelLadder.Parse("4", sandwich: true));
 
-        Assert.Equal([0.8, 0.4, 0.2, 0.2, 0.1, 0.1], ladder.ChannelBetas(0.1).Select(b => Math.Round(b, 6)));
+    // Uniform rungs: rung i of 4 is seen by (4 − i)/4 of the passes. Sandwich: the top by the
+    // half that is the whole latent, rung i below it also by (3 − i)/3 of the other half.
+    [Fact]
+    public void ChannelBetas_ChargeEachChannelItsRungsBetaTimesTheShareOfPassesThatSeeIt()
+    {
+        var ladder = ChannelLadder.Parse("1,2,4,6", "0.8,0.4,0.2,0.1");
+        var sandwich = ChannelLadder.Parse("1,2,4,6", "0.8,0.4,0.2,0.1", sandwich: true);
+
+        Assert.Equal([0.8, 0.3, 0.1, 0.1, 0.025, 0.025], ladder.ChannelBetas(1).Select(b => Math.Round(b, 6)));
+        Assert.Equal([0.8, 0.4 * 5 / 6.0, 0.2 * 4 / 6.0, 0.2 * 4 / 6.0, 0.05, 0.05], sandwich.ChannelBetas(1).Select(b => Math.Round(b, 6)), new RoundedTo6());
         Assert.Equal(new float[6].Select(_ => 0.5f), ChannelLadder.Parse("1,2,4,6").ChannelBetas(0.5));
         Assert.NotEqual(ladder, ChannelLadder.Parse("1,2,4,6"));
-        Assert.Equal(ladder, ChannelLadder.Parse("1, 2, 4, 6", "8, 4, 2, 1"));
+        Assert.NotEqual(ladder, sandwich);
+        Assert.Equal(ladder, ChannelLadder.Parse("1, 2, 4, 6", "0.8, 0.4, 0.2, 0.1"));
     }
 
-    // A heavier rate weight on the base rung must cost it bits against the same ladder with one β.
+    private sealed class RoundedTo6 : IEqualityComparer<double>
+    {
+        public bool Equals(double x, double y) => Math.Round(x, 6) == Math.Round(y, 6);
+
+        public int GetHashCode(double obj) => Math.Round(obj, 6).GetHashCode();
+    }
+
+    // A heavier β on the base rung must cost it bits against the same ladder with one β.
     [Fact]
-    public void Run_AHeavierRateWeightOnTheBaseRung_CodesItInFewerBits()
+    public void Run_AHeavierBetaOnTheBaseRung_CodesItInFewerBits()
     {
         var images = TinyData.Images(32, seed: 11);
         using var teacher = Teacher();
@@ -115,13 +137,13 @@ public sealed class StudentTrainerTests
         }
 
         var even = BaseRungBits(new([1, 2, 4]));
-        var heavy = BaseRungBits(new([1, 2, 4], [200, 1, 1]));
+        var heavy = BaseRungBits(new([1, 2, 4], [0.4, 0.002, 0.002]));
 
         Assert.True(heavy < 0.8 * even, $"base rung {heavy:F2} B with weight 200, {even:F2} B with one β");
     }
 
     private static StudentTrainer Trainer(string folder, TeacherNet teacher, StudentTrainingOptions options) =>
-        new(folder, teacher, options, new StudentConfig(4, 8, 8));
+        new(folder, teacher, options, new StudentConfig(4, 8, 8, options.TeacherBlockLearningRate > 0 ? StudentEncoder.TeacherBlock : StudentEncoder.Compact));
 
     private static TeacherNet Teacher()
     {

@@ -217,7 +217,7 @@ internal static class TrainCommands
         var defaults = new StudentTrainingOptions();
         var data = CommonOptions.Data(FashionMnist.DebianDirectory);
         var teacher = CommonOptions.Teacher();
-        var beta = new Option<double>("--beta") { Description = "Rate weight β (bits per image against squared error).", Required = true };
+        var beta = new Option<double?>("--beta") { Description = "Rate weight β (bits per image against squared error); with --ladder, of every channel unless --rung-beta gives one per rung." };
         var stage1 = new Option<int>("--stage1-epochs") { DefaultValueFactory = _ => defaults.Stage1Epochs };
         var stage2 = new Option<int>("--stage2-epochs") { DefaultValueFactory = _ => defaults.Stage2Epochs };
         var task = new Option<double>("--task-weight") { Description = "Weight of the logit KL in stage 1 (0: the paper's plain recipe)." };
@@ -235,9 +235,14 @@ internal static class TrainCommands
         {
             Description = "Train one variable-rate student: latent channel counts, ascending, the last all of them (e.g. 1,2,3,4,6,8,12,16); every prefix is scored.",
         };
-        var rungRate = new Option<string?>("--rung-rate")
+        var rungBeta = new Option<string?>("--rung-beta")
         {
-            Description = "With --ladder: one weight per rung multiplying β for the channels that rung adds (default all 1). Rung i's channels help only the images drawn at rung i or above: for an effective β_i, weight β_i·P(rung ≥ i)/β (e.g. 600,210,90,50,20,9,3,1 with --beta 2.5e-5).",
+            Description = "With --ladder, instead of --beta: the β of each rung, as a single-rate student of its rate would be trained (e.g. 0.015,0.006,0.003,0.002,0.001,0.0006,0.0003,0.0002); each channel is charged its rung's β times the share of decoder passes that see it.",
+        };
+        var sandwich = new Option<bool>("--sandwich") { Description = "With --ladder: every image also trains the top rung (a second decoder pass) beside a lower rung drawn at random." };
+        var teacherBlockRate = new Option<double>("--tune-teacher-block")
+        {
+            Description = "Learning rate in stage 1 of g_a's copy of the teacher's stage-2 first block (teacher-block encoder); 0 keeps it frozen.",
         };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => defaults.Seed };
         var trainLimit = new Option<int>("--train-limit") { Description = "Train on the first N images only (0 = all)." };
@@ -247,13 +252,25 @@ internal static class TrainCommands
         var json = CommonOptions.Json();
         var command = new Command("student", "Train an Entropic Student against the teacher at one rate level (β).")
         {
-            data, teacher, beta, stage1, stage2, task, feature, straightThrough, stage1Tail, channels, encoderWidth, decoderWidth, encoder, cosine, initFrom, ladder, rungRate, seed, trainLimit, testLimit, output, threads, json,
+            data, teacher, beta, stage1, stage2, task, feature, straightThrough, stage1Tail, channels, encoderWidth, decoderWidth, encoder, cosine, initFrom, ladder, rungBeta, sandwich, teacherBlockRate, seed, trainLimit, testLimit, output, threads, json,
         };
+        command.Validators.Add(result =>
+        {
+            bool rungBetas = result.GetValue(rungBeta) is not null;
+            if (result.GetValue(beta) is null != rungBetas)
+            {
+                result.AddError("Give --beta, or --rung-beta with --ladder (not both).");
+            }
+            if ((rungBetas || result.GetValue(sandwich)) && result.GetValue(ladder) is null)
+            {
+                result.AddError("--rung-beta and --sandwich shape a --ladder.");
+            }
+        });
         command.SetAction((result, cancellation) => Task.FromResult(Student(new TrainStudentSettings(
             result.GetValue(data)!, result.GetValue(teacher)!, result.GetValue(output)!, result.GetValue(testLimit), result.GetValue(threads), result.GetValue(json),
             defaults with
             {
-                Beta = result.GetValue(beta),
+                Beta = result.GetValue(beta) ?? ChannelLadder.Parse(result.GetValue(ladder)!, result.GetValue(rungBeta)).RungBetas![^1],
                 Stage1Epochs = result.GetValue(stage1),
                 Stage2Epochs = result.GetValue(stage2),
                 TaskWeight = result.GetValue(task),
@@ -262,7 +279,8 @@ internal static class TrainCommands
                 Stage1Tail = result.GetValue(stage1Tail),
                 CosineDecay = result.GetValue(cosine),
                 InitFrom = result.GetValue(initFrom) is { } init ? Path.GetFullPath(init) : null,
-                Ladder = result.GetValue(ladder) is { } rungs ? ChannelLadder.Parse(rungs, result.GetValue(rungRate)) : null,
+                Ladder = result.GetValue(ladder) is { } rungs ? ChannelLadder.Parse(rungs, result.GetValue(rungBeta), result.GetValue(sandwich)) : null,
+                TeacherBlockLearningRate = result.GetValue(teacherBlockRate),
                 Seed = result.GetValue(seed),
                 TrainLimit = result.GetValue(trainLimit),
             },

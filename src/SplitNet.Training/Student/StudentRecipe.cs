@@ -9,8 +9,9 @@ public static class StudentRecipe
     /// "plain" for the paper's recipe, else the departures from it joined by '+': the encoder
     /// (teacher-stem, teacher-block, mobile), kd (logit KL in stage 1), st (straight-through rounding),
     /// tail (tail trained in stage 1), cosine (annealed learning rate), warm (started from another run),
-    /// ladder (variable rate; rung-rate with a rate weight per rung), dec{W} (a decoder wider or
-    /// narrower than the default's).
+    /// tuned (g_a's teacher block trained), ladder (variable rate; rung-beta with a β per
+    /// rung, sandwich with the top rung on every image), dec{W} (a decoder wider or narrower than
+    /// the default's).
     /// </summary>
     public static string Describe(StudentTrainingOptions options, StudentConfig architecture)
     {
@@ -39,9 +40,21 @@ public static class StudentRecipe
         {
             parts.Add("warm");
         }
+        if (options.TeacherBlockLearningRate > 0)
+        {
+            parts.Add("tuned");
+        }
         if (options.Ladder is { } ladder)
         {
-            parts.Add(ladder.RateWeights.All(w => w == 1) ? "ladder" : "ladder+rung-rate");
+            parts.Add("ladder");
+            if (ladder.RungBetas is not null)
+            {
+                parts.Add("rung-beta");
+            }
+            if (ladder.Sandwich)
+            {
+                parts.Add("sandwich");
+            }
         }
         if (architecture.DecoderWidth != new StudentConfig().DecoderWidth)
         {

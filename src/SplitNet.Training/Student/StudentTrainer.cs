@@ -28,6 +28,10 @@ public sealed class StudentTrainer(string runDirectory, TeacherNet teacher, Stud
         {
             throw new ArgumentException($"the ladder {ladder} must end at the latent's {config.LatentChannels} channels", nameof(options));
         }
+        if (options.TeacherBlockLearningRate > 0 && config.Encoder != StudentEncoder.TeacherBlock)
+        {
+            throw new ArgumentException($"only the teacher-block encoder has a teacher block to tune, not {config.Encoder}", nameof(options));
+        }
         if (options.TrainLimit > 0)
         {
             train = train.Take(options.TrainLimit);
@@ -67,7 +71,14 @@ public sealed class StudentTrainer(string runDirectory, TeacherNet teacher, Stud
                     trained.Add(stage);
                 }
             }
-            var optimizer = optim.Adam(Parameters([.. trained]), options.Stage1LearningRate);
+            var groups = new List<Adam.ParamGroup> { new(Parameters([.. trained]), lr: options.Stage1LearningRate) };
+            if (options.TeacherBlockLearningRate > 0)
+            {
+                var block = student.TeacherLayers[^1].parameters().ToList();
+                block.ForEach(p => p.requires_grad = true);
+                groups.Add(new(block, lr: options.TeacherBlockLearningRate));
+            }
+            var optimizer = optim.Adam(groups);
             state = loop.Run(state, student, Stage(1, options.Stage1Epochs, optimizer, batch => Stage1Loss(student, batch.Images)), data, progress, cancellation);
             student.Bottleneck.Update(force: true);
             state = state with { Stage = 2, EpochsDone = 0 };
@@ -92,8 +103,9 @@ public sealed class StudentTrainer(string runDirectory, TeacherNet teacher, Stud
         Stage = stage,
         Epochs = epochs,
         Optimizer = optimizer,
+        // Every parameter group from its own rate to a twentieth of it.
         Schedule = options.CosineDecay
-            ? total => optim.lr_scheduler.CosineAnnealingLR(optimizer, total, optimizer.ParamGroups.First().LearningRate / 20)
+            ? total => optim.lr_scheduler.LambdaLR(optimizer, step => 0.05 + 0.95 * (1 + Math.Cos(Math.PI * Math.Min(step, total) / total)) / 2)
             : null,
         Loss = loss,
         Detail = _terms.ToString,
@@ -142,19 +154,20 @@ public sealed class StudentTrainer(string runDirectory, TeacherNet teacher, Stud
             teacherLogits = teacher.Stage(TeacherStage.Head).call(h3);
         }
         var bottleneck = student.Bottleneck;
-        // g_a's teacher layers are frozen copies of the teacher's: their output is h1.
+        // g_a's stem and stage 1 are frozen copies of the teacher's: their output is h1.
         var y = h1 is null ? student.Encoder.call(x) : student.EncodeStage1Feature(h1);
         var (yNoisy, likelihoods) = bottleneck.Forward(y, QuantizationMode.Noise);
         var yDecoder = options.StraightThrough
             ? y + (bottleneck.Quantize(y, QuantizationMode.Dequantize) - y).detach()
             : yNoisy;
-        var s2 = student.Decoder.call(RungMask(yDecoder));
+        var (yRungs, passes) = Rungs(yDecoder);
+        var s2 = student.Decoder.call(yRungs);
         var s3 = student.Tail.Stage(TeacherStage.Stage3).call(s2);
         long n = x.shape[0];
-        var distortion = ((s2 - h2).square().sum() + (s3 - h3).square().sum()) / n;
+        var distortion = ((s2 - Repeat(h2, passes)).square().sum() + (s3 - Repeat(h3, passes)).square().sum()) / (n * passes);
         var channelBits = -likelihoods.log2().sum([0, 2, 3]) / n;
         var bits = channelBits.sum();
-        var kl = Distillation.Kl(student.Tail.Stage(TeacherStage.Head).call(s3), teacherLogits);
+        var kl = Distillation.Kl(student.Tail.Stage(TeacherStage.Head).call(s3), Repeat(teacherLogits, passes));
         // Unweighted terms per image, so the weights can be calibrated from the history.
         _terms.Add(distortion.item<float>(), bits.item<float>(), kl.item<float>());
         var rate = options.Ladder is { } ladder
@@ -174,25 +187,32 @@ public sealed class StudentTrainer(string runDirectory, TeacherNet teacher, Stud
             yHat = student.Bottleneck.Quantize(student.Encoder.call(x), QuantizationMode.Dequantize);
             teacherLogits = teacher.call(x);
         }
-        var logits = student.Classify(RungMask(yHat));
-        return 0.5 * nn.functional.cross_entropy(logits, labels) + 0.5 * Distillation.Kl(logits, teacherLogits);
+        var (yRungs, passes) = Rungs(yHat);
+        var logits = student.Classify(yRungs);
+        return 0.5 * nn.functional.cross_entropy(logits, Repeat(labels, passes)) + 0.5 * Distillation.Kl(logits, Repeat(teacherLogits, passes));
     }
 
     /// <summary>
-    /// With a ladder, zeroes every channel past a rung drawn per image, as a server does for the
-    /// channels a lower rate leaves out; without one, the latent as it is.
+    /// What the decoder is trained on, and how many passes of the batch that is. With a ladder,
+    /// every channel past a rung drawn per image is zeroed, as a server does for the channels a
+    /// lower rate leaves out; with its sandwich rule, the whole latent comes first and the rung is
+    /// drawn below the top. Without one, the latent as it is.
     /// </summary>
-    private Tensor RungMask(Tensor y)
+    private (Tensor Latent, int Passes) Rungs(Tensor y)
     {
         if (options.Ladder is not { } ladder)
         {
-            return y;
+            return (y, 1);
         }
+        int drawn = ladder.Sandwich ? ladder.Channels.Length - 1 : ladder.Channels.Length;
         var rungs = tensor(ladder.Channels, device: y.device);
-        var kept = rungs.index_select(0, randint(ladder.Channels.Length, [y.shape[0]], dtype: ScalarType.Int64, device: y.device));
+        var kept = rungs.index_select(0, randint(drawn, [y.shape[0]], dtype: ScalarType.Int64, device: y.device));
         var mask = (arange(y.shape[1], device: y.device).unsqueeze(0) < kept.unsqueeze(1)).to(y.dtype);
-        return y * mask.view(y.shape[0], y.shape[1], 1, 1);
+        var masked = y * mask.view(y.shape[0], y.shape[1], 1, 1);
+        return ladder.Sandwich ? (cat([y, masked]), 2) : (masked, 1);
     }
+
+    private static Tensor Repeat(Tensor target, int passes) => passes == 1 ? target : cat(Enumerable.Repeat(target, passes).ToArray());
 
     private static nn.Module[] TailStages(EntropicStudent student) =>
         [student.Tail.Stage(TeacherStage.Stage3), student.Tail.Stage(TeacherStage.Head)];

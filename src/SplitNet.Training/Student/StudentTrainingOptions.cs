@@ -58,10 +58,18 @@ public sealed record StudentTrainingOptions
     public string? InitFrom { get; init; }
 
     /// <summary>
+    /// Adam learning rate in stage 1 of <c>g_a</c>'s copy of the teacher's stage-2 first block
+    /// (teacher-block encoder), annealed with the rest; its batch norms keep the teacher's
+    /// statistics. The stem and stage 1 stay frozen either way. 0: a frozen copy (the default).
+    /// </summary>
+    public double TeacherBlockLearningRate { get; init; }
+
+    /// <summary>
     /// Train one variable-rate student for every rung of this ladder instead of one rate: each
     /// image's decoder sees only the first n latent channels (the rest zero), n drawn uniformly
-    /// from the rungs, so every prefix of the channels becomes a usable latent. The rate term
-    /// counts every channel (the top rung). Null: one rate.
+    /// from the rungs (and all of them too, with the ladder's sandwich rule), so every prefix of
+    /// the channels becomes a usable latent. The rate term counts every channel, each at its
+    /// rung's β (<see cref="ChannelLadder.ChannelBetas"/>). Null: one rate.
     /// </summary>
     public ChannelLadder? Ladder { get; init; }
 
