@@ -1,5 +1,7 @@
 using SplitNet.Codec.Entropy;
+using SplitNet.Models.Bundles;
 using SplitNet.Models.Data;
+using SplitNet.Models.Entropy;
 using SplitNet.Models.Student;
 using static TorchSharp.torch;
 
@@ -19,9 +21,10 @@ public static class EarlyExitCurve
 {
     public static readonly double[] Thresholds = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999, 1.01];
 
-    public static IReadOnlyList<EarlyExitPoint> Measure(
-        int level, EntropicStudent edge, EntropicStudent server, EarlyExitHead head, LatentStream stream, LabeledImages images, int batchSize = 250)
+    public static IReadOnlyList<EarlyExitPoint> Measure(TorchLevel level, EarlyExitHead head, LatentStream stream, LabeledImages images, int batchSize = 250)
     {
+        var (edge, server) = (level.Edge, level.Server);
+        var (coder, decoder) = (level.Entropy(edge, stream), level.Entropy(server, stream));
         int n = images.Count;
         var exitConfidence = new float[n];
         var exitClass = new int[n];
@@ -33,9 +36,10 @@ public static class EarlyExitCurve
             using var mode = inference_mode();
             using var scope = NewDisposeScope();
             var y = edge.Encoder.call(ImageTensors.Batch(images, start, count));
-            var strings = edge.Bottleneck.Compress(y, stream);
-            var yHat = server.Bottleneck.Decompress(strings, StudentConfig.LatentSize, StudentConfig.LatentSize, stream);
-            var (confidence, cls) = nn.functional.softmax(head.call(yHat), 1).max(1);
+            var strings = edge.Bottleneck.Compress(y, coder);
+            var yHat = server.Bottleneck.Decompress(strings, StudentConfig.LatentSize, StudentConfig.LatentSize, decoder);
+            // The head runs on the edge, on the whole latent it coded (a variable-rate model sends a prefix of it).
+            var (confidence, cls) = nn.functional.softmax(head.call(edge.Bottleneck.Quantize(y, QuantizationMode.Dequantize)), 1).max(1);
             var served = server.Classify(yHat).argmax(1);
             confidence.data<float>().CopyTo(exitConfidence, start);
             var c = cls.data<long>().ToArray();
@@ -66,7 +70,7 @@ public static class EarlyExitCurve
                     sent += bytes[i];
                 }
             }
-            return new EarlyExitPoint(level, tau, (double)exited / n, (double)correct / n, (double)sent / n, exited == 0 ? 0 : (double)exitCorrect / exited);
+            return new EarlyExitPoint(level.Level, tau, (double)exited / n, (double)correct / n, (double)sent / n, exited == 0 ? 0 : (double)exitCorrect / exited);
         })];
     }
 }

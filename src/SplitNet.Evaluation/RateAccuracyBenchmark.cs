@@ -63,7 +63,7 @@ public sealed class RateAccuracyBenchmark(TeacherNet teacher, LabeledImages imag
         Student(student, student, method, setting, encoderMacs);
 
     /// <summary>One rate level of a split-model bundle: the edge side codes, the server side classifies (at a <paramref name="rung"/> of a variable-rate student, its prefix).</summary>
-    public RateAccuracyRow Student(EntropicStudent edge, EntropicStudent server, string method, string setting, long encoderMacs, (ChannelLadder Ladder, int Index)? rung = null)
+    public RateAccuracyRow Student(EntropicStudent edge, EntropicStudent server, string method, string setting, long encoderMacs, (IReadOnlyList<int> Ladder, int Index)? rung = null)
     {
         var score = StudentEvaluation.Evaluate(edge, server, images, rung: rung);
         return new RateAccuracyRow(method, setting, score.Accuracy, score.CodedBytes, score.IdealBytes, score.CompactBytes, encoderMacs, score.OneStreamBytes);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SplitNet.Codec.Entropy;
+using SplitNet.Models.Bundles;
 using SplitNet.Models.Student;
 using static TorchSharp.torch;
 
@@ -12,8 +13,9 @@ namespace SplitNet.Evaluation;
 public static class TailThroughput
 {
     /// <summary>Frames per second over <paramref name="duration"/> (after one untimed batch).</summary>
-    public static double Measure(EntropicStudent server, LatentStream stream, IReadOnlyList<byte[]> payloads, int batchSize, TimeSpan duration)
+    public static double Measure(TorchLevel level, LatentStream stream, IReadOnlyList<byte[]> payloads, int batchSize, TimeSpan duration)
     {
+        var (server, entropy) = (level.Server, level.Entropy(level.Server, stream));
         int next = 0;
         IReadOnlyList<byte[]> Batch()
         {
@@ -24,22 +26,22 @@ public static class TailThroughput
             }
             return batch;
         }
-        Run(server, stream, Batch());
+        Run(server, entropy, Batch());
         long frames = 0;
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < duration)
         {
-            Run(server, stream, Batch());
+            Run(server, entropy, Batch());
             frames += batchSize;
         }
         return frames / clock.Elapsed.TotalSeconds;
     }
 
-    private static float[] Run(EntropicStudent server, LatentStream stream, IReadOnlyList<byte[]> batch)
+    private static float[] Run(EntropicStudent server, EntropyModel entropy, IReadOnlyList<byte[]> batch)
     {
         using var mode = inference_mode();
         using var scope = NewDisposeScope();
-        var yHat = server.Bottleneck.Decompress(batch, StudentConfig.LatentSize, StudentConfig.LatentSize, stream);
+        var yHat = server.Bottleneck.Decompress(batch, StudentConfig.LatentSize, StudentConfig.LatentSize, entropy);
         return nn.functional.softmax(server.Classify(yHat), 1).data<float>().ToArray();
     }
 }

@@ -28,7 +28,7 @@ public sealed class LadderModelTests : IDisposable
         var student = new EntropicStudent(Architecture, Teacher);
         student.eval();
         student.Bottleneck.Update();
-        TorchBundles.SaveLadder(student, Ladder, 0.001, [null, null, null], new SplitModelManifest
+        TorchBundles.SaveLadder(student, Ladder, [0.004, 0.002, 0.001], [null, null, null], new SplitModelManifest
         {
             ModelId = "tiny-ladder",
             TeacherModelId = "tiny",

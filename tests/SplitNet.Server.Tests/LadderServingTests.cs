@@ -21,15 +21,17 @@ public sealed class LadderServingTests : FunctionalTest, IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        TinyLadder.Save("test-ladder", Ladder, seed: 31, EdgeDirectory, ServerDirectory, defaultLevel: 3);
+        TinySplitModels.SaveLadder("test-ladder", Ladder, seed: 31, EdgeDirectory, ServerDirectory, defaultLevel: 3);
+        TinySplitModels.SaveTwoLevels("test-two-levels", seed: 32, PlainEdgeDirectory, PlainServerDirectory);
         _server = await StartServerAsync(options =>
         {
-            options.Models = [ServerDirectory, ShippedServerDirectory];
+            options.Models = [ServerDirectory, PlainServerDirectory];
             options.MaxFrameBytes = 64 * 1024;
         });
     }
 
-    private static string ShippedServerDirectory => Path.Combine(AppContext.BaseDirectory, "assets", "models", "entropic", "server");
+    private string PlainEdgeDirectory => Path.Combine(_root, "plain", "edge");
+    private string PlainServerDirectory => Path.Combine(_root, "plain", "server");
 
     private static LabeledImages Images => FashionMnist.Load(Path.Combine(AppContext.BaseDirectory, "assets", "fashion-mnist-sample"), DatasetSplit.Test);
 
@@ -169,9 +171,9 @@ public sealed class LadderServingTests : FunctionalTest, IAsyncLifetime
         };
         if (fault == "not embedded")
         {
-            using var shipped = SplitModel.Load(Path.Combine(AppContext.BaseDirectory, "assets", "models", "entropic", "edge"), BundleSide.Edge, TorchFamilies.All);
-            Assert.False(shipped.IsEmbedded);
-            open = new LatentEdgeHead(shipped).Open!;
+            using var plain = SplitModel.Load(PlainEdgeDirectory, BundleSide.Edge, TorchFamilies.All);
+            Assert.False(plain.IsEmbedded);
+            open = new LatentEdgeHead(plain).Open!;
         }
         await using var stream = new RawStream(_server, open);
 
@@ -215,7 +217,7 @@ public sealed class LadderServingTests : FunctionalTest, IAsyncLifetime
         var client = new SplitInference.SplitInferenceClient(_server.Channel());
 
         Assert.True((await client.GetModelAsync(new GetModelRequest { ModelId = "test-ladder" })).Embedded);
-        Assert.False((await client.GetModelAsync(new GetModelRequest { ModelId = "fmnist-entropic" })).Embedded);
+        Assert.False((await client.GetModelAsync(new GetModelRequest { ModelId = "test-two-levels" })).Embedded);
     }
 
     private static InferRequest[] Messages(EncodedFrame frame, uint refineMicros, ulong frameId = 1)

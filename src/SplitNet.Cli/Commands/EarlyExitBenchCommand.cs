@@ -36,16 +36,16 @@ internal static class EarlyExitBenchCommand
             test = test.Take(settings.Limit);
         }
         var edgeDirectory = SplitModelBundle.SideDirectory(settings.Model, BundleSide.Edge);
-        var (manifest, edges) = TorchBundles.Load(edgeDirectory, BundleSide.Edge);
-        var (_, servers) = TorchBundles.Load(SplitModelBundle.SideDirectory(settings.Model, BundleSide.Server), BundleSide.Server);
+        using var model = TorchSplitModel.Load(settings.Model);
+        var manifest = model.Manifest;
         var heads = EarlyExitBundle.Load(edgeDirectory, manifest);
         var points = new List<EarlyExitPoint>();
-        for (int level = 0; level < heads.Length; level++)
+        foreach (var level in model.Levels)
         {
-            if (heads[level] is { } head)
+            if (heads[level.Level] is { } head)
             {
-                Console.Error.WriteLine($"level {level} …");
-                points.AddRange(EarlyExitCurve.Measure(level, edges[level], servers[level], head, manifest.Stream, test));
+                Console.Error.WriteLine($"level {level.Level} …");
+                points.AddRange(EarlyExitCurve.Measure(level, head, manifest.Stream, test));
             }
         }
         var teacher = TeacherBundle.Load(CommonOptions.DefaultTeacher).Manifest.Training?.TestAccuracy ?? double.NaN;

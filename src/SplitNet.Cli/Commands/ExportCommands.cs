@@ -223,7 +223,7 @@ internal static class ExportCommands
             Console.Error.WriteLine($"first {r.Channels} channels: {r.Score.Accuracy:P2} at {bytes:F1} bytes/image");
             return (RateLevelScore?)new RateLevelScore(r.Score.Accuracy, bytes, r.Score.IdealBytes, r.Score.Images);
         }).ToList();
-        var manifest = TorchBundles.SaveLadder(run.Student, ladder.Channels, run.State.Options.Beta, scores, template, settings.EdgeOut, settings.ServerOut);
+        var manifest = TorchBundles.SaveLadder(run.Student, ladder.Channels, [.. ladder.Channels.Select((_, k) => ladder.RungBeta(k, run.State.Options.Beta))], scores, template, settings.EdgeOut, settings.ServerOut);
         if (settings.Json)
         {
             JsonOutput.Write(new { model_id = manifest.ModelId, ladder = ladder.Channels, levels = manifest.Levels });

@@ -65,27 +65,14 @@ internal static class RateAccuracyBenchCommand
         }
         foreach (var directory in settings.Models)
         {
-            var (edgeDirectory, serverDirectory) = (SplitModelBundle.SideDirectory(directory, BundleSide.Edge), SplitModelBundle.SideDirectory(directory, BundleSide.Server));
-            if (SplitModelBundle.ReadManifest(edgeDirectory, out _).Family == EntropicLadderFamily.FamilyName)
+            // A variable-rate model's levels share one student a side, loaded once, each scored on its rung's prefixes.
+            using var model = TorchSplitModel.Load(directory);
+            foreach (var level in model.Levels)
             {
-                // Every level is the same student, loaded once: score each rung's prefix.
-                var (declared, edge) = TorchBundles.LoadLadder(edgeDirectory, BundleSide.Edge);
-                var (_, server) = TorchBundles.LoadLadder(serverDirectory, BundleSide.Server);
-                var ladder = new ChannelLadder(declared.ReadConfig<LadderConfig>().Channels);
-                var encoderMacs = ModelCost.Measure(edge.Encoder, 1, 1, 28, 28).Macs;
-                for (int rung = 0; rung < ladder.Channels.Length; rung++)
-                {
-                    Add(bench.Student(edge, server, declared.ModelId, Rung(declared.Levels[rung].Beta, ladder, rung), encoderMacs, (ladder, rung)));
-                }
-                continue;
-            }
-            var (manifest, edges) = TorchBundles.Load(edgeDirectory, BundleSide.Edge);
-            var (_, servers) = TorchBundles.Load(serverDirectory, BundleSide.Server);
-            for (int level = 0; level < edges.Length; level++)
-            {
-                var macs = ModelCost.Measure(edges[level].Encoder, 1, 1, 28, 28).Macs;
-                var beta = manifest.Levels[level].Beta.ToString(CultureInfo.InvariantCulture);
-                Add(bench.Student(edges[level], servers[level], manifest.ModelId, beta, macs));
+                var macs = ModelCost.Measure(level.Edge.Encoder, 1, 1, 28, 28).Macs;
+                var beta = model.Manifest.Levels[level.Level].Beta.ToString(CultureInfo.InvariantCulture);
+                var setting = level.Ladder is { } rungs ? Rung(beta, rungs, level.Level) : beta;
+                Add(bench.Student(level.Edge, level.Server, model.Manifest.ModelId, setting, macs, level.Ladder is { } l ? (l, level.Level) : null));
             }
         }
         foreach (var directory in settings.Students)
@@ -97,7 +84,7 @@ internal static class RateAccuracyBenchCommand
             {
                 for (int rung = 0; rung < ladder.Channels.Length; rung++)
                 {
-                    Add(bench.Student(student, student, $"student ({recipe})", Rung(state.Options.Beta, ladder, rung), macs, (ladder, rung)));
+                    Add(bench.Student(student, student, $"student ({recipe})", Rung(ladder.RungBeta(rung, state.Options.Beta).ToString(CultureInfo.InvariantCulture), ladder.Channels, rung), macs, (ladder.Channels, rung)));
                 }
                 continue;
             }
@@ -124,6 +111,5 @@ internal static class RateAccuracyBenchCommand
         return 0;
     }
 
-    private static string Rung(double beta, ChannelLadder ladder, int rung) =>
-        FormattableString.Invariant($"{beta} ({ladder.Channels[rung]}/{ladder.Channels[^1]} ch)");
+    private static string Rung(string beta, IReadOnlyList<int> ladder, int rung) => $"{beta} ({ladder[rung]}/{ladder[^1]} ch)";
 }

@@ -72,7 +72,7 @@ internal static class ServerBenchCommand
         using var edge = SplitModel.Load(SplitModelBundle.SideDirectory(s.Model, BundleSide.Edge), BundleSide.Edge, TorchFamilies.All);
         var edgeManifest = edge.Manifest;
         var serverDirectory = SplitModelBundle.SideDirectory(s.Model, BundleSide.Server);
-        var (_, serverLevels) = TorchBundles.Load(serverDirectory, BundleSide.Server);
+        using var torchModel = TorchSplitModel.Load(s.Model);
         int level = edgeManifest.DefaultLevel;
         var head = new LatentEdgeHead(edge, (uint)level);
         var sample = FashionMnist.Load(CommonOptions.SampleDirectory, DatasetSplit.Test);
@@ -85,7 +85,7 @@ internal static class ServerBenchCommand
             Console.Error.WriteLine($"max batch {batch}: in-process decode + tail …");
             // The servers change libtorch's (process-wide) thread count; in-process runs get the asked one back.
             CommonOptions.UseThreads(s.Threads);
-            double bare = TailThroughput.Measure(serverLevels[level], edgeManifest.Stream, payloads, batch, s.Duration / 2);
+            double bare = TailThroughput.Measure(torchModel.Levels[level], edgeManifest.Stream, payloads, batch, s.Duration / 2);
             Console.Error.WriteLine($"max batch {batch}: {bare:F0} frames/s in-process; server under {s.Streams} streams …");
             await using var server = await StartAsync(serverDirectory, batch, s.DelayMicros, queue: 4 * s.Streams * s.Window, s.Threads, cancellation);
             var load = await RunLoadAsync(server, head.Open, frames, new LoadProfile(s.Streams, s.Window, s.Duration, WarmUp), cancellation);

@@ -130,8 +130,12 @@ internal static class TrainCommands
         }
         var test = FashionMnist.Load(settings.Data, DatasetSplit.Test);
         var edgeDirectory = SplitModelBundle.SideDirectory(settings.Model, BundleSide.Edge);
-        var (manifest, edges) = TorchBundles.Load(edgeDirectory, BundleSide.Edge);
         var (network, _) = TeacherBundle.Load(settings.Teacher);
+        if (SplitModelBundle.ReadManifest(edgeDirectory, out _).Family == EntropicLadderFamily.FamilyName)
+        {
+            return LadderEarlyExit(settings, edgeDirectory, network, train, test, cancellation);
+        }
+        var (manifest, edges) = TorchBundles.Load(edgeDirectory, BundleSide.Edge);
         Console.Error.WriteLine($"teacher logits on {train.Count} training images …");
         var logits = EarlyExitTrainer.TeacherLogits(network, train);
         var chosen = settings.Levels is { Length: > 0 } some ? some : Enumerable.Range(0, edges.Length).ToArray();
@@ -151,6 +155,36 @@ internal static class TrainCommands
         if (settings.Json)
         {
             JsonOutput.Write(new { model = manifest.ModelId, epochs = options.Epochs, seed = options.Seed, levels = trained });
+        }
+        return 0;
+    }
+
+    /// <summary>
+    /// A variable-rate model's edge codes every level from one latent, so one head on that latent
+    /// serves every level (or the chosen ones): trained once, written once.
+    /// </summary>
+    private static int LadderEarlyExit(TrainEarlyExitSettings settings, string edgeDirectory, TeacherNet network, LabeledImages train, LabeledImages test, CancellationToken cancellation)
+    {
+        var (manifest, edge) = TorchBundles.LoadLadder(edgeDirectory, BundleSide.Edge);
+        using (edge)
+        {
+            Console.Error.WriteLine($"teacher logits on {train.Count} training images …");
+            var logits = EarlyExitTrainer.TeacherLogits(network, train);
+            int[] levels = settings.Levels is { Length: > 0 } some ? some : [.. manifest.Levels.Select(l => l.Level)];
+            var (head, accuracy) = new EarlyExitTrainer(Path.Combine(settings.Out, manifest.ModelId, "ladder"), edge, settings.Options)
+                .Run(logits, train, test, new ConsoleProgress(), cancellation);
+            using (head)
+            {
+                EarlyExitBundle.Save(edgeDirectory, levels, "ladder.exit.safetensors", head, accuracy);
+            }
+            if (settings.Json)
+            {
+                JsonOutput.Write(new { model = manifest.ModelId, epochs = settings.Options.Epochs, seed = settings.Options.Seed, levels = levels.Select(level => new { level, accuracy }) });
+            }
+            else
+            {
+                Console.WriteLine($"levels {string.Join(",", levels)}: one early exit, {accuracy:P2} top-1 on {test.Count} test images; written to {edgeDirectory}");
+            }
         }
         return 0;
     }

@@ -8,14 +8,20 @@ namespace SplitNet.Models.Bundles;
 public static class EarlyExitBundle
 {
     /// <summary>Writes <paramref name="head"/> for <paramref name="level"/> into the edge bundle and records it in its manifest.</summary>
-    public static SplitModelManifest Save(string edgeDirectory, int level, EarlyExitHead head, double accuracy)
+    public static SplitModelManifest Save(string edgeDirectory, int level, EarlyExitHead head, double accuracy) =>
+        Save(edgeDirectory, [level], $"level{level}.exit.safetensors", head, accuracy);
+
+    /// <summary>
+    /// Writes one <paramref name="head"/> for all of <paramref name="levels"/> (a variable-rate
+    /// model's levels share the edge's whole latent) and records it for each.
+    /// </summary>
+    public static SplitModelManifest Save(string edgeDirectory, IReadOnlyList<int> levels, string file, EarlyExitHead head, double accuracy)
     {
         var manifest = BundleJson.ReadManifest<SplitModelManifest>(edgeDirectory, SplitModelManifest.CurrentFormat, m => m.Format, out var manifestPath);
-        string file = $"level{level}.exit.safetensors";
         head.save_safetensors(Path.Combine(edgeDirectory, file));
-        var entry = new EarlyExitManifest(level, file, BundleJson.Sha256(Path.Combine(edgeDirectory, file)), accuracy);
-        manifest = manifest with { EarlyExits = [.. (manifest.EarlyExits ?? []).Where(e => e.Level != level), entry] };
-        manifest = manifest with { EarlyExits = [.. manifest.EarlyExits!.OrderBy(e => e.Level)] };
+        var sha256 = BundleJson.Sha256(Path.Combine(edgeDirectory, file));
+        var entries = levels.Select(level => new EarlyExitManifest(level, file, sha256, accuracy));
+        manifest = manifest with { EarlyExits = [.. (manifest.EarlyExits ?? []).Where(e => !levels.Contains(e.Level)).Concat(entries).OrderBy(e => e.Level)] };
         BundleJson.Write(manifestPath, manifest);
         return manifest;
     }

@@ -30,12 +30,13 @@ public static class TorchBundles
 
     /// <summary>
     /// Writes both bundles of a variable-rate student: one weights file a side, one level per rung
-    /// of <paramref name="ladder"/> (each with its score), all sharing the tables.
+    /// of <paramref name="ladder"/> (each with the β it was trained at and its score), all sharing the tables.
     /// </summary>
-    public static SplitModelManifest SaveLadder(EntropicStudent student, IReadOnlyList<int> ladder, double beta, IReadOnlyList<RateLevelScore?> scores,
+    public static SplitModelManifest SaveLadder(EntropicStudent student, IReadOnlyList<int> ladder, IReadOnlyList<double> betas, IReadOnlyList<RateLevelScore?> scores,
         SplitModelManifest template, string edgeDirectory, string serverDirectory)
     {
         ArgumentOutOfRangeException.ThrowIfNotEqual(scores.Count, ladder.Count);
+        ArgumentOutOfRangeException.ThrowIfNotEqual(betas.Count, ladder.Count);
         Directory.CreateDirectory(edgeDirectory);
         Directory.CreateDirectory(serverDirectory);
         const string edge = "ladder.edge.safetensors", server = "ladder.server.safetensors";
@@ -48,7 +49,7 @@ public static class TorchBundles
             Architecture = student.Config,
             Latent = student.Config.Latent,
             Config = System.Text.Json.JsonSerializer.SerializeToNode(new LadderConfig([.. ladder]), BundleJson.Options)!.AsObject(),
-            Levels = [.. ladder.Select((_, k) => new RateLevelManifest(k, beta, student.Bottleneck.Table.Hash, edge, edgeSha, server, serverSha, scores[k]))],
+            Levels = [.. ladder.Select((_, k) => new RateLevelManifest(k, betas[k], student.Bottleneck.Table.Hash, edge, edgeSha, server, serverSha, scores[k]))],
         };
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(manifest.DefaultLevel, ladder.Count);
         BundleJson.Write(Path.Combine(edgeDirectory, SplitModelBundle.ManifestFile), manifest);

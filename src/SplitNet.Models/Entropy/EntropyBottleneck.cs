@@ -217,9 +217,11 @@ public sealed class EntropyBottleneck : nn.Module<Tensor, (Tensor YHat, Tensor L
     }
 
     /// <summary>Entropy-codes each image of <paramref name="y"/> (N, C, H, W) into one stream, through <see cref="EntropyModel.Compress(ReadOnlySpan{int})"/>.</summary>
-    public byte[][] Compress(Tensor y, LatentStream format = LatentStream.CompressAI)
+    public byte[][] Compress(Tensor y, LatentStream format = LatentStream.CompressAI) => Compress(y, Model(format));
+
+    /// <summary>Entropy-codes each image of <paramref name="y"/> with <paramref name="model"/> (this model, or one of its rungs).</summary>
+    public byte[][] Compress(Tensor y, EntropyModel model)
     {
-        var model = Model(format);
         using var mode = no_grad();
         using var scope = NewDisposeScope();
         var symbols = Quantize(y, QuantizationMode.Symbols).contiguous();
@@ -235,9 +237,13 @@ public sealed class EntropyBottleneck : nn.Module<Tensor, (Tensor YHat, Tensor L
 
     /// <summary>Decodes streams from <see cref="Compress"/> into ŷ of shape (N, C, H, W), through <see cref="EntropyModel.TryDecompress"/>.</summary>
     /// <exception cref="InvalidDataException">A stream is corrupt.</exception>
-    public Tensor Decompress(IReadOnlyList<byte[]> strings, int height, int width, LatentStream format = LatentStream.CompressAI)
+    public Tensor Decompress(IReadOnlyList<byte[]> strings, int height, int width, LatentStream format = LatentStream.CompressAI) =>
+        Decompress(strings, height, width, Model(format));
+
+    /// <summary>Decodes streams coded with <paramref name="model"/> (this model, or one of its rungs) into ŷ of shape (N, C, H, W).</summary>
+    /// <exception cref="InvalidDataException">A stream is corrupt.</exception>
+    public Tensor Decompress(IReadOnlyList<byte[]> strings, int height, int width, EntropyModel model)
     {
-        var model = Model(format);
         int perImage = _channels * height * width;
         var yHat = new float[strings.Count * perImage];
         for (int i = 0; i < strings.Count; i++)

@@ -63,6 +63,9 @@ public sealed record ChannelLadder
             : (double)(n - rung) / n;
     }
 
+    /// <summary>The β rung <paramref name="rung"/> was trained at: its own, or <paramref name="beta"/> for every rung.</summary>
+    public double RungBeta(int rung, double beta) => RungBetas?[rung] ?? beta;
+
     /// <summary>Rate weight per latent channel: its rung's effective β times the rung's visibility, or <paramref name="beta"/> for every channel without <see cref="RungBetas"/>.</summary>
     public float[] ChannelBetas(double beta)
     {

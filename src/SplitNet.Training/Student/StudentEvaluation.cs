@@ -1,4 +1,5 @@
 using SplitNet.Codec.Entropy;
+using SplitNet.Models.Bundles;
 using SplitNet.Models.Data;
 using SplitNet.Models.Entropy;
 using SplitNet.Models.Student;
@@ -21,7 +22,11 @@ public static class StudentEvaluation
 
     /// <summary>A variable-rate student at every rung of <paramref name="ladder"/>: each frame the prefix of its embedded stream that carries the rung's channels, the rest zero.</summary>
     public static IReadOnlyList<(int Channels, StudentScore Score)> Evaluate(EntropicStudent student, LabeledImages images, ChannelLadder ladder, int batchSize = 250) =>
-        [.. ladder.Channels.Select((n, rung) => (n, Evaluate(student, student, images, batchSize, (ladder, rung))))];
+        [.. ladder.Channels.Select((n, rung) => (n, Evaluate(student, student, images, batchSize, (ladder.Channels, rung))))];
+
+    /// <summary>One level of a bundled split model, as its frames ship (a variable-rate model's at its rung).</summary>
+    public static StudentScore Evaluate(TorchLevel level, LabeledImages images, int batchSize = 250) =>
+        Evaluate(level.Edge, level.Server, images, batchSize, level.Ladder is { } ladder ? (ladder, level.Level) : null);
 
     /// <summary>
     /// Scores a split as deployed: <paramref name="edge"/>'s encoder and entropy model code each
@@ -30,13 +35,13 @@ public static class StudentEvaluation
     /// them (the two sides of one bundle level); at a <paramref name="rung"/> of a variable-rate
     /// ladder, through that rung's models (<see cref="EntropyModel.AtRung"/>).
     /// </summary>
-    public static StudentScore Evaluate(EntropicStudent edge, EntropicStudent server, LabeledImages images, int batchSize = 250, (ChannelLadder Ladder, int Index)? rung = null)
+    public static StudentScore Evaluate(EntropicStudent edge, EntropicStudent server, LabeledImages images, int batchSize = 250, (IReadOnlyList<int> Ladder, int Index)? rung = null)
     {
         edge.eval();
         server.eval();
-        EntropyModel At(EntropyModel model) => rung is { } r ? model.AtRung(r.Ladder.Channels, r.Index) : model;
+        EntropyModel At(EntropyModel model) => rung is { } r ? model.AtRung(r.Ladder, r.Index) : model;
         var (coder, compactCoder, decoder) = (At(edge.Bottleneck.Model(LatentStream.CompressAI)), At(edge.Bottleneck.Model(LatentStream.Compact)), At(server.Bottleneck.Model(LatentStream.Compact)));
-        var oneStreamCoder = rung is { } top && top.Index == top.Ladder.Channels.Length - 1 ? edge.Bottleneck.Model(LatentStream.Compact) : null;
+        var oneStreamCoder = rung is { } top && top.Index == top.Ladder.Count - 1 ? edge.Bottleneck.Model(LatentStream.Compact) : null;
         int correct = 0;
         long coded = 0, compact = 0, oneStream = 0;
         double idealBits = 0;

@@ -52,15 +52,7 @@ public class ServerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         (Teacher, Manifest) = TeacherBundle.Load(TeacherDirectory);
-        SplitLevels = [.. new[] { 21, 22 }.Select(seed =>
-        {
-            TorchSharp.torch.random.manual_seed(seed);
-            var student = new EntropicStudent(new StudentConfig(4, 8, 8), Teacher.Config);
-            student.Tail.load_state_dict(Teacher.state_dict());
-            student.eval();
-            student.Bottleneck.Update();
-            return student;
-        })];
+        SplitLevels = [.. new[] { 21, 22 }.Select(seed => TinySplitModels.Student(Teacher, seed))];
         TorchBundles.Save([(SplitLevels[0], 8.0, null), (SplitLevels[1], 2.0, null)], new SplitModelManifest
         {
             ModelId = "test-entropic",

@@ -15,7 +15,7 @@ public sealed class LadderOnnxTests : IDisposable
     private string EdgeDirectory => Path.Combine(_root, "edge");
     private string ServerDirectory => Path.Combine(_root, "server");
 
-    public LadderOnnxTests() => TinyLadder.Save("onnx-ladder", Ladder, seed: 5, EdgeDirectory, ServerDirectory);
+    public LadderOnnxTests() => TinySplitModels.SaveLadder("onnx-ladder", Ladder, seed: 5, EdgeDirectory, ServerDirectory);
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
