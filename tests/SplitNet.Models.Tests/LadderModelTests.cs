@@ -99,4 +99,18 @@ public sealed class LadderModelTests : IDisposable
             Assert.Equal(before, TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
         }
     }
+
+    [Fact]
+    public void TorchSplitModel_LoadsOneStudentASide_AndEveryLevelCodesItsRungsPrefix()
+    {
+        using var student = Save(3);
+        using var model = TorchSplitModel.Load(_root);
+
+        Assert.True(model.IsLadder);
+        Assert.Equal([0.004, 0.002, 0.001], model.Manifest.Levels.Select(l => l.Beta));
+        Assert.All(model.Levels, level => Assert.Same(model.Levels[0].Edge, level.Edge));
+        Assert.All(model.Levels, level => Assert.Same(model.Levels[0].Server, level.Server));
+        Assert.Equal(Ladder, model.Levels.Select(level => level.Entropy(level.Server, LatentStream.Compact).SentChannels));
+        Assert.All(model.Levels, level => Assert.Equal(level.Level, level.Entropy(level.Edge, LatentStream.CompressAI).Rung));
+    }
 }

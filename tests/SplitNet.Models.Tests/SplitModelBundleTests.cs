@@ -68,6 +68,21 @@ public sealed class SplitModelBundleTests : IDisposable
     }
 
     [Fact]
+    public void TorchSplitModel_OfSeparateLevels_PairsEachLevelsOwnStudents_CodingWholeLatents()
+    {
+        using var low = Student(4);
+        using var high = Student(5);
+        TorchBundles.Save([(low, 8.0, null), (high, 1.0, null)], Template(), Edge, Server);
+
+        using var model = TorchSplitModel.Load(_root);
+
+        Assert.False(model.IsLadder);
+        Assert.NotSame(model.Levels[0].Edge, model.Levels[1].Edge);
+        Assert.Equal([low.Bottleneck.Table.Hash, high.Bottleneck.Table.Hash], model.Levels.Select(l => l.Entropy(l.Server, LatentStream.Compact).TablesSha256));
+        Assert.All(model.Levels, l => Assert.Equal(Architecture.LatentChannels, l.Entropy(l.Edge, LatentStream.Compact).SentChannels));
+    }
+
+    [Fact]
     public void Save_EdgeFiles_HoldNoServerWeights()
     {
         using var student = Student(3);
