@@ -66,19 +66,26 @@ public sealed class LadderServingTests : FunctionalTest, IAsyncLifetime
         }
     }
 
-    [Fact]
-    public async Task EdgeClient_SendingSegments_IsAnsweredAtTheTopLevel_AsTheWholeFrame()
+    // Three refinements after the base: in one message, in two runs (2 + 1 segments), or one message each.
+    [Theory]
+    [InlineData(1, new[] { 3 })]
+    [InlineData(2, new[] { 2, 1 })]
+    [InlineData(9, new[] { 1, 1, 1 })]
+    public async Task EdgeClient_SendingSegments_IsAnsweredAtTheTopLevel_AsTheWholeFrame(int refinementMessages, int[] runs)
     {
         using var edge = SplitModel.Load(EdgeDirectory, BundleSide.Edge, TorchFamilies.All);
         var head = new LatentEdgeHead(edge, (uint)Ladder.Length - 1);
         var options = new EdgeClientOptions { Endpoints = [new Uri(_server.Url)], FrameDeadline = TimeSpan.FromSeconds(30) };
         await using var whole = new EdgeClient(options, head.Open);
-        await using var segmented = new EdgeClient(options with { SendSegments = true, SegmentWait = TimeSpan.FromSeconds(20) }, head.Open);
+        await using var segmented = new EdgeClient(options with { SendSegments = true, SegmentWait = TimeSpan.FromSeconds(20), RefinementMessages = refinementMessages }, head.Open);
 
         for (int i = 0; i < 8; i++)
         {
             var frame = head.Encode(Images.Image(i));
-            Assert.Equal(Ladder.Length, segmented.Messages((ulong)i, frame).Length);
+            var messages = segmented.Messages((ulong)i, frame);
+            Assert.Equal(runs, messages.Skip(1).Select(m => Math.Max(1, (int)m.SegmentCount)));
+            Assert.Equal(frame.Payload, messages.SelectMany(m => m.Payload.ToByteArray()));
+            Assert.Equal([(uint)Ladder.Length, .. messages.Skip(1).Select(m => 0u)], messages.Select(m => m.Segments));
             var expected = await whole.InferAsync((ulong)i, frame).WithTimeout();
             var answer = await segmented.InferAsync((ulong)i, frame).WithTimeout();
 
@@ -153,6 +160,7 @@ public sealed class LadderServingTests : FunctionalTest, IAsyncLifetime
     [InlineData("not embedded")]
     [InlineData("twice")]
     [InlineData("oversize")]
+    [InlineData("run past the last")]
     public async Task InferStream_AMalformedOrOversizeSegmentedFrame_IsRefused_AndTheStreamGoesOn(string fault)
     {
         using var edge = SplitModel.Load(EdgeDirectory, BundleSide.Edge, TorchFamilies.All);
@@ -167,6 +175,7 @@ public sealed class LadderServingTests : FunctionalTest, IAsyncLifetime
             "level" => [new InferRequest(messages[0]) { RateLevel = 1 }],
             "twice" => [messages[0], new InferRequest(messages[0]) { RefineMicros = 1 }],
             "oversize" => [messages[0], new InferRequest(messages[1]) { Payload = ByteString.CopyFrom(new byte[40_000]) }, new InferRequest(messages[2]) { Payload = ByteString.CopyFrom(new byte[40_000]) }],
+            "run past the last" => [messages[0], new InferRequest(messages[1]) { SegmentCount = (uint)Ladder.Length }],
             _ => [messages[0]],
         };
         if (fault == "not embedded")
@@ -198,6 +207,7 @@ public sealed class LadderServingTests : FunctionalTest, IAsyncLifetime
         Assert.Contains(fault switch
         {
             "order" => "segment 2 arrived where segment 1",
+            "run past the last" => "segments 1 to 4 arrived where segment 1 of 4",
             "not embedded" => "not an embedded model",
             "oversize" => "exceed the 65536-byte frame limit",
             _ => "segments at rate level",

@@ -36,16 +36,17 @@ internal static class BandwidthDropBenchCommand
         var deadline = CommonOptions.DeadlineMs(100);
         var model = CommonOptions.SplitModel();
         var segmentWait = new Option<int>("--segment-wait-ms") { Description = "Frames sent in segments (embedded models): the server's wait for refinements after the base.", DefaultValueFactory = _ => 50 };
+        var refinementMessages = CommonOptions.RefinementMessages();
         var name = new Option<string>("--name") { Description = "Report file name (without extension).", DefaultValueFactory = _ => "bandwidth-drop" };
         var output = CommonOptions.ReportOut();
         var hostNamespace = new Option<string?>("--host-netns") { Description = "The namespace this must not run in (readlink /proc/self/ns/net outside); the script passes it." };
         var json = CommonOptions.Json();
         var command = new Command("bandwidth-drop", "Inside a network namespace: shape loopback, drop the uplink mid-run, compare adaptive and fixed rate levels (run via deploy/netns/bandwidth-drop.sh).")
         {
-            high, low, fps, seconds, deadline, model, segmentWait, name, output, hostNamespace, json,
+            high, low, fps, seconds, deadline, model, segmentWait, refinementMessages, name, output, hostNamespace, json,
         };
         command.SetAction((result, cancellation) => ReportAsync(new BandwidthDropSettings(
-            new Scenario(result.GetValue(high)!, result.GetValue(low)!, result.GetValue(fps), result.GetValue(seconds), result.GetValue(deadline), result.GetValue(segmentWait)),
+            new Scenario(result.GetValue(high)!, result.GetValue(low)!, result.GetValue(fps), result.GetValue(seconds), result.GetValue(deadline), result.GetValue(segmentWait), result.GetValue(refinementMessages)),
             Path.GetFullPath(result.GetValue(model)!), result.GetValue(name)!, result.GetValue(hostNamespace), result.GetValue(output), result.GetValue(json)), cancellation));
         return command;
     }
@@ -65,7 +66,7 @@ internal static class BandwidthDropBenchCommand
     }
 
     /// <summary>What the run does, as its report records it.</summary>
-    internal sealed record Scenario(string High, string Low, double Fps, double Seconds, int DeadlineMs, int SegmentWaitMs);
+    internal sealed record Scenario(string High, string Low, double Fps, double Seconds, int DeadlineMs, int SegmentWaitMs, int RefinementMessages);
 
     internal sealed record Run(string Mode, int Frames, double DeadlineMet, double DeadlineMetBeforeDrop, double DeadlineMetAfterDrop,
         double MeanLevelBefore, double MeanLevelAfter, double BytesPerFrame, double Accuracy, long DroppedAtCapture, IReadOnlyList<TimelineSecond> Timeline);
@@ -114,6 +115,7 @@ internal static class BandwidthDropBenchCommand
                 FrameDeadline = TimeSpan.FromSeconds(5),
                 SendSegments = segments,
                 SegmentWait = TimeSpan.FromMilliseconds(s.SegmentWaitMs),
+                RefinementMessages = s.RefinementMessages,
             }, head.Open);
             var drop = Task.Run(async () =>
             {
@@ -151,7 +153,7 @@ internal static class BandwidthDropBenchCommand
         Line($"`tc … tbf rate {s.High} burst 32kb latency 100ms`, a `splitnet serve` process and an edge camera at {s.Fps} frames/s");
         Line($"(split model `{modelId}`, frames from the shipped sample) for {s.Seconds} s; half-way the link drops to {s.Low}.");
         Line($"Deadline {s.DeadlineMs} ms per frame, capture to answer. Target: ≥ 95 % of frames within it, by lowering the rate level.");
-        Line($"Modes *in segments* send each frame of the embedded model as its base and one message per refinement; the server answers");
+        Line($"Modes *in segments* send each frame of the embedded model as its base, then its refinements in at most {s.RefinementMessages} message(s); the server answers");
         Line($"{s.SegmentWaitMs} ms after the base at the latest, from the segments that arrived (the level column is then the level answered).");
         Line($"The server gets an unmeasured 3 s warm-up pass first; tbf's 32 kB burst lets a link run above its rate for a few seconds after a drop.");
         Line($"");

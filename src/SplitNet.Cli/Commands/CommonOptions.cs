@@ -101,6 +101,24 @@ internal static class CommonOptions
     }
 
     /// <summary><c>--deadline-ms</c>: the per-frame deadline; <paramref name="fallback"/> is the command's usual one.</summary>
+    /// <summary>How many messages carry a segmented frame's refinements after its base (<c>EdgeClientOptions.RefinementMessages</c>).</summary>
+    public static Option<int> RefinementMessages()
+    {
+        var option = new Option<int>("--refinement-messages")
+        {
+            Description = "Frames sent in segments: at most this many messages carry the refinements after the base, each a run of consecutive segments (every message costs its framing; more let part of a refinement arrive in time).",
+            DefaultValueFactory = _ => 1,
+        };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+            {
+                result.AddError("--refinement-messages: at least one message carries the refinements.");
+            }
+        });
+        return option;
+    }
+
     public static Option<int> DeadlineMs(int fallback)
     {
         var option = new Option<int>("--deadline-ms")

@@ -152,6 +152,7 @@ internal static class EdgeCommand
             ClientCertificate = tls is { ClientCertificate: { } certificate, ClientKey: { } key } ? (certificate, key) : null,
             SendSegments = settings.SegmentWaitMs is not null,
             SegmentWait = settings.SegmentWaitMs is { } segmentWait ? TimeSpan.FromMilliseconds(segmentWait) : null,
+            RefinementMessages = settings.RefinementMessages,
         }, head.Open, metrics);
         int shown = 0;
         using var live = LiveSummary(metrics, settings.Json);

@@ -9,7 +9,7 @@ namespace SplitNet.Cli.Commands;
 
 /// <summary>What the edge runs on and how: the options of <c>demo</c>, and the edge part of <see cref="EdgeCommandSettings"/>.</summary>
 internal sealed record EdgeSettings(string Data, string Teacher, string? Entropic, uint? Rate, string Split, CodecId Codec, int Count, int Window, int Show, int Threads, bool Json,
-    string? Images, double? Fps, double? Seconds, int DeadlineMs, bool Adaptive, double? Tau, ModelBackend Backend, int? SegmentWaitMs = null)
+    string? Images, double? Fps, double? Seconds, int DeadlineMs, bool Adaptive, double? Tau, ModelBackend Backend, int? SegmentWaitMs = null, int RefinementMessages = 1)
 {
     public string EdgeBundle => SplitModelBundle.SideDirectory(Entropic!, BundleSide.Edge);
     public string ServerBundle => SplitModelBundle.SideDirectory(Entropic!, BundleSide.Server);
@@ -57,8 +57,9 @@ internal sealed class EdgeOptions
     };
     private readonly Option<int?> _segments = new("--segments")
     {
-        Description = "Embedded (variable-rate) model: send each frame as its base and one message per refinement; the server answers this many ms after the base at the latest, from the segments that arrived.",
+        Description = "Embedded (variable-rate) model: send each frame as its base, then its refinements (see --refinement-messages); the server answers this many ms after the base at the latest, from the segments that arrived.",
     };
+    private readonly Option<int> _refinementMessages = CommonOptions.RefinementMessages();
     private readonly Option<double?> _tau = new("--tau") { Description = "Early exit: answer on the edge when the early-exit head's confidence reaches τ (entropic model with exit heads)." };
 
     public EdgeOptions()
@@ -69,7 +70,7 @@ internal sealed class EdgeOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _data, _teacher, _entropic, _featureSplit, _rate, _split, _codec, _count, _window, _show, _threads, _json, _images, _fps, _seconds, _deadline, _adaptive, _tau, _backend, _segments })
+        foreach (var option in new Option[] { _data, _teacher, _entropic, _featureSplit, _rate, _split, _codec, _count, _window, _show, _threads, _json, _images, _fps, _seconds, _deadline, _adaptive, _tau, _backend, _segments, _refinementMessages })
         {
             command.Options.Add(option);
         }
@@ -94,5 +95,6 @@ internal sealed class EdgeOptions
         result.GetValue(_adaptive),
         result.GetValue(_tau),
         result.GetValue(_backend),
-        result.GetValue(_segments));
+        result.GetValue(_segments),
+        result.GetValue(_refinementMessages));
 }

@@ -180,7 +180,8 @@ public sealed class EdgeClient : IAsyncDisposable
     /// The messages that carry one frame with <paramref name="budget"/> left (null: the whole
     /// <see cref="EdgeClientOptions.FrameDeadline"/>): one, or with
     /// <see cref="EdgeClientOptions.SendSegments"/> and an embedded frame of several segments, the
-    /// base (which says how many follow) and one message per refinement.
+    /// base (which says how many segments the frame has) and its refinements in at most
+    /// <see cref="EdgeClientOptions.RefinementMessages"/> runs of consecutive segments, as even as they divide.
     /// </summary>
     public InferRequest[] Messages(ulong frameId, EncodedFrame frame, TimeSpan? budget = null)
     {
@@ -196,7 +197,8 @@ public sealed class EdgeClient : IAsyncDisposable
                 TimeoutMicros = timeout,
             }];
         }
-        var messages = new InferRequest[ends.Length];
+        int refinements = ends.Length - 1, runs = Math.Clamp(_options.RefinementMessages, 1, refinements);
+        var messages = new InferRequest[runs + 1];
         messages[0] = new InferRequest
         {
             FrameId = frameId,
@@ -206,9 +208,17 @@ public sealed class EdgeClient : IAsyncDisposable
             LatentLength = frame.LatentLength,
             TimeoutMicros = timeout,
         };
-        for (int k = 1; k < ends.Length; k++)
+        for (int run = 0, first = 1; run < runs; run++)
         {
-            messages[k] = new InferRequest { FrameId = frameId, Segment = (uint)k, Payload = UnsafeByteOperations.UnsafeWrap(frame.Payload.AsMemory(ends[k - 1], ends[k] - ends[k - 1])) };
+            int count = refinements / runs + (run < refinements % runs ? 1 : 0);
+            messages[run + 1] = new InferRequest
+            {
+                FrameId = frameId,
+                Segment = (uint)first,
+                SegmentCount = count == 1 ? 0 : (uint)count,
+                Payload = UnsafeByteOperations.UnsafeWrap(frame.Payload.AsMemory(ends[first - 1], ends[first + count - 1] - ends[first - 1])),
+            };
+            first += count;
         }
         return messages;
     }

@@ -17,11 +17,19 @@ public sealed record EdgeClientOptions
     public TimeSpan FrameDeadline { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// Send a frame of an embedded model (<see cref="EncodedFrame.SegmentEnds"/>) as one message per
-    /// segment, base first, so the server answers from the segments that arrive within
-    /// <see cref="SegmentWait"/> instead of waiting for the whole frame. Default false (one message).
+    /// Send a frame of an embedded model (<see cref="EncodedFrame.SegmentEnds"/>) in segments, the
+    /// base in a message of its own first, so the server answers from the segments that arrive
+    /// within <see cref="SegmentWait"/> instead of waiting for the whole frame. Default false (one message).
     /// </summary>
     public bool SendSegments { get; init; }
+
+    /// <summary>
+    /// With <see cref="SendSegments"/>: at most how many messages carry a frame's refinements after
+    /// its base, each a run of consecutive segments. Every message costs its framing (protobuf,
+    /// gRPC, HTTP/2, TCP), which on a thin uplink outweighs the later segments; more messages let
+    /// part of the refinement arrive by the wait. Default 1.
+    /// </summary>
+    public int RefinementMessages { get; init; } = 1;
 
     /// <summary>
     /// With <see cref="SendSegments"/>: how long after the base arrives the server may wait for the

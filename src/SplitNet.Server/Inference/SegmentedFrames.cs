@@ -45,8 +45,11 @@ internal sealed class SegmentedFrames(int maxFrameBytes)
         return frame.Close();
     }
 
-    /// <summary>Adds segment <paramref name="segment"/> of a waiting frame; false when none waits for it (the segment is dropped).</summary>
-    public bool Refine(ulong frameId, int segment, ReadOnlyMemory<byte> bytes)
+    /// <summary>
+    /// Adds <paramref name="count"/> consecutive segments of a waiting frame, from
+    /// <paramref name="segment"/> on; false when none waits for them (they are dropped).
+    /// </summary>
+    public bool Refine(ulong frameId, int segment, int count, ReadOnlyMemory<byte> bytes)
     {
         Frame? frame;
         lock (_waiting)
@@ -56,7 +59,7 @@ internal sealed class SegmentedFrames(int maxFrameBytes)
                 return false;
             }
         }
-        return frame.Add(segment, bytes);
+        return frame.Add(segment, count, bytes);
     }
 
     private sealed class Frame(int segments, ReadOnlyMemory<byte> head, int maxBytes)
@@ -64,11 +67,12 @@ internal sealed class SegmentedFrames(int maxFrameBytes)
         private readonly List<ReadOnlyMemory<byte>> _parts = [head];
         private FrameException? _error;
         private long _bytes = head.Length;
+        private int _segments = 1;
         private bool _closed;
 
         public TaskCompletionSource Complete { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public bool Add(int segment, ReadOnlyMemory<byte> bytes)
+        public bool Add(int segment, int count, ReadOnlyMemory<byte> bytes)
         {
             lock (_parts)
             {
@@ -76,9 +80,11 @@ internal sealed class SegmentedFrames(int maxFrameBytes)
                 {
                     return false;
                 }
-                if (segment != _parts.Count || segment >= segments)
+                if (segment != _segments || count > segments - segment)
                 {
-                    _error ??= new FrameException(StatusCode.InvalidArgument, $"segment {segment} arrived where segment {_parts.Count} of {segments} was due");
+                    _error ??= new FrameException(StatusCode.InvalidArgument, count == 1
+                        ? $"segment {segment} arrived where segment {_segments} of {segments} was due"
+                        : $"segments {segment} to {(long)segment + count - 1} arrived where segment {_segments} of {segments} was due");
                 }
                 else if ((_bytes += bytes.Length) > maxBytes)
                 {
@@ -87,8 +93,9 @@ internal sealed class SegmentedFrames(int maxFrameBytes)
                 else
                 {
                     _parts.Add(bytes);
+                    _segments += count;
                 }
-                if (_error is not null || _parts.Count == segments)
+                if (_error is not null || _segments == segments)
                 {
                     Complete.TrySetResult();
                 }
@@ -112,7 +119,7 @@ internal sealed class SegmentedFrames(int maxFrameBytes)
                     part.Span.CopyTo(payload.AsSpan(at));
                     at += part.Length;
                 }
-                return (payload, _parts.Count);
+                return (payload, _segments);
             }
         }
     }

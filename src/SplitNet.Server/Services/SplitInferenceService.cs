@@ -72,7 +72,7 @@ internal sealed class SplitInferenceService(
                 }
                 if (request.Segment > 0)
                 {
-                    if (!segmented.Refine(request.FrameId, (int)Math.Min(request.Segment, int.MaxValue), request.Payload.Memory))
+                    if (!segmented.Refine(request.FrameId, (int)Math.Min(request.Segment, int.MaxValue), (int)Math.Clamp(request.SegmentCount, 1, int.MaxValue), request.Payload.Memory))
                     {
                         metrics.LateSegment();
                     }
