@@ -20,6 +20,7 @@ namespace SplitNet.Evaluation;
 /// <param name="WorstOverheadMargin">Smallest (1.005 × ideal + 16) − coded over the levels: ≥ 0 when every level meets the bound.</param>
 /// <param name="AccuracyAtEightBytes">Best accuracy of a level whose compact stream is at most 8 bytes (null: none is).</param>
 /// <param name="SegmentOverhead">A variable-rate curve's top level: compact bytes in segments minus in one stream (null for other curves).</param>
+/// <param name="References">Separately trained single-rate students with the curve's encoder, each against the curve at its bytes.</param>
 public sealed record RateAccuracyTargets(
     string Curve,
     double TeacherAccuracy,
@@ -33,7 +34,8 @@ public sealed record RateAccuracyTargets(
     double? NaiveSplitRatio,
     double WorstOverheadMargin,
     double? AccuracyAtEightBytes,
-    double? SegmentOverhead)
+    double? SegmentOverhead,
+    IReadOnlyList<ReferenceGap> References)
 {
     /// <summary>
     /// Targets of the entropic method <paramref name="curveName"/>, by default the first in
@@ -69,7 +71,38 @@ public sealed record RateAccuracyTargets(
             Ratio(naive, best),
             curve.Min(r => 1.005 * r.IdealBytesPerImage!.Value + 16 - r.BytesPerImage),
             BestAtMost(8),
-            segmented?.CompactBytesPerImage - segmented?.OneStreamBytesPerImage);
+            segmented?.CompactBytesPerImage - segmented?.OneStreamBytesPerImage,
+            ReferencesAgainst(rows, curve));
+    }
+
+    /// <summary>
+    /// Every single-rate student row (not a rung, no ladder setting) whose encoder costs what the
+    /// curve's does, against the curve's accuracy at its compact bytes, interpolated linearly
+    /// between the levels around them (none outside the curve's range).
+    /// </summary>
+    private static ReferenceGap[] ReferencesAgainst(IReadOnlyList<RateAccuracyRow> rows, List<RateAccuracyRow> curve)
+    {
+        var points = curve.Where(r => r.CompactBytesPerImage is not null).OrderBy(r => r.CompactBytesPerImage).ToList();
+        var macs = curve[0].EncoderMacs;
+        return [.. rows.Where(r => r.Method != curve[0].Method && r.CompactBytesPerImage is not null && r.EncoderMacs == macs && !r.Setting.EndsWith(" ch)", StringComparison.Ordinal))
+            .Select(r =>
+            {
+                double bytes = r.CompactBytesPerImage!.Value;
+                int above = points.FindIndex(p => p.CompactBytesPerImage >= bytes);
+                double? at = above switch
+                {
+                    < 0 => null,
+                    0 => points[0].CompactBytesPerImage == bytes ? points[0].Accuracy : null,
+                    _ => Interpolate(points[above - 1], points[above], bytes),
+                };
+                return new ReferenceGap(r.Method, r.Setting, bytes, r.Accuracy, at);
+            })];
+    }
+
+    private static double Interpolate(RateAccuracyRow below, RateAccuracyRow above, double bytes)
+    {
+        var (x0, x1) = (below.CompactBytesPerImage!.Value, above.CompactBytesPerImage!.Value);
+        return x1 == x0 ? above.Accuracy : below.Accuracy + (above.Accuracy - below.Accuracy) * (bytes - x0) / (x1 - x0);
     }
 
     private static double? Ratio(RateAccuracyRow? baseline, RateAccuracyRow? entropic) =>
@@ -93,5 +126,15 @@ public sealed record RateAccuracyTargets(
         {
             yield return Invariant($"- segmenting overhead at the top level (compact stream, segments against one stream): {overhead:F2} B per frame (target ≤ 3 B: {Mark(overhead <= 3)})");
         }
+        foreach (var reference in References)
+        {
+            yield return reference.CurveAccuracy is { } at
+                ? Invariant($"- against `{reference.Method}` ({reference.Setting}, {reference.Accuracy:P2} at {reference.CompactBytes:F1} B compact): this curve has {at:P2} at the same bytes, {100 * Math.Abs(at - reference.Accuracy):F2} points {(at >= reference.Accuracy ? "above" : "below")} it (target ≤ 0.5 below: {Mark(reference.Accuracy - at <= 0.005)})")
+                : Invariant($"- against `{reference.Method}` ({reference.Setting}, {reference.Accuracy:P2} at {reference.CompactBytes:F1} B compact): outside this curve's range of bytes");
+        }
     }
 }
+
+/// <summary>A separately trained student against a curve at its bytes.</summary>
+/// <param name="CurveAccuracy">The curve's accuracy at <paramref name="CompactBytes"/>, interpolated between its levels; null outside its range.</param>
+public sealed record ReferenceGap(string Method, string Setting, double CompactBytes, double Accuracy, double? CurveAccuracy);

@@ -8,8 +8,9 @@ public sealed class RateAccuracyTargetsTests
         new("es", "0.001", 0.937, 30, 24, 27, 1),
         new("es", "0.0001", 0.944, 60, 55, 57, 1),
         new("student (plain)", "4", 0.86, 40, 30, 37, 1),
-        new("ladder", "1/2 ch", 0.81, 9, 5, 7.5, 1),
-        new("ladder", "2/2 ch", 0.93, 40, 33, 36, 1, OneStreamBytesPerImage: 34.5),
+        new("ladder", "0.01 (1/2 ch)", 0.81, 9, 5, 7.5, 1),
+        new("ladder", "0.001 (2/2 ch)", 0.93, 40, 33, 36, 1, OneStreamBytesPerImage: 34.5),
+        new("light", "0.01", 0.80, 9, 5, 7.5, 2),
         new("teacher", "raw", 0.947, 784),
         new("split-affine8-lz4", "stage2", 0.947, 9300),
         new("webp-lossless", "100", 0.947, 570),
@@ -35,6 +36,18 @@ public sealed class RateAccuracyTargetsTests
         Assert.Null(targets.SegmentOverhead);
         Assert.Contains(targets.MarkdownLines(), l => l.Contains("target ≤ 32 B: met", StringComparison.Ordinal));
         Assert.DoesNotContain(targets.MarkdownLines(), l => l.Contains("segmenting", StringComparison.Ordinal));
+        // Rungs of a ladder and students with another encoder are no single-rate reference.
+        var reference = Assert.Single(targets.References);
+        Assert.Equal(("student (plain)", 0.937 + 0.007 * 10 / 30), (reference.Method, reference.CurveAccuracy!.Value));
+        Assert.Contains(targets.MarkdownLines(), l => l.Contains("this curve has 93.93 % at the same bytes, 7.93 points above it (target ≤ 0.5 below: met)", StringComparison.Ordinal));
+    }
+
+    private sealed class ReferenceComparer : IEqualityComparer<(string, double, double?)>
+    {
+        public bool Equals((string, double, double?) x, (string, double, double?) y) =>
+            x.Item1 == y.Item1 && x.Item2 == y.Item2 && (x.Item3 is null ? y.Item3 is null : y.Item3 is not null && Math.Abs(x.Item3.Value - y.Item3.Value) < 1e-9);
+
+        public int GetHashCode((string, double, double?) obj) => obj.Item1.GetHashCode(StringComparison.Ordinal);
     }
 
     [Fact]
@@ -49,6 +62,11 @@ public sealed class RateAccuracyTargetsTests
         Assert.Equal(1.5, targets.SegmentOverhead!.Value, 9);
         Assert.Contains(targets.MarkdownLines(), l => l.Contains("1.50 B per frame (target ≤ 3 B: met)", StringComparison.Ordinal));
         Assert.Contains(targets.MarkdownLines(), l => l.Contains("at ≤ 8 B (compact stream): 81.00 % (target ≥ 80 %: met)", StringComparison.Ordinal));
+        Assert.Equal(
+            [("es", 10.0, (double?)(0.81 + 0.12 * 2.5 / 28.5)), ("es", 27, 0.81 + 0.12 * 19.5 / 28.5), ("es", 57, null), ("student (plain)", 37, null)],
+            targets.References.Select(r => (r.Method, r.CompactBytes, r.CurveAccuracy)), new ReferenceComparer());
+        Assert.Contains(targets.MarkdownLines(), l => l.Contains("against `es` (0.001, 93.70 % at 27.0 B compact): this curve has 89.21 % at the same bytes, 4.49 points below it (target ≤ 0.5 below: **not met**)", StringComparison.Ordinal));
+        Assert.Contains(targets.MarkdownLines(), l => l.Contains("against `es` (0.0001, 94.40 % at 57.0 B compact): outside this curve's range of bytes", StringComparison.Ordinal));
         Assert.Null(RateAccuracyTargets.Compute(Rows, "no such curve"));
         Assert.Null(RateAccuracyTargets.Compute(Rows, "teacher"));
     }
