@@ -22,7 +22,11 @@ internal static class ImageLayers
         Conv2d conv => graph.Conv(conv, x, name),
         BatchNorm2d norm => graph.BatchNorm(norm, x, name),
         ReLU => graph.Node("Relu", [x]),
+        ReLU6 => graph.Node("Clip", [x, graph.FloatInitializer($"{name}.min", [0f]), graph.FloatInitializer($"{name}.max", [6f])]),
         BasicBlock block => graph.BasicBlock(block, x, name),
+        InvertedResidual inverted => inverted.Residual
+            ? graph.Node("Add", [x, graph.Module(inverted.Block, x, $"{name}.block")])
+            : graph.Module(inverted.Block, x, $"{name}.block"),
         Gdn1 gdn => graph.Gdn(gdn, x, name),
         Upsample upsample => graph.Upsample(upsample, x, name),
         AdaptiveAvgPool2d pool when pool.output_size.All(s => s == 1) => graph.Node("GlobalAveragePool", [x]),

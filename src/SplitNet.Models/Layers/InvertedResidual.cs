@@ -26,5 +26,11 @@ public sealed class InvertedResidual : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Expansion, depthwise and projection layers with their batch norms and ReLU6s, in order.</summary>
+    public Sequential Block => block;
+
+    /// <summary>Whether the input is added to the block's output (stride 1, as many channels out as in).</summary>
+    public bool Residual => _residual;
+
     public override Tensor forward(Tensor x) => _residual ? x + block.call(x) : block.call(x);
 }
