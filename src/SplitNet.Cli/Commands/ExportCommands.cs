@@ -14,7 +14,7 @@ namespace SplitNet.Cli.Commands;
 internal sealed record ExportSampleSettings(string Data, int Count, int Seed, string Out);
 
 /// <summary>The options of <c>splitnet export split-model</c>.</summary>
-internal sealed record ExportSplitModelSettings(string[] Students, string Teacher, string ModelId, LatentStream Stream, int DefaultLevel,
+internal sealed record ExportSplitModelSettings(string[] Students, string Teacher, string ModelId, int Version, LatentStream Stream, int DefaultLevel,
     string EdgeOut, string ServerOut, string Data, bool Json);
 
 /// <summary><c>splitnet export ...</c>: produce the small artifacts shipped in the repository.</summary>
@@ -144,6 +144,7 @@ internal static class ExportCommands
         };
         var teacher = CommonOptions.Teacher();
         var modelId = new Option<string>("--model-id") { DefaultValueFactory = _ => "fmnist-entropic" };
+        var version = new Option<int>("--model-version") { Description = "Version of the model under its id (a server serves several side by side).", DefaultValueFactory = _ => 1 };
         var stream = new Option<string>("--stream") { Description = "Latent stream: compressai or compact.", DefaultValueFactory = _ => "compressai" };
         stream.AcceptOnlyFromAmong("compressai", "compact");
         var edge = new Option<string>("--edge-out") { Required = true, Description = "Folder for the edge bundle." };
@@ -153,10 +154,10 @@ internal static class ExportCommands
         var json = CommonOptions.Json();
         var command = new Command("split-model", "Bundle trained students as rate levels: an edge bundle and a server bundle, each scored on the test set.")
         {
-            students, teacher, modelId, stream, defaultLevel, edge, server, data, json,
+            students, teacher, modelId, version, stream, defaultLevel, edge, server, data, json,
         };
         command.SetAction(result => SplitModel(new ExportSplitModelSettings(
-            result.GetValue(students)!, result.GetValue(teacher)!, result.GetValue(modelId)!,
+            result.GetValue(students)!, result.GetValue(teacher)!, result.GetValue(modelId)!, result.GetValue(version),
             result.GetValue(stream) == "compact" ? LatentStream.Compact : LatentStream.CompressAI, result.GetValue(defaultLevel),
             result.GetValue(edge)!, result.GetValue(server)!, result.GetValue(data)!, result.GetValue(json))));
         return command;
@@ -177,6 +178,7 @@ internal static class ExportCommands
         var template = new SplitModelManifest
         {
             ModelId = settings.ModelId,
+            Version = settings.Version,
             TeacherModelId = teacherManifest.ModelId,
             Teacher = teacherNet.Config,
             Architecture = levels[0].State.Architecture,
