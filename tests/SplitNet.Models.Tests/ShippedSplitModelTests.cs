@@ -12,17 +12,16 @@ public sealed class ShippedSplitModelTests
     [Fact]
     public void ShippedLevels_OnTheSample_ScoreAndCodeAsTheirManifestRecords()
     {
-        var (manifest, edges) = TorchBundles.Load(SplitModelBundle.SideDirectory(Shipped, BundleSide.Edge), BundleSide.Edge);
-        var (_, servers) = TorchBundles.Load(SplitModelBundle.SideDirectory(Shipped, BundleSide.Server), BundleSide.Server);
+        using var model = TorchSplitModel.Load(Shipped);
+        var manifest = model.Manifest;
         var sample = FashionMnist.Load(Path.Combine(AppContext.BaseDirectory, "assets", "fashion-mnist-sample"), DatasetSplit.Test);
 
-        Assert.True(manifest.Levels.Count >= 5, $"{manifest.Levels.Count} rate levels shipped");
-        for (int level = 0; level < edges.Length; level++)
+        Assert.True(model.Levels.Count >= 8, $"{model.Levels.Count} rate levels shipped");
+        Assert.True(model.IsLadder, "the shipped model is not one variable-rate student");
+        foreach (var level in model.Levels)
         {
-            using var edge = edges[level];
-            using var server = servers[level];
-            var recorded = manifest.Levels[level].Score!;
-            var score = StudentEvaluation.Evaluate(edge, server, sample);
+            var recorded = manifest.Levels[level.Level].Score!;
+            var score = StudentEvaluation.Evaluate(level, sample);
             var bytes = manifest.Stream == Codec.Entropy.LatentStream.Compact ? score.CompactBytes : score.CodedBytes;
 
             Assert.Equal(10_000, recorded.Images);

@@ -39,6 +39,28 @@ public sealed class LeakTests(ServerFixture server) : FunctionalTest(server.Logs
     }
 
     [Fact]
+    public void ShippedVariableRateModel_EveryLevelWithItsEarlyExit_LeavesNoTensorAlive()
+    {
+        var shipped = Path.Combine(AppContext.BaseDirectory, "assets", "models", "entropic");
+        using var split = (ServedSplitModel)ModelBundles.Load(Path.Combine(shipped, "server"), TorchBackend);
+        using var model = SplitModel.Load(Path.Combine(shipped, "edge"), BundleSide.Edge, TorchFamilies.All);
+        var exits = EarlyExit.All(EarlyExitBundle.Load(Path.Combine(shipped, "edge"), model.Manifest), model.Latent);
+
+        Assert.True(split.Targets.Count >= 8, $"{split.Targets.Count} levels served");
+        foreach (var target in split.Targets)
+        {
+            int length = target.Latent.MaxLength;
+            AssertFlat(() => Assert.Equal(4 * target.Part.Classes,
+                target.Run(new float[4 * target.Latent.Elements(length)], Enumerable.Repeat(length, 4).ToArray(), length).Probabilities!.Length));
+        }
+        foreach (var level in model.Levels)
+        {
+            var head = new LatentEdgeHead(model, (uint)level.Level, exits);
+            AssertFlat(() => Assert.NotNull(head.Encode(server.Sample.Image(3)).EarlyExit));
+        }
+    }
+
+    [Fact]
     public void LatentHeadWithEarlyExit_LeavesNoTensorAlive()
     {
         using var model = SplitModel.Load(server.SplitEdgeDirectory, BundleSide.Edge, TorchFamilies.All);

