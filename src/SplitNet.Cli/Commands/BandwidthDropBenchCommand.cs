@@ -31,6 +31,7 @@ internal static class BandwidthDropBenchCommand
     {
         var high = new Option<string>("--high") { Description = "Link rate before the drop (tc syntax).", DefaultValueFactory = _ => "5mbit" };
         var low = new Option<string>("--low") { Description = "Link rate after the drop.", DefaultValueFactory = _ => "0.5mbit" };
+        var burst = new Option<string>("--burst") { Description = "tbf's bucket (tc syntax): how long a link may run above its rate after a drop; above the MTU, or TCP stalls.", DefaultValueFactory = _ => "32kb" };
         var fps = new Option<double>("--fps") { Description = "Frames per second of the edge camera.", DefaultValueFactory = _ => 30 };
         var seconds = CommonOptions.Seconds(20);
         var deadline = CommonOptions.DeadlineMs(100);
@@ -43,10 +44,10 @@ internal static class BandwidthDropBenchCommand
         var json = CommonOptions.Json();
         var command = new Command("bandwidth-drop", "Inside a network namespace: shape loopback, drop the uplink mid-run, compare adaptive and fixed rate levels (run via deploy/netns/bandwidth-drop.sh).")
         {
-            high, low, fps, seconds, deadline, model, segmentWait, refinementMessages, name, output, hostNamespace, json,
+            high, low, burst, fps, seconds, deadline, model, segmentWait, refinementMessages, name, output, hostNamespace, json,
         };
         command.SetAction((result, cancellation) => ReportAsync(new BandwidthDropSettings(
-            new Scenario(result.GetValue(high)!, result.GetValue(low)!, result.GetValue(fps), result.GetValue(seconds), result.GetValue(deadline), result.GetValue(segmentWait), result.GetValue(refinementMessages)),
+            new Scenario(result.GetValue(high)!, result.GetValue(low)!, result.GetValue(burst)!, result.GetValue(fps), result.GetValue(seconds), result.GetValue(deadline), result.GetValue(segmentWait), result.GetValue(refinementMessages)),
             Path.GetFullPath(result.GetValue(model)!), result.GetValue(name)!, result.GetValue(hostNamespace), result.GetValue(output), result.GetValue(json)), cancellation));
         return command;
     }
@@ -66,7 +67,7 @@ internal static class BandwidthDropBenchCommand
     }
 
     /// <summary>What the run does, as its report records it.</summary>
-    internal sealed record Scenario(string High, string Low, double Fps, double Seconds, int DeadlineMs, int SegmentWaitMs, int RefinementMessages);
+    internal sealed record Scenario(string High, string Low, string Burst, double Fps, double Seconds, int DeadlineMs, int SegmentWaitMs, int RefinementMessages);
 
     internal sealed record Run(string Mode, int Frames, double DeadlineMet, double DeadlineMetBeforeDrop, double DeadlineMetAfterDrop,
         double MeanLevelBefore, double MeanLevelAfter, double BytesPerFrame, double Accuracy, long DroppedAtCapture, IReadOnlyList<TimelineSecond> Timeline);
@@ -74,7 +75,7 @@ internal static class BandwidthDropBenchCommand
     private static async Task<IReadOnlyList<Run>> RunAsync(Scenario s, string modelDirectory, CancellationToken cancellation)
     {
         Process.Start("ip", ["link", "set", "lo", "up", "mtu", "1500"])!.WaitForExit();
-        NetworkNamespace.Shape("lo", s.High);
+        NetworkNamespace.Shape("lo", s.High, s.Burst);
         var edgeDirectory = SplitModelBundle.SideDirectory(modelDirectory, BundleSide.Edge);
         using var model = SplitModel.Load(edgeDirectory, BundleSide.Edge, TorchFamilies.All);
         int levels = model.Levels.Count;
@@ -102,7 +103,7 @@ internal static class BandwidthDropBenchCommand
         }
         foreach (var (mode, level, adaptive, segments) in modes)
         {
-            NetworkNamespace.Shape("lo", s.High);
+            NetworkNamespace.Shape("lo", s.High, s.Burst);
             Console.Error.WriteLine($"{mode}: {s.Seconds} s at {s.Fps} frames/s, {s.High} then {s.Low} from {s.Seconds / 2} s …");
             var head = new LatentEdgeHead(model, level);
             var control = adaptive
@@ -120,7 +121,7 @@ internal static class BandwidthDropBenchCommand
             var drop = Task.Run(async () =>
             {
                 await Task.Delay(TimeSpan.FromSeconds(s.Seconds / 2), cancellation);
-                NetworkNamespace.Shape("lo", s.Low);
+                NetworkNamespace.Shape("lo", s.Low, s.Burst);
             }, cancellation);
             var report = await EdgeRunner.RunAsync(head, client, source, new EdgeRunOptions
             {
@@ -150,12 +151,12 @@ internal static class BandwidthDropBenchCommand
         Line($"# Uplink drop from {s.High} to {s.Low}");
         Line($"");
         Line($"Produced by `deploy/netns/bandwidth-drop.sh` (`{command}`): in a network namespace of its own, loopback shaped by");
-        Line($"`tc … tbf rate {s.High} burst 32kb latency 100ms`, a `splitnet serve` process and an edge camera at {s.Fps} frames/s");
+        Line($"`tc … tbf rate {s.High} burst {s.Burst} latency 100ms`, a `splitnet serve` process and an edge camera at {s.Fps} frames/s");
         Line($"(split model `{modelId}`, frames from the shipped sample) for {s.Seconds} s; half-way the link drops to {s.Low}.");
         Line($"Deadline {s.DeadlineMs} ms per frame, capture to answer. Target: ≥ 95 % of frames within it, by lowering the rate level.");
         Line($"Modes *in segments* send each frame of the embedded model as its base, then its refinements in at most {s.RefinementMessages} message(s); the server answers");
         Line($"{s.SegmentWaitMs} ms after the base at the latest, from the segments that arrived (the level column is then the level answered).");
-        Line($"The server gets an unmeasured 3 s warm-up pass first; tbf's 32 kB burst lets a link run above its rate for a few seconds after a drop.");
+        Line($"The server gets an unmeasured 3 s warm-up pass first; tbf's {s.Burst} bucket, full at the drop, lets the link run above its rate until it drains.");
         Line($"");
         Line($"| mode | frames | within {s.DeadlineMs} ms | before the drop | after the drop | mean level before → after | payload B/frame | accuracy |");
         Line($"|---|---:|---:|---:|---:|---:|---:|---:|");

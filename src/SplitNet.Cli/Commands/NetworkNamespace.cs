@@ -16,12 +16,12 @@ internal static class NetworkNamespace
     }
 
     /// <summary>Shapes the egress of <paramref name="device"/> with tbf at <paramref name="rate"/> (tc syntax), or unshapes it for <c>none</c>.</summary>
-    public static void Shape(string device, string rate)
+    public static void Shape(string device, string rate, string burst = "32kb")
     {
         // Without a burst larger than the MTU, TCP stalls under tbf.
         string[] arguments = rate == "none"
             ? ["qdisc", "replace", "dev", device, "root", "pfifo_fast"]
-            : ["qdisc", "replace", "dev", device, "root", "tbf", "rate", rate, "burst", "32kb", "latency", "100ms"];
+            : ["qdisc", "replace", "dev", device, "root", "tbf", "rate", rate, "burst", burst, "latency", "100ms"];
         using var tc = Process.Start("tc", arguments)!;
         tc.WaitForExit();
         if (tc.ExitCode != 0)
