@@ -72,7 +72,7 @@ internal static class RateAccuracyBenchCommand
                 var macs = ModelCost.Measure(level.Edge.Encoder, 1, 1, 28, 28).Macs;
                 var beta = model.Manifest.Levels[level.Level].Beta.ToString(CultureInfo.InvariantCulture);
                 var setting = level.Ladder is { } rungs ? Rung(beta, rungs, level.Level) : beta;
-                Add(bench.Student(level.Edge, level.Server, model.Manifest.ModelId, setting, macs, level.Ladder is { } l ? (l, level.Level) : null));
+                Add(bench.Student(level.Edge, level.Server, $"{model.Manifest.ModelId} v{model.Manifest.Version}", setting, macs, level.Ladder is { } l ? (l, level.Level) : null));
             }
         }
         foreach (var directory in settings.Students)
