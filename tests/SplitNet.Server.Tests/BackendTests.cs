@@ -10,7 +10,7 @@ namespace SplitNet.Server.Tests;
 /// <summary>Which backend serves a split model, and what happens when the chosen one cannot.</summary>
 public sealed class BackendTests : IDisposable
 {
-    private static readonly string ShippedServer = Path.Combine(AppContext.BaseDirectory, "assets", "models", "entropic", "server");
+    private static readonly string ShippedServer = SplitModelBundle.SideDirectory(ServerFixture.ShippedSplitModelDirectory, BundleSide.Server);
     private readonly string _root = Path.Combine(Path.GetTempPath(), $"splitnet-backend-{Guid.NewGuid():N}");
 
     public void Dispose()

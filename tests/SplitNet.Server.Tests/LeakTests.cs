@@ -41,10 +41,10 @@ public sealed class LeakTests(ServerFixture server) : FunctionalTest(server.Logs
     [Fact]
     public void ShippedVariableRateModel_EveryLevelWithItsEarlyExit_LeavesNoTensorAlive()
     {
-        var shipped = Path.Combine(AppContext.BaseDirectory, "assets", "models", "entropic");
-        using var split = (ServedSplitModel)ModelBundles.Load(Path.Combine(shipped, "server"), TorchBackend);
-        using var model = SplitModel.Load(Path.Combine(shipped, "edge"), BundleSide.Edge, TorchFamilies.All);
-        var exits = EarlyExit.All(EarlyExitBundle.Load(Path.Combine(shipped, "edge"), model.Manifest), model.Latent);
+        var edge = SplitModelBundle.SideDirectory(ServerFixture.ShippedSplitModelDirectory, BundleSide.Edge);
+        using var split = (ServedSplitModel)ModelBundles.Load(SplitModelBundle.SideDirectory(ServerFixture.ShippedSplitModelDirectory, BundleSide.Server), TorchBackend);
+        using var model = SplitModel.Load(edge, BundleSide.Edge, TorchFamilies.All);
+        var exits = EarlyExit.All(EarlyExitBundle.Load(edge, model.Manifest), model.Latent);
 
         Assert.True(split.Targets.Count >= 8, $"{split.Targets.Count} levels served");
         foreach (var target in split.Targets)

@@ -10,11 +10,12 @@ namespace SplitNet.Server.Tests;
 
 /// <summary>
 /// The bytes the shipped models put on the wire for the 500-image sample, pinned by SHA-256 of
-/// the concatenated payloads (recorded when the model was exported). A change to any of them changes what every deployed server receives.
+/// the concatenated payloads (recorded when the model was exported). A change to any of them
+/// changes what every deployed server receives.
 /// </summary>
 public sealed class ShippedPayloadTests
 {
-    private static readonly string ShippedEdge = Path.Combine(AppContext.BaseDirectory, "assets", "models", "entropic", "edge");
+    private static readonly string ShippedEdge = SplitModelBundle.SideDirectory(ServerFixture.ShippedSplitModelDirectory, BundleSide.Edge);
     private static readonly LabeledImages Sample = FashionMnist.Load(Path.Combine(AppContext.BaseDirectory, "assets", "fashion-mnist-sample"), DatasetSplit.Test);
 
     [Theory]

@@ -28,6 +28,9 @@ public class ServerFixture : IAsyncLifetime
 
     public static string TeacherDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "assets", "models", "teacher");
 
+    /// <summary>The shipped vision split model, edge/ and server/ bundles (the tests' own servers use a tiny one).</summary>
+    public static string ShippedSplitModelDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "assets", "models", "entropic");
+
     private WebApplication? _app;
 
     public GrpcChannel Channel { get; private set; } = null!;
