@@ -18,15 +18,7 @@ dotnet build "$root/src/SplitNet.Cli" -c Release --nologo -v quiet
 splitnet="$root/src/SplitNet.Cli/bin/Release/net10.0/splitnet"
 
 host_netns=$(readlink /proc/self/ns/net)
-ip netns add "$edge"
-ip netns add "$server"
-trap 'ip netns pids "$server" | xargs -r kill; ip netns delete "$edge"; ip netns delete "$server"' EXIT
-ip link add sn-edge netns "$edge" type veth peer name sn-server netns "$server"
-ip -n "$edge" addr add 10.201.0.1/24 dev sn-edge
-ip -n "$server" addr add 10.201.0.2/24 dev sn-server
-for ns in "$edge" "$server"; do ip -n "$ns" link set lo up; done
-ip -n "$edge" link set sn-edge up
-ip -n "$server" link set sn-server up
+. "$root/deploy/netns/veth-pair.sh"
 
 ip netns exec "$edge" "$splitnet" bench uplink --server-netns "$server" --server-address 10.201.0.2 --dev sn-edge \
     --host-netns "$host_netns" --out "$out" "$@"

@@ -14,7 +14,8 @@ namespace SplitNet.Edge;
 /// </summary>
 public static class EdgeRunner
 {
-    private sealed record Captured(long Index, int Label, EncodedFrame Frame, long At);
+    /// <summary>A captured frame; <paramref name="Frame"/> is null when the rate controller held it back.</summary>
+    private sealed record Captured(long Index, int Label, EncodedFrame? Frame, long At);
 
     public static async Task<EdgeReport> RunAsync(
         IFrameEncoder head,
@@ -40,17 +41,22 @@ public static class EdgeRunner
         var answers = new List<Task>();
         await foreach (var frame in captured.Reader.ReadAllAsync(cancellation).ConfigureAwait(false))
         {
-            var exit = frame.Frame.EarlyExit;
+            if (frame.Frame is not { } encoded)
+            {
+                Ended(frame, new EdgeAnswer((ulong)frame.Index, AnswerSource.None, -1, 0, NotSent, 0, null), 0, 0);
+                continue;
+            }
+            var exit = encoded.EarlyExit;
             if (options.EarlyExitThreshold is { } tau && exit is not null && exit.Max() >= tau)
             {
                 Ended(frame, EdgeAnswer.Local((ulong)frame.Index, AnswerSource.EarlyExit, exit), 0, 0);
                 continue;
             }
-            int payload = frame.Frame.Payload.Length;
-            int message = client.Messages((ulong)frame.Index, frame.Frame).Sum(m => m.CalculateSize());
+            int payload = encoded.Payload.Length;
+            int message = client.Messages((ulong)frame.Index, encoded).Sum(m => m.CalculateSize());
             options.RateControl?.Sent(payload);
-            metrics?.Sent(payload, frame.Frame.RateLevel);
-            var answer = await client.SubmitAsync((ulong)frame.Index, frame.Frame, exit, cancellation).ConfigureAwait(false);
+            metrics?.Sent(payload, encoded.RateLevel);
+            var answer = await client.SubmitAsync((ulong)frame.Index, encoded, exit, cancellation).ConfigureAwait(false);
             answers.Add(answer.ContinueWith(t => Ended(frame, t.Result, payload, message), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
         }
         await Task.WhenAll(answers).ConfigureAwait(false);
@@ -66,7 +72,7 @@ public static class EdgeRunner
             }
             metrics?.Ended(answer, latency);
             // A frame sent in segments may be answered from fewer of them: its level is the answer's.
-            uint level = answer.Source == AnswerSource.Server ? answer.RateLevel : frame.Frame.RateLevel;
+            uint level = answer.Source == AnswerSource.Server ? answer.RateLevel : frame.Frame?.RateLevel ?? 0;
             var outcome = new FrameOutcome(frame.Index, frame.Label, answer, payload, message, level, latency,
                 clock.GetElapsedTime(start, frame.At).TotalSeconds);
             tally.Add(outcome);
@@ -126,7 +132,10 @@ public static class EdgeRunner
         return dropped;
     }
 
-    private static EncodedFrame Encode(IFrameEncoder head, SplitInput input, EdgeRunOptions options)
+    /// <summary>The failure of a frame the rate controller held back.</summary>
+    public const string NotSent = "not sent: the uplink's backlog would pass its deadline even at the lowest level";
+
+    private static EncodedFrame? Encode(IFrameEncoder head, SplitInput input, EdgeRunOptions options)
     {
         if (options.RateControl is not { } control)
         {
@@ -146,7 +155,8 @@ public static class EdgeRunner
             head.RateLevel = frame.RateLevel - 1;
             frame = head.Encode(input);
         }
-        return frame;
+        // Sent, it could not be answered in time and would delay the frames behind it.
+        return frame.RateLevel == 0 && !control.Fits(frame.Payload.Length) ? null : frame;
     }
 
     private sealed class Tally(TimeSpan deadline, int levels)

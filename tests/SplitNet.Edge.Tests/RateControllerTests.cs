@@ -10,15 +10,18 @@ public sealed class RateControllerTests
 
     /// <summary>
     /// A FIFO uplink of <c>capacity(t)</c> bytes per second with a fixed base RTT and server time;
-    /// the camera produces a frame every 1/30 s; the controller picks each frame's level, and a
-    /// frame that does not fit is re-coded one level lower. Returns (send time, level, latency).
+    /// the camera produces a frame every 1/30 s; the controller picks each frame's level, a frame
+    /// that does not fit is re-coded one level lower, and one that does not fit at level 0 is held
+    /// back (level −1, latency infinite) unless <paramref name="holdBack"/> is off. Returns (capture
+    /// time, level sent, latency, the controller's level).
     /// </summary>
-    private static List<(double At, int Level, double Latency)> Simulate(
-        RateController controller, double[] levelBytes, FakeTimeProvider clock, Func<double, double> capacity, double seconds, RateControlOptions options)
+    private static List<(double At, int Level, double Latency, int Target)> Simulate(
+        RateController controller, double[] levelBytes, FakeTimeProvider clock, Func<double, double> capacity, double seconds, RateControlOptions options,
+        bool holdBack = true)
     {
         const double baseRtt = 0.004, server = 0.002;
         var origin = clock.GetUtcNow();
-        var frames = new List<(double, int, double)>();
+        var frames = new List<(double, int, double, int)>();
         var answers = new PriorityQueue<(double Sent, int Bytes, double At), double>();
         double linkFree = 0;
         for (int k = 0; k < seconds * options.FrameRate; k++)
@@ -31,19 +34,24 @@ public sealed class RateControllerTests
                 controller.Answered(due.Bytes, TimeSpan.FromSeconds(at - due.Sent), TimeSpan.FromSeconds(server));
             }
             clock.SetUtcNow(origin + TimeSpan.FromSeconds(t));
-            int level = controller.Level;
+            int target = controller.Level, level = target;
             int bytes = (int)Math.Round(levelBytes[level]);
             while (level > 0 && !controller.Fits(bytes))
             {
                 level--;
                 bytes = (int)Math.Round(levelBytes[level]);
             }
+            if (holdBack && !controller.Fits(bytes))
+            {
+                frames.Add((t, -1, double.PositiveInfinity, target));
+                continue;
+            }
             controller.Sent(bytes);
             double start = Math.Max(t, linkFree);
             linkFree = start + (bytes + options.OverheadBytes) / capacity(t);
             double answered = linkFree + baseRtt + server;
             answers.Enqueue((t, bytes, answered), answered);
-            frames.Add((t, level, answered - t));
+            frames.Add((t, level, answered - t, target));
         }
         return frames;
     }
@@ -74,7 +82,7 @@ public sealed class RateControllerTests
         double[] top = [LevelBytes[^1]];
         var pinned = new RateController(top, startLevel: 0, options, clock);
 
-        var frames = Simulate(pinned, top, clock, t => t < 10 ? 20_000 : 3_000, 20, options);
+        var frames = Simulate(pinned, top, clock, t => t < 10 ? 20_000 : 3_000, 20, options, holdBack: false);
 
         var after = frames.Where(f => f.At > 12).ToList();
         Assert.True(after.Count(f => f.Latency <= options.Deadline.TotalSeconds) / (double)after.Count < 0.5);
@@ -91,5 +99,68 @@ public sealed class RateControllerTests
 
         Assert.True(frames.Where(f => f.At is > 5 and < 8).Max(f => f.Level) <= 1);
         Assert.Equal(LevelBytes.Length - 1, frames.Where(f => f.At > 16).Min(f => f.Level));
+    }
+
+    [Fact]
+    public void LinkBelowTheLowestLevel_FramesThatCannotMakeItAreHeldBack_TheRestMeetTheDeadline()
+    {
+        // After the drop even level 0 (30 × 88 B/s) overfills the link: sending every frame would
+        // queue without bound and every later frame would miss.
+        var options = new RateControlOptions();
+        var clock = new FakeTimeProvider();
+        var controller = new RateController(LevelBytes, startLevel: 4, options, clock);
+
+        var frames = Simulate(controller, LevelBytes, clock, t => t < 10 ? 20_000 : 2_000, 40, options);
+
+        var after = frames.Where(f => f.At > 12).ToList();
+        var sent = after.Where(f => f.Level >= 0).ToList();
+        double met = after.Count(f => f.Latency <= options.Deadline.TotalSeconds) / (double)after.Count;
+        double sentMet = sent.Count(f => f.Latency <= options.Deadline.TotalSeconds) / (double)sent.Count;
+        Assert.True(sent.Count < after.Count, "no frame was held back");
+        Assert.True(sentMet >= 0.95, $"{sentMet:P1} of the frames sent met the deadline");
+        // Sending every frame, none would (the queue grows by a quarter of the demand each second).
+        Assert.True(met >= 0.4, $"{met:P1} of all frames met the deadline");
+    }
+
+    [Fact]
+    public void ProbesAboveAStillSlowLink_BackOffExponentially()
+    {
+        // A link that carries levels 0–1 and queues (0.2 s) whenever more is sent: every probe to
+        // level 2 fails. The old estimate is retried after the memory, which each failure doubles.
+        var options = new RateControlOptions();
+        var clock = new FakeTimeProvider();
+        var controller = new RateController(LevelBytes, startLevel: 1, options, clock);
+        var origin = clock.GetUtcNow();
+        var answers = new PriorityQueue<(double Sent, int Bytes), double>();
+        var probes = new List<double>();
+        int previous = controller.Level;
+        for (int k = 0; k < 150 * options.FrameRate; k++)
+        {
+            double t = k / options.FrameRate;
+            while (answers.TryPeek(out var due, out double at) && at <= t)
+            {
+                answers.Dequeue();
+                clock.SetUtcNow(origin + TimeSpan.FromSeconds(at));
+                controller.Answered(due.Bytes, TimeSpan.FromSeconds(at - due.Sent), TimeSpan.FromMilliseconds(2));
+            }
+            clock.SetUtcNow(origin + TimeSpan.FromSeconds(t));
+            int level = controller.Level;
+            if (level == 2 && previous < 2)
+            {
+                probes.Add(t);
+            }
+            previous = level;
+            int bytes = (int)Math.Round(LevelBytes[level]);
+            controller.Sent(bytes);
+            answers.Enqueue((t, bytes), t + (level >= 2 ? 0.2 : 0.01));
+        }
+
+        var gaps = probes.Zip(probes.Skip(1), (a, b) => b - a).ToList();
+        Assert.True(gaps.Count >= 3, $"{probes.Count} probes in 150 s");
+        for (int i = 1; i < gaps.Count; i++)
+        {
+            Assert.True(gaps[i] > 1.6 * gaps[i - 1], $"gaps between failed probes {string.Join(", ", gaps.Select(g => g.ToString("F1")))} s do not double");
+        }
+        Assert.InRange(gaps[0], options.CapacityMemory.TotalSeconds, 2 * options.CapacityMemory.TotalSeconds + 2);
     }
 }

@@ -19,8 +19,19 @@ namespace SplitNet.Cli.Commands;
 internal sealed record BandwidthDropSettings(BandwidthDropBenchCommand.Scenario Scenario, string Model, string Name, string? HostNamespace, string? Out, bool Json);
 
 /// <summary>
+/// Where the shaped link is: the edge side of a veth pair to a server in a namespace of its own
+/// (the uplink alone, answers unshaped), or, without a server namespace, this namespace's loopback
+/// (server and edge share it, so answers and acknowledgements cross the shaped link too).
+/// </summary>
+internal sealed record ShapedLink(string? ServerNamespace, string ServerAddress, string Device)
+{
+    public bool IsUplink => ServerNamespace is not null;
+    public string ShapedDevice => IsUplink ? Device : "lo";
+}
+
+/// <summary>
 /// <c>splitnet bench bandwidth-drop</c>: inside a network namespace of its own (made by
-/// <c>deploy/netns/bandwidth-drop.sh</c>), shapes loopback with tbf, starts a server, runs an
+/// <c>deploy/netns/bandwidth-drop.sh</c>), shapes the uplink with tbf, starts a server, runs an
 /// edge camera and drops the uplink half-way; once with the rate controller and once at fixed levels.
 /// An embedded model also runs with its frames sent in segments, which the server answers at
 /// their wait from what arrived, with and without the rate controller.
@@ -36,18 +47,25 @@ internal static class BandwidthDropBenchCommand
         var seconds = CommonOptions.Seconds(20);
         var deadline = CommonOptions.DeadlineMs(100);
         var model = CommonOptions.SplitModel();
-        var segmentWait = new Option<int>("--segment-wait-ms") { Description = "Frames sent in segments (embedded models): the server's wait for refinements after the base.", DefaultValueFactory = _ => 50 };
+        var segmentWait = new Option<int?>("--segment-wait-ms")
+        {
+            Description = "Frames sent in segments (embedded models): the server's wait for refinements after the base (default: half the deadline; on a thin uplink a refinement takes tens of milliseconds to cross).",
+        };
         var refinementMessages = CommonOptions.RefinementMessages();
         var name = new Option<string>("--name") { Description = "Report file name (without extension).", DefaultValueFactory = _ => "bandwidth-drop" };
         var output = CommonOptions.ReportOut();
+        var serverNamespace = new Option<string?>("--server-netns") { Description = "Network namespace the server runs in, across a veth link whose edge side (--dev) is shaped; without it, server and edge share this namespace's shaped loopback." };
+        var serverAddress = new Option<string>("--server-address") { Description = "The server's address on the veth link.", DefaultValueFactory = _ => "10.201.0.2" };
+        var device = new Option<string>("--dev") { Description = "The edge side of the veth link, shaped on egress (the uplink).", DefaultValueFactory = _ => "sn-edge" };
         var hostNamespace = new Option<string?>("--host-netns") { Description = "The namespace this must not run in (readlink /proc/self/ns/net outside); the script passes it." };
         var json = CommonOptions.Json();
         var command = new Command("bandwidth-drop", "Inside a network namespace: shape loopback, drop the uplink mid-run, compare adaptive and fixed rate levels (run via deploy/netns/bandwidth-drop.sh).")
         {
-            high, low, burst, fps, seconds, deadline, model, segmentWait, refinementMessages, name, output, hostNamespace, json,
+            high, low, burst, fps, seconds, deadline, model, segmentWait, refinementMessages, serverNamespace, serverAddress, device, name, output, hostNamespace, json,
         };
         command.SetAction((result, cancellation) => ReportAsync(new BandwidthDropSettings(
-            new Scenario(result.GetValue(high)!, result.GetValue(low)!, result.GetValue(burst)!, result.GetValue(fps), result.GetValue(seconds), result.GetValue(deadline), result.GetValue(segmentWait), result.GetValue(refinementMessages)),
+            new Scenario(result.GetValue(high)!, result.GetValue(low)!, result.GetValue(burst)!, result.GetValue(fps), result.GetValue(seconds), result.GetValue(deadline), result.GetValue(segmentWait) ?? result.GetValue(deadline) / 2, result.GetValue(refinementMessages),
+                new ShapedLink(result.GetValue(serverNamespace), result.GetValue(serverAddress)!, result.GetValue(device)!)),
             Path.GetFullPath(result.GetValue(model)!), result.GetValue(name)!, result.GetValue(hostNamespace), result.GetValue(output), result.GetValue(json)), cancellation));
         return command;
     }
@@ -67,21 +85,27 @@ internal static class BandwidthDropBenchCommand
     }
 
     /// <summary>What the run does, as its report records it.</summary>
-    internal sealed record Scenario(string High, string Low, string Burst, double Fps, double Seconds, int DeadlineMs, int SegmentWaitMs, int RefinementMessages);
+    internal sealed record Scenario(string High, string Low, string Burst, double Fps, double Seconds, int DeadlineMs, int SegmentWaitMs, int RefinementMessages, ShapedLink Link);
 
     internal sealed record Run(string Mode, int Frames, double DeadlineMet, double DeadlineMetBeforeDrop, double DeadlineMetAfterDrop,
         double MeanLevelBefore, double MeanLevelAfter, double BytesPerFrame, double Accuracy, long DroppedAtCapture, IReadOnlyList<TimelineSecond> Timeline);
 
     private static async Task<IReadOnlyList<Run>> RunAsync(Scenario s, string modelDirectory, CancellationToken cancellation)
     {
-        Process.Start("ip", ["link", "set", "lo", "up", "mtu", "1500"])!.WaitForExit();
-        NetworkNamespace.Shape("lo", s.High, s.Burst);
+        string shaped = s.Link.ShapedDevice;
+        if (!s.Link.IsUplink)
+        {
+            Process.Start("ip", ["link", "set", "lo", "up", "mtu", "1500"])!.WaitForExit();
+        }
+        NetworkNamespace.Shape(shaped, s.High, s.Burst);
         var edgeDirectory = SplitModelBundle.SideDirectory(modelDirectory, BundleSide.Edge);
         using var model = SplitModel.Load(edgeDirectory, BundleSide.Edge, TorchFamilies.All);
         int levels = model.Levels.Count;
         var source = new DatasetSource(FashionMnist.Load(CommonOptions.SampleDirectory, DatasetSplit.Test), "sample");
-        using var server = await ServeProcess.StartAsync(CommonOptions.Splitnet, ServeProcess.FreePort(),
-            ["--model", SplitModelBundle.SideDirectory(modelDirectory, BundleSide.Server)], cancellation);
+        string[] serverModel = ["--model", SplitModelBundle.SideDirectory(modelDirectory, BundleSide.Server)];
+        using var server = s.Link.ServerNamespace is { } serverNamespace
+            ? await ServeProcess.StartAsync(CommonOptions.Splitnet, 50051, serverModel, cancellation, host: s.Link.ServerAddress, launcher: ["ip", "netns", "exec", serverNamespace])
+            : await ServeProcess.StartAsync(CommonOptions.Splitnet, ServeProcess.FreePort(), serverModel, cancellation);
         // An unmeasured pass first: a fresh server's first seconds (JIT, first batches) are not the link.
         Console.Error.WriteLine("warm-up pass (not measured) …");
         await using (var warm = new EdgeClient(new EdgeClientOptions { Endpoints = [new Uri(server.Url)], Window = 64 }, new LatentEdgeHead(model).Open))
@@ -103,7 +127,7 @@ internal static class BandwidthDropBenchCommand
         }
         foreach (var (mode, level, adaptive, segments) in modes)
         {
-            NetworkNamespace.Shape("lo", s.High, s.Burst);
+            NetworkNamespace.Shape(shaped, s.High, s.Burst);
             Console.Error.WriteLine($"{mode}: {s.Seconds} s at {s.Fps} frames/s, {s.High} then {s.Low} from {s.Seconds / 2} s …");
             var head = new LatentEdgeHead(model, level);
             var control = adaptive
@@ -121,7 +145,7 @@ internal static class BandwidthDropBenchCommand
             var drop = Task.Run(async () =>
             {
                 await Task.Delay(TimeSpan.FromSeconds(s.Seconds / 2), cancellation);
-                NetworkNamespace.Shape("lo", s.Low, s.Burst);
+                NetworkNamespace.Shape(shaped, s.Low, s.Burst);
             }, cancellation);
             var report = await EdgeRunner.RunAsync(head, client, source, new EdgeRunOptions
             {
@@ -150,8 +174,17 @@ internal static class BandwidthDropBenchCommand
         void Line(FormattableString line) => text.AppendLine(line.ToString(CultureInfo.InvariantCulture));
         Line($"# Uplink drop from {s.High} to {s.Low}");
         Line($"");
-        Line($"Produced by `deploy/netns/bandwidth-drop.sh` (`{command}`): in a network namespace of its own, loopback shaped by");
-        Line($"`tc … tbf rate {s.High} burst {s.Burst} latency 100ms`, a `splitnet serve` process and an edge camera at {s.Fps} frames/s");
+        if (s.Link.IsUplink)
+        {
+            Line($"Produced by `deploy/netns/bandwidth-drop.sh` (`{command}`): a `splitnet serve` process and an edge camera in network namespaces of");
+            Line($"their own, joined by a veth pair whose edge side is shaped on egress (the uplink; answers come back unshaped) by");
+            Line($"`tc … tbf rate {s.High} burst {s.Burst} latency 100ms`; the camera at {s.Fps} frames/s");
+        }
+        else
+        {
+            Line($"Produced by `deploy/netns/bandwidth-drop.sh` (`{command}`): in a network namespace of its own, loopback shaped by");
+            Line($"`tc … tbf rate {s.High} burst {s.Burst} latency 100ms` (answers and acknowledgements cross it too), a `splitnet serve` process and an edge camera at {s.Fps} frames/s");
+        }
         Line($"(split model `{modelId}`, frames from the shipped sample) for {s.Seconds} s; half-way the link drops to {s.Low}.");
         Line($"Deadline {s.DeadlineMs} ms per frame, capture to answer. Target: ≥ 95 % of frames within it, by lowering the rate level.");
         Line($"Modes *in segments* send each frame of the embedded model as its base, then its refinements in at most {s.RefinementMessages} message(s); the server answers");

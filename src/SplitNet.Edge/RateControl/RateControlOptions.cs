@@ -17,4 +17,10 @@ public sealed record RateControlOptions
 
     /// <summary>How long the link must look idle before trying the next level up. Default 1 s.</summary>
     public TimeSpan ProbeInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long a capacity learnt from congestion holds, with the link calm, before one level above
+    /// it is probed; doubled by each probe that meets congestion. Default 5 s.
+    /// </summary>
+    public TimeSpan CapacityMemory { get; init; } = TimeSpan.FromSeconds(5);
 }

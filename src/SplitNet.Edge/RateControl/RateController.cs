@@ -17,8 +17,16 @@ namespace SplitNet.Edge.RateControl;
 /// <item>A frame whose exact size would not drain by its deadline behind the bytes already in
 /// flight is re-coded one level lower before it is sent (<see cref="Fits"/>).</item>
 /// <item>After <see cref="RateControlOptions.ProbeInterval"/> with little queueing, the controller
-/// moves one level up if the capacity estimate allows it; an estimate is forgotten 5 s after the
-/// congestion that produced it, since links recover.</item>
+/// moves one level up if the capacity estimate allows it. An estimate learnt from congestion is
+/// trusted until the link has been calm for <see cref="RateControlOptions.CapacityMemory"/>, since
+/// links recover; then the controller probes one level up at a time, each after a calm
+/// <see cref="RateControlOptions.ProbeInterval"/>. A probe that meets congestion within
+/// <see cref="ProbeVerdictSeconds"/> doubles the memory (up to 16 ×), so a link that has not
+/// recovered is probed ever more rarely instead of having its queue refilled every few seconds;
+/// a probe that holds resets it.</item>
+/// <item>A frame that would not drain by its deadline even at the lowest level is not sent
+/// (<see cref="Fits"/> at level 0): it could not be answered in time, and sending it would only
+/// delay the frames behind it.</item>
 /// </list>
 /// </summary>
 public sealed class RateController
@@ -29,16 +37,22 @@ public sealed class RateController
     private readonly object _gate = new();
     private readonly Queue<(long At, int Bytes)> _delivered = new();
     private int _level;
-    private double _baseRtt = double.PositiveInfinity;
-    private long _baseRttAt;
+    // The base RTT is the minimum over the current and the previous window of BaseRttWindowSeconds.
+    private double _windowMinRtt = double.PositiveInfinity;
+    private double _previousMinRtt = double.PositiveInfinity;
+    private long _windowAt;
     private double _queueing;
     private double _capacity = double.PositiveInfinity;
-    private long _capacityAt;
+    private long _lastCongestedAt;
+    // The level that last congested: not re-entered on the estimate alone, only by a probe.
+    private int _ceiling;
     private long _inFlightBytes;
     private long _changedAt;
     private long _congestedSince = -1;
     private long _firstAnswerAt = -1;
     private int _answers;
+    private double _memory;
+    private long _probedAt = -1;
 
     /// <param name="levelBytes">Expected coded bytes per frame at each level, lowest rate first.</param>
     /// <param name="startLevel">The level to start at.</param>
@@ -49,7 +63,9 @@ public sealed class RateController
         _options = options;
         _clock = clock ?? TimeProvider.System;
         _level = Math.Clamp(startLevel, 0, levelBytes.Count - 1);
-        _changedAt = _clock.GetTimestamp();
+        _changedAt = _windowAt = _clock.GetTimestamp();
+        _memory = options.CapacityMemory.TotalSeconds;
+        _ceiling = levelBytes.Count;
     }
 
     /// <summary>The level the next frame should be coded at.</summary>
@@ -85,7 +101,12 @@ public sealed class RateController
             {
                 return true;
             }
-            double baseRtt = double.IsPositiveInfinity(_baseRtt) ? 0 : _baseRtt;
+            if (_inFlightBytes == 0)
+            {
+                // A lone frame always goes: held back with nothing in flight, no answer would ever update the estimates.
+                return true;
+            }
+            double baseRtt = double.IsPositiveInfinity(BaseRtt) ? 0 : BaseRtt;
             double drain = (_inFlightBytes + bytes + _options.OverheadBytes) / _capacity;
             return baseRtt + drain <= _options.Deadline.TotalSeconds * _options.Headroom;
         }
@@ -111,12 +132,14 @@ public sealed class RateController
             long now = _clock.GetTimestamp();
             _inFlightBytes = Math.Max(0, _inFlightBytes - bytes - _options.OverheadBytes);
             double network = Math.Max(0, (latency - serverTime).TotalSeconds);
-            // The base RTT forgets slowly (10 s), so a route that got longer is eventually learnt.
-            if (network <= _baseRtt || Elapsed(_baseRttAt, now) > 10)
+            // The base RTT forgets slowly (a window of minima), so a route that got longer is eventually
+            // learnt, but a congested moment never becomes the base.
+            if (Elapsed(_windowAt, now) > BaseRttWindowSeconds)
             {
-                (_baseRtt, _baseRttAt) = (network, now);
+                (_previousMinRtt, _windowMinRtt, _windowAt) = (_windowMinRtt, double.PositiveInfinity, now);
             }
-            double queueing = network - _baseRtt;
+            _windowMinRtt = Math.Min(_windowMinRtt, network);
+            double queueing = network - BaseRtt;
             _queueing = 0.8 * _queueing + 0.2 * queueing;
 
             _delivered.Enqueue((now, bytes + _options.OverheadBytes));
@@ -139,40 +162,62 @@ public sealed class RateController
                 return;
             }
             double budget = _options.Deadline.TotalSeconds;
-            bool congested = _queueing > budget / 3;
-            if (congested)
+            if (_queueing > budget / 3)
             {
-                if (_congestedSince < 0)
-                {
-                    _congestedSince = now;
-                }
-                // A link that queues delivers its capacity; give it a quarter second to show it.
-                if (Elapsed(_congestedSince, now) >= 0.25 || double.IsPositiveInfinity(_capacity))
-                {
-                    (_capacity, _capacityAt) = (deliveredRate, now);
-                }
-                int fitting = HighestFitting(_capacity);
-                Change(Math.Min(fitting, _level - 1), now);
+                Congested(now, deliveredRate);
                 return;
             }
             _congestedSince = -1;
-            // A capacity learnt from congestion holds for a while, then is forgotten: links recover.
-            if (!double.IsPositiveInfinity(_capacity) && Elapsed(_capacityAt, now) > CapacityMemorySeconds)
+            if (_probedAt >= 0 && Elapsed(_probedAt, now) > ProbeVerdictSeconds)
             {
-                _capacity = double.PositiveInfinity;
+                (_probedAt, _memory, _ceiling) = (-1, _options.CapacityMemory.TotalSeconds, _levelBytes.Length);
             }
             bool calm = _queueing < budget / 10;
-            if (calm && Elapsed(_changedAt, now) >= _options.ProbeInterval.TotalSeconds && _level + 1 < _levelBytes.Length
-                && Demand(_level + 1) <= _options.Headroom * _capacity)
+            if (!calm || Elapsed(_changedAt, now) < _options.ProbeInterval.TotalSeconds || _level + 1 >= _levelBytes.Length)
+            {
+                return;
+            }
+            if (_level + 1 < _ceiling && Demand(_level + 1) <= _options.Headroom * _capacity)
             {
                 Change(_level + 1, now);
-                // Probing up: the old capacity estimate may be stale-low; let the link prove itself again.
-                _capacity = double.PositiveInfinity;
+            }
+            else if (Elapsed(_lastCongestedAt, now) >= _memory)
+            {
+                // Calm for a memory since the last congestion: probe one level above the estimate, which
+                // becomes just that level's demand, so each further level is probed in turn.
+                Change(_level + 1, now);
+                (_capacity, _probedAt) = (Demand(_level) / _options.Headroom, now);
             }
         }
     }
 
-    private const double CapacityMemorySeconds = 5;
+    private void Congested(long now, double deliveredRate)
+    {
+        (_lastCongestedAt, _ceiling) = (now, Math.Min(_ceiling, _level));
+        if (_congestedSince < 0)
+        {
+            _congestedSince = now;
+        }
+        // A link that queues delivers its capacity; give it a quarter second to show it.
+        if (Elapsed(_congestedSince, now) >= 0.25 || double.IsPositiveInfinity(_capacity))
+        {
+            _capacity = deliveredRate;
+        }
+        if (_probedAt >= 0)
+        {
+            _memory = Math.Min(2 * _memory, MaxMemoryFactor * _options.CapacityMemory.TotalSeconds);
+            _probedAt = -1;
+        }
+        Change(Math.Min(HighestFitting(_capacity), _level - 1), now);
+    }
+
+    /// <summary>How soon after a probe congestion counts against it, in seconds.</summary>
+    public const double ProbeVerdictSeconds = 3;
+
+    private const double MaxMemoryFactor = 16;
+    private const double BaseRttWindowSeconds = 10;
+
+    private double BaseRtt => Math.Min(_windowMinRtt, _previousMinRtt);
     private const int WarmUpAnswers = 20;
 
     private int HighestFitting(double capacity)
