@@ -19,11 +19,11 @@ namespace SplitNet.Edge.RateControl;
 /// <item>After <see cref="RateControlOptions.ProbeInterval"/> with little queueing, the controller
 /// moves one level up if the capacity estimate allows it. An estimate learnt from congestion is
 /// trusted until the link has been calm for <see cref="RateControlOptions.CapacityMemory"/>, since
-/// links recover; then the controller probes one level up at a time, each after a calm
-/// <see cref="RateControlOptions.ProbeInterval"/>. A probe that meets congestion within
+/// links recover; then the controller probes one level up at a time, each once the one before has
+/// held for <see cref="ProbeVerdictSeconds"/>. A probe that meets congestion within
 /// <see cref="ProbeVerdictSeconds"/> doubles the memory (up to 16 ×), so a link that has not
 /// recovered is probed ever more rarely instead of having its queue refilled every few seconds;
-/// a probe that holds resets it.</item>
+/// a probe of the level that congested that holds resets it.</item>
 /// <item>A frame that would not drain by its deadline even at the lowest level is not sent
 /// (<see cref="Fits"/> at level 0): it could not be answered in time, and sending it would only
 /// delay the frames behind it.</item>
@@ -170,7 +170,12 @@ public sealed class RateController
             _congestedSince = -1;
             if (_probedAt >= 0 && Elapsed(_probedAt, now) > ProbeVerdictSeconds)
             {
-                (_probedAt, _memory, _ceiling) = (-1, _options.CapacityMemory.TotalSeconds, _levelBytes.Length);
+                _probedAt = -1;
+                if (_level >= _ceiling)
+                {
+                    // The level that congested holds now: the link has recovered.
+                    (_memory, _ceiling) = (_options.CapacityMemory.TotalSeconds, _levelBytes.Length);
+                }
             }
             bool calm = _queueing < budget / 10;
             if (!calm || Elapsed(_changedAt, now) < _options.ProbeInterval.TotalSeconds || _level + 1 >= _levelBytes.Length)
@@ -181,10 +186,11 @@ public sealed class RateController
             {
                 Change(_level + 1, now);
             }
-            else if (Elapsed(_lastCongestedAt, now) >= _memory)
+            else if (_probedAt < 0 && Elapsed(_lastCongestedAt, now) >= _memory)
             {
-                // Calm for a memory since the last congestion: probe one level above the estimate, which
-                // becomes just that level's demand, so each further level is probed in turn.
+                // Calm for a memory since the last congestion and no probe awaiting its verdict: probe
+                // one level above the estimate, which becomes just that level's demand, so each further
+                // level is probed in turn.
                 Change(_level + 1, now);
                 (_capacity, _probedAt) = (Demand(_level) / _options.Headroom, now);
             }
@@ -193,7 +199,12 @@ public sealed class RateController
 
     private void Congested(long now, double deliveredRate)
     {
-        (_lastCongestedAt, _ceiling) = (now, Math.Min(_ceiling, _level));
+        if (Elapsed(_lastCongestedAt, now) > _options.ProbeInterval.TotalSeconds)
+        {
+            // A new episode: the level in use congested (later answers of it only confirm it).
+            _ceiling = Math.Min(_ceiling, _level);
+        }
+        _lastCongestedAt = now;
         if (_congestedSince < 0)
         {
             _congestedSince = now;
