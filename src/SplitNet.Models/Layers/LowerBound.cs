@@ -20,11 +20,6 @@ public sealed class LowerBound : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        if (!is_grad_enabled() || !x.requires_grad)
-        {
-            // Without a gradient the straight-through form is just the maximum (and two fewer kernels).
-            return maximum(x, bound);
-        }
         using var scope = NewDisposeScope();
         return (x + (maximum(x, bound) - x).detach()).MoveToOuterDisposeScope();
     }
