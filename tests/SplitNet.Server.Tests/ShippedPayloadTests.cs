@@ -19,14 +19,14 @@ public sealed class ShippedPayloadTests
     private static readonly LabeledImages Sample = FashionMnist.Load(Path.Combine(AppContext.BaseDirectory, "assets", "fashion-mnist-sample"), DatasetSplit.Test);
 
     [Theory]
-    [InlineData(0, 3295, "d937b9d108c96f1b613a1d7507304364e6012177588815f4cb3c3bd60f53bd41")]
-    [InlineData(1, 3560, "a3f9a13a0ee2c4ba9b624a0324118939473f07419d1f775821b1710b0cc4793f")]
-    [InlineData(2, 4923, "f416a2ad62657268501bf3cce68cc5294bdd224857a234299a338f96f4236bba")]
-    [InlineData(3, 5450, "19f1bf363995e8b071835ee80c1041a31485d998d7598c6893155cad32aa0f17")]
-    [InlineData(4, 6401, "58d8160d306bce85e4517344b235f255d3b53a6a25ec1bb2969f6e1e7b79b193")]
-    [InlineData(5, 9081, "df687698f45bd8da8826ea57edd97f10d8f53b0e43c4749836e14c3512f24a6e")]
-    [InlineData(6, 15032, "264aa0b445af0bc167aa939a0acd78342d8ec8baf086dcf98056f6d5685cd944")]
-    [InlineData(7, 36180, "6a31f10b90777afb6220b9428761fb342f9634263c9ea7e8f26a5365649a3dde")]
+    [InlineData(0, 3232, "4e4aecb12f8670aecdd4912ef2954b5a09a349bc829b597762feedf813ee1712")]
+    [InlineData(1, 3398, "1f2c4362f4f6f7fcfafec485cbda6ce6c984f3bad97597bf0807be35c6b7236e")]
+    [InlineData(2, 4756, "52db06420062e3cd96ef246e21da29db54f23412d5c4f113df514c16de8d2b99")]
+    [InlineData(3, 5350, "045bc28a0cdb639641bcf696e3d3072cc5a0c8ce476f8d7ef9ccd2d355df05fa")]
+    [InlineData(4, 6097, "aa8229fb868e8cb590029d90524993bdae2f2a05e9a8d728bb72bf8eaf3c4195")]
+    [InlineData(5, 8648, "d9c346381e81dd613ef1f8f8315c4430a2eaa1cfacc9522366400294d3543f9c")]
+    [InlineData(6, 14077, "53f77e78d92f9aa29e6fb241fb3d7a67f17511f87203979d281d05a4eab9ef16")]
+    [InlineData(7, 38143, "e0d82a73195e92695cb506e6d1a1c8fbe91ba64d1045147586f2d64033879aa9")]
     public void EntropicLevel_OnTheSample_CodesTheBytesItAlwaysHas(uint level, long bytes, string sha256)
     {
         using var model = SplitModel.Load(ShippedEdge, BundleSide.Edge, TorchFamilies.All);
