@@ -21,6 +21,6 @@ public sealed class LowerBound : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        return (x + (maximum(x, bound) - x).detach()).MoveToOuterDisposeScope();
+        return x.add((maximum(x, bound) - x).detach(), Alpha.One).MoveToOuterDisposeScope();
     }
 }

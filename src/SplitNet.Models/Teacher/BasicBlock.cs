@@ -44,6 +44,6 @@ internal sealed class BasicBlock : Module<Tensor, Tensor>
         var y = functional.relu(bn1.call(conv1.call(x)));
         y = bn2.call(conv2.call(y));
         var identity = shortcut is null ? x : shortcut.call(x);
-        return functional.relu(y.add_(identity)).MoveToOuterDisposeScope();
+        return functional.relu(y.add_(identity, Layers.Alpha.One)).MoveToOuterDisposeScope();
     }
 }
