@@ -27,6 +27,8 @@ public sealed class LadderServingTests : FunctionalTest, IAsyncLifetime
         {
             options.Models = [ServerDirectory, PlainServerDirectory];
             options.MaxFrameBytes = 64 * 1024;
+            // Long enough for a loaded machine: the segment tests ask for 20 s and expect every segment.
+            options.MaxSegmentWaitMilliseconds = 20_000;
         });
     }
 
