@@ -23,10 +23,12 @@ public sealed class VirtualEdgesTests
                 new VirtualEdgeProfile(3, 20, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5), Adaptive: true)).WaitAsync(TimeSpan.FromMinutes(1));
 
             Assert.Equal(3, models.Count);
-            Assert.InRange(result.Frames, 90, 130);
+            // The cameras keep their schedule however loaded the machine: what an encoder cannot take is dropped at capture.
+            Assert.InRange(result.Frames + result.DroppedAtCapture, 90, 130);
+            Assert.InRange(result.Frames, 30, 130);
             Assert.Equal(0, result.Failed);
             Assert.Equal(result.Frames, result.Sources["Server"]);
-            Assert.InRange(result.FramesPerSecond, 45, 75);
+            Assert.InRange(result.FramesPerSecond, 15, 75);
             Assert.True(result.BytesPerFrame > 0);
         }
         finally
