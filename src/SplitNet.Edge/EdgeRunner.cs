@@ -43,32 +43,39 @@ public static class EdgeRunner
         {
             if (frame.Frame is not { } encoded)
             {
-                Ended(frame, new EdgeAnswer((ulong)frame.Index, AnswerSource.None, -1, 0, NotSent, 0, null), 0, 0);
+                Ended(frame, new EdgeAnswer((ulong)frame.Index, AnswerSource.None, -1, 0, NotSent, 0, null), 0, 0, 0);
                 continue;
             }
             var exit = encoded.EarlyExit;
             if (options.EarlyExitThreshold is { } tau && exit is not null && exit.Max() >= tau)
             {
-                Ended(frame, EdgeAnswer.Local((ulong)frame.Index, AnswerSource.EarlyExit, exit), 0, 0);
+                Ended(frame, EdgeAnswer.Local((ulong)frame.Index, AnswerSource.EarlyExit, exit), 0, 0, 0);
                 continue;
             }
             int payload = encoded.Payload.Length;
-            int message = client.Messages((ulong)frame.Index, encoded).Sum(m => m.CalculateSize());
-            options.RateControl?.Sent(payload);
+            var messages = client.Messages((ulong)frame.Index, encoded);
+            if (messages.Length > 1 && options.RateControl is { } control && !control.Affords(payload, messages.Length))
+            {
+                // Each message pays its framing: on a link without room for it the frame goes whole.
+                encoded = encoded.Whole();
+                messages = client.Messages((ulong)frame.Index, encoded);
+            }
+            int count = messages.Length, message = messages.Sum(m => m.CalculateSize());
+            options.RateControl?.Sent(payload, count);
             metrics?.Sent(payload, encoded.RateLevel);
             var answer = await client.SubmitAsync((ulong)frame.Index, encoded, exit, cancellation).ConfigureAwait(false);
-            answers.Add(answer.ContinueWith(t => Ended(frame, t.Result, payload, message), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
+            answers.Add(answer.ContinueWith(t => Ended(frame, t.Result, payload, message, count), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
         }
         await Task.WhenAll(answers).ConfigureAwait(false);
         encoder.Join();
         return tally.Report(clock.GetElapsedTime(start).TotalSeconds, dropped, client);
 
-        void Ended(Captured frame, EdgeAnswer answer, int payload, int message)
+        void Ended(Captured frame, EdgeAnswer answer, int payload, int message, int messages)
         {
             var latency = clock.GetElapsedTime(frame.At);
             if (payload > 0)
             {
-                options.RateControl?.Answered(payload, latency, TimeSpan.FromMicroseconds(answer.ServerMicros));
+                options.RateControl?.Answered(payload, latency, TimeSpan.FromMicroseconds(answer.ServerMicros), messages);
             }
             metrics?.Ended(answer, latency);
             // A frame sent in segments may be answered from fewer of them: its level is the answer's.

@@ -43,4 +43,7 @@ public readonly record struct EncodedFrame(byte[] Payload, uint RateLevel, float
         }
         return this with { Payload = Payload[..ends[level]], RateLevel = level, SegmentEnds = ends[..((int)level + 1)] };
     }
+
+    /// <summary>This frame as one message at its level, however the client sends segments.</summary>
+    public EncodedFrame Whole() => this with { SegmentEnds = null };
 }

@@ -12,17 +12,19 @@ public sealed class RateControllerTests
     /// A FIFO uplink of <c>capacity(t)</c> bytes per second with a fixed base RTT and server time;
     /// the camera produces a frame every 1/30 s; the controller picks each frame's level, a frame
     /// that does not fit is re-coded one level lower, and one that does not fit at level 0 is held
-    /// back (level −1, latency infinite) unless <paramref name="holdBack"/> is off. Returns (capture
-    /// time, level sent, latency, the controller's level).
+    /// back (level −1, latency infinite) unless <paramref name="holdBack"/> is off. A frame above
+    /// level 0 goes in <paramref name="segmentMessages"/> messages, each paying the framing, when the
+    /// controller affords them (always, with <paramref name="afford"/> off), else in one. Returns
+    /// (capture time, level sent, latency, the controller's level, messages).
     /// </summary>
-    private static List<(double At, int Level, double Latency, int Target)> Simulate(
+    private static List<(double At, int Level, double Latency, int Target, int Messages)> Simulate(
         RateController controller, double[] levelBytes, FakeTimeProvider clock, Func<double, double> capacity, double seconds, RateControlOptions options,
-        bool holdBack = true)
+        bool holdBack = true, int segmentMessages = 1, bool afford = true)
     {
         const double baseRtt = 0.004, server = 0.002;
         var origin = clock.GetUtcNow();
-        var frames = new List<(double, int, double, int)>();
-        var answers = new PriorityQueue<(double Sent, int Bytes, double At), double>();
+        var frames = new List<(double, int, double, int, int)>();
+        var answers = new PriorityQueue<(double Sent, int Bytes, int Messages, double At), double>();
         double linkFree = 0;
         for (int k = 0; k < seconds * options.FrameRate; k++)
         {
@@ -31,7 +33,7 @@ public sealed class RateControllerTests
             {
                 answers.Dequeue();
                 clock.SetUtcNow(origin + TimeSpan.FromSeconds(at));
-                controller.Answered(due.Bytes, TimeSpan.FromSeconds(at - due.Sent), TimeSpan.FromSeconds(server));
+                controller.Answered(due.Bytes, TimeSpan.FromSeconds(at - due.Sent), TimeSpan.FromSeconds(server), due.Messages);
             }
             clock.SetUtcNow(origin + TimeSpan.FromSeconds(t));
             int target = controller.Level, level = target;
@@ -43,15 +45,16 @@ public sealed class RateControllerTests
             }
             if (holdBack && !controller.Fits(bytes))
             {
-                frames.Add((t, -1, double.PositiveInfinity, target));
+                frames.Add((t, -1, double.PositiveInfinity, target, 0));
                 continue;
             }
-            controller.Sent(bytes);
+            int messages = level > 0 && (!afford || controller.Affords(bytes, segmentMessages)) ? segmentMessages : 1;
+            controller.Sent(bytes, messages);
             double start = Math.Max(t, linkFree);
-            linkFree = start + (bytes + options.OverheadBytes) / capacity(t);
+            linkFree = start + (bytes + messages * options.OverheadBytes) / capacity(t);
             double answered = linkFree + baseRtt + server;
-            answers.Enqueue((t, bytes, answered), answered);
-            frames.Add((t, level, answered - t, target));
+            answers.Enqueue((t, bytes, messages, answered), answered);
+            frames.Add((t, level, answered - t, target, messages));
         }
         return frames;
     }
@@ -120,6 +123,37 @@ public sealed class RateControllerTests
         Assert.True(sentMet >= 0.95, $"{sentMet:P1} of the frames sent met the deadline");
         // Sending every frame, none would (the queue grows by a quarter of the demand each second).
         Assert.True(met >= 0.4, $"{met:P1} of all frames met the deadline");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void SegmentsGoOnlyWhereTheLinkHasRoomForTheirFraming(bool afford)
+    {
+        // A base and one refinement message cost two framings. After the drop one message at level 4
+        // fits (30 × 123 B/s within 0.8 × 5 kB/s) but two do not (30 × 203 B/s): a controller that
+        // affords segments sends frames whole there; one that sends segments regardless is
+        // congested by the framing its level estimate did not count.
+        var options = new RateControlOptions();
+        var clock = new FakeTimeProvider();
+        var controller = new RateController(LevelBytes, startLevel: 4, options, clock);
+
+        var frames = Simulate(controller, LevelBytes, clock, t => t < 10 ? 20_000 : 5_000, 30, options, segmentMessages: 2, afford: afford);
+
+        var before = frames.Where(f => f.At is > 5 and < 10).ToList();
+        var after = frames.Where(f => f.At > 20).ToList();
+        double met = after.Count(f => f.Latency <= options.Deadline.TotalSeconds) / (double)after.Count;
+        Assert.All(before, f => Assert.Equal(2, f.Messages));
+        if (afford)
+        {
+            Assert.True(after.Count(f => f.Messages == 2) <= after.Count / 10, $"{after.Count(f => f.Messages == 2)} of {after.Count} frames in segments after the drop");
+            Assert.True(after.Average(f => f.Level) >= 3, $"mean level after the drop {after.Average(f => f.Level):F2}");
+            Assert.True(met >= 0.95, $"{met:P1} of frames met the deadline after the drop");
+        }
+        else
+        {
+            Assert.True(after.Average(f => f.Level) < 3 && met < 0.95, $"mean level {after.Average(f => f.Level):F2}, {met:P1} met");
+        }
     }
 
     [Fact]

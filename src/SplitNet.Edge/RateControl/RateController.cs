@@ -24,6 +24,9 @@ namespace SplitNet.Edge.RateControl;
 /// <see cref="ProbeVerdictSeconds"/> doubles the memory (up to 16 ×), so a link that has not
 /// recovered is probed ever more rarely instead of having its queue refilled every few seconds;
 /// a probe of the level that congested that holds resets it.</item>
+/// <item>Levels are priced as one message a frame. A frame of an embedded model goes in segments
+/// (a base, then refinements) only when the link has room for the framing of each message
+/// (<see cref="Affords"/>); on a thinner link it goes whole, at the level one message allows.</item>
 /// <item>A frame that would not drain by its deadline even at the lowest level is not sent
 /// (<see cref="Fits"/> at level 0): it could not be answered in time, and sending it would only
 /// delay the frames behind it.</item>
@@ -92,32 +95,39 @@ public sealed class RateController
         }
     }
 
-    /// <summary>Whether a frame of <paramref name="bytes"/> drains by its deadline behind what is in flight.</summary>
-    public bool Fits(int bytes)
+    /// <summary>
+    /// Whether a frame of <paramref name="bytes"/> payload bytes in <paramref name="messages"/>
+    /// messages drains by its deadline behind what is in flight.
+    /// </summary>
+    public bool Fits(int bytes, int messages = 1)
     {
         lock (_gate)
         {
-            if (double.IsPositiveInfinity(_capacity))
-            {
-                return true;
-            }
-            if (_inFlightBytes == 0)
-            {
-                // A lone frame always goes: held back with nothing in flight, no answer would ever update the estimates.
-                return true;
-            }
-            double baseRtt = double.IsPositiveInfinity(BaseRtt) ? 0 : BaseRtt;
-            double drain = (_inFlightBytes + bytes + _options.OverheadBytes) / _capacity;
-            return baseRtt + drain <= _options.Deadline.TotalSeconds * _options.Headroom;
+            return FitsLocked(Wire(bytes, messages));
         }
     }
 
-    /// <summary>A frame of <paramref name="bytes"/> payload bytes left.</summary>
-    public void Sent(int bytes)
+    /// <summary>
+    /// Whether the link has room for a frame in <paramref name="messages"/> messages, each paying its
+    /// framing: it drains by its deadline (<see cref="Fits"/>) and frames like it, one a frame
+    /// period, stay within <see cref="RateControlOptions.Headroom"/> of the capacity. A frame
+    /// goes in segments only when this holds; on a link too thin for their framing it goes whole.
+    /// </summary>
+    public bool Affords(int bytes, int messages)
     {
         lock (_gate)
         {
-            _inFlightBytes += bytes + _options.OverheadBytes;
+            double wire = Wire(bytes, messages);
+            return FitsLocked(wire) && _options.FrameRate * wire <= _options.Headroom * _capacity;
+        }
+    }
+
+    /// <summary>A frame of <paramref name="bytes"/> payload bytes left in <paramref name="messages"/> messages.</summary>
+    public void Sent(int bytes, int messages = 1)
+    {
+        lock (_gate)
+        {
+            _inFlightBytes += (long)Wire(bytes, messages);
         }
     }
 
@@ -125,12 +135,13 @@ public sealed class RateController
     /// A frame's answer arrived (or it ended otherwise: pass its latency anyway, the bytes are no
     /// longer in flight).
     /// </summary>
-    public void Answered(int bytes, TimeSpan latency, TimeSpan serverTime)
+    public void Answered(int bytes, TimeSpan latency, TimeSpan serverTime, int messages = 1)
     {
         lock (_gate)
         {
             long now = _clock.GetTimestamp();
-            _inFlightBytes = Math.Max(0, _inFlightBytes - bytes - _options.OverheadBytes);
+            double wire = Wire(bytes, messages);
+            _inFlightBytes = Math.Max(0, _inFlightBytes - (long)wire);
             double network = Math.Max(0, (latency - serverTime).TotalSeconds);
             // The base RTT forgets slowly (a window of minima), so a route that got longer is eventually
             // learnt, but a congested moment never becomes the base.
@@ -142,7 +153,7 @@ public sealed class RateController
             double queueing = network - BaseRtt;
             _queueing = 0.8 * _queueing + 0.2 * queueing;
 
-            _delivered.Enqueue((now, bytes + _options.OverheadBytes));
+            _delivered.Enqueue((now, (int)wire));
             while (_delivered.Count > 0 && Elapsed(_delivered.Peek().At, now) > 1)
             {
                 _delivered.Dequeue();
@@ -243,7 +254,20 @@ public sealed class RateController
         return 0;
     }
 
-    private double Demand(int level) => _options.FrameRate * (_levelBytes[level] + _options.OverheadBytes);
+    private double Demand(int level) => _options.FrameRate * Wire(_levelBytes[level], 1);
+
+    private double Wire(double bytes, int messages) => bytes + messages * _options.OverheadBytes;
+
+    private bool FitsLocked(double wire)
+    {
+        if (double.IsPositiveInfinity(_capacity) || _inFlightBytes == 0)
+        {
+            // A lone frame always goes: held back with nothing in flight, no answer would ever update the estimates.
+            return true;
+        }
+        double baseRtt = double.IsPositiveInfinity(BaseRtt) ? 0 : BaseRtt;
+        return baseRtt + (_inFlightBytes + wire) / _capacity <= _options.Deadline.TotalSeconds * _options.Headroom;
+    }
 
     private void Change(int level, long now)
     {

@@ -19,7 +19,9 @@ public sealed record EdgeClientOptions
     /// <summary>
     /// Send a frame of an embedded model (<see cref="EncodedFrame.SegmentEnds"/>) in segments, the
     /// base in a message of its own first, so the server answers from the segments that arrive
-    /// within <see cref="SegmentWait"/> instead of waiting for the whole frame. Default false (one message).
+    /// within <see cref="SegmentWait"/> instead of waiting for the whole frame. Under rate control
+    /// a frame goes whole when the link has no room for the framing of more messages
+    /// (<see cref="RateControl.RateController.Affords"/>). Default false (one message).
     /// </summary>
     public bool SendSegments { get; init; }
 
