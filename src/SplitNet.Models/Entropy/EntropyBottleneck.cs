@@ -113,7 +113,7 @@ public sealed class EntropyBottleneck : nn.Module<Tensor, (Tensor YHat, Tensor L
         {
             var medians = Medians().view(1, -1, 1, 1);
             var symbols = (y - medians).round();
-            result = mode == QuantizationMode.Symbols ? symbols.to(int32) : symbols + medians;
+            result = mode == QuantizationMode.Symbols ? symbols.to(int32) : symbols.add(medians, Alpha.One);
         }
         return result.MoveToOuterDisposeScope();
     }

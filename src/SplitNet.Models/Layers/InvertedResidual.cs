@@ -32,5 +32,5 @@ public sealed class InvertedResidual : Module<Tensor, Tensor>
     /// <summary>Whether the input is added to the block's output (stride 1, as many channels out as in).</summary>
     public bool Residual => _residual;
 
-    public override Tensor forward(Tensor x) => _residual ? x + block.call(x) : block.call(x);
+    public override Tensor forward(Tensor x) => _residual ? x.add(block.call(x), Alpha.One) : block.call(x);
 }

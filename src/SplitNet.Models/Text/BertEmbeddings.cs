@@ -1,3 +1,4 @@
+using SplitNet.Models.Layers;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -34,7 +35,7 @@ internal sealed class BertEmbeddings : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var positions = arange(ids.shape[1], dtype: ScalarType.Int64, device: ids.device).unsqueeze(0);
-        var x = word.call(ids) + position.call(positions) + tokenType.call(zeros_like(ids));
+        var x = word.call(ids).add(position.call(positions), Alpha.One).add(tokenType.call(zeros_like(ids)), Alpha.One);
         return norm.call(x).MoveToOuterDisposeScope();
     }
 }

@@ -1,4 +1,5 @@
 using SplitNet.Models.Layers;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -14,10 +15,13 @@ internal sealed class BertLayer : Module<Tensor, Tensor, Tensor>
     private readonly Linear query, key, value, attentionOut, intermediate, output;
     private readonly LayerNorm attentionNorm, outputNorm;
     private readonly int hidden, heads, headSize;
+    // Held for the layer's life: a Scalar made per call can be finalized during the native call.
+    private readonly Scalar _sqrtHeadSize;
 
     public BertLayer(BertConfig config) : base("layer")
     {
         (hidden, heads, headSize) = (config.Hidden, config.Heads, config.HeadSize);
+        _sqrtHeadSize = Math.Sqrt(headSize).ToScalar();
         query = Linear(hidden, hidden);
         key = Linear(hidden, hidden);
         value = Linear(hidden, hidden);
@@ -55,10 +59,10 @@ internal sealed class BertLayer : Module<Tensor, Tensor, Tensor>
         var q = Split(query.call(x));
         var k = Split(key.call(x));
         var v = Split(value.call(x));
-        var scores = matmul(q, k.transpose(-1, -2)) / Math.Sqrt(headSize) + mask;
+        var scores = matmul(q, k.transpose(-1, -2)).div(_sqrtHeadSize).add(mask, Alpha.One);
         var context = matmul(scores.softmax(-1), v).transpose(1, 2).contiguous().view(b, s, hidden);
-        var attended = attentionNorm.call(attentionOut.call(context) + x);
-        var y = outputNorm.call(output.call(functional.gelu(intermediate.call(attended))) + attended);
+        var attended = attentionNorm.call(attentionOut.call(context).add(x, Alpha.One));
+        var y = outputNorm.call(output.call(functional.gelu(intermediate.call(attended))).add(attended, Alpha.One));
         return y.MoveToOuterDisposeScope();
     }
 }

@@ -1,4 +1,5 @@
 using SplitNet.Models.Layers;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -51,12 +52,14 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>
         return (ReferenceEquals(y, hidden) ? hidden.alias() : y).MoveToOuterDisposeScope();
     }
 
+    private static readonly Scalar MaskedOut = (-10000f).ToScalar();
+
     /// <summary>BERT's additive mask [B, 1, 1, S]: 0 where the 0/1 mask is 1, −10000 where it is 0.</summary>
     public static Tensor AdditiveMask(Tensor attentionMask)
     {
         using var scope = NewDisposeScope();
         var m = attentionMask.to_type(ScalarType.Float32);
-        return ((1f - m) * -10000f).view(m.shape[0], 1, 1, m.shape[1]).MoveToOuterDisposeScope();
+        return ones_like(m).sub(m).mul(MaskedOut).view(m.shape[0], 1, 1, m.shape[1]).MoveToOuterDisposeScope();
     }
 
     /// <summary>

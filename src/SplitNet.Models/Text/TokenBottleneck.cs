@@ -1,4 +1,5 @@
 using SplitNet.Models.Entropy;
+using SplitNet.Models.Layers;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -55,7 +56,7 @@ public sealed class TokenBottleneck : Module<Tensor, Tensor>
     public Tensor Analysis(Tensor hidden) => g_a.call(hidden - center).transpose(1, 2).unsqueeze(-1);
 
     /// <summary>Hidden states (B, S, hidden) of ŷ (B, N, S, 1).</summary>
-    public Tensor Synthesis(Tensor yHat) => g_s.call(yHat.squeeze(-1).transpose(1, 2)) + center;
+    public Tensor Synthesis(Tensor yHat) => g_s.call(yHat.squeeze(-1).transpose(1, 2)).add(center, Alpha.One);
 
     /// <summary>Training forward on hidden states (B, S, hidden): the reconstruction and the likelihoods (B, N, S, 1).</summary>
     public override Tensor forward(Tensor hidden) => Synthesis(entropy_bottleneck.call(Analysis(hidden)).YHat);
