@@ -1,3 +1,4 @@
+using System.Globalization;
 using SplitNet.Codec;
 using SplitNet.Models.Data;
 using SplitNet.Models.Split;
@@ -61,6 +62,13 @@ public sealed class RateAccuracyBenchmark(TeacherNet teacher, LabeledImages imag
     /// <summary>An Entropic Student at one rate level.</summary>
     public RateAccuracyRow Student(EntropicStudent student, string method, string setting, long encoderMacs) =>
         Student(student, student, method, setting, encoderMacs);
+
+    /// <summary>The whole latent of a split-model level on a finer quantization grid (ideal bytes): the gain-vector ablation.</summary>
+    public RateAccuracyRow FinerGrid(EntropicStudent edge, EntropicStudent server, string method, double step, long encoderMacs)
+    {
+        var score = StudentEvaluation.EvaluateOnGrid(edge, server, images, step);
+        return new RateAccuracyRow(method, $"step {step.ToString(CultureInfo.InvariantCulture)}", score.Accuracy, score.IdealBytes, EncoderMacs: encoderMacs);
+    }
 
     /// <summary>One rate level of a split-model bundle: the edge side codes, the server side classifies (at a <paramref name="rung"/> of a variable-rate student, its prefix).</summary>
     public RateAccuracyRow Student(EntropicStudent edge, EntropicStudent server, string method, string setting, long encoderMacs, (IReadOnlyList<int> Ladder, int Index)? rung = null)

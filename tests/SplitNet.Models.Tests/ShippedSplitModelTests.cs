@@ -32,4 +32,23 @@ public sealed class ShippedSplitModelTests
         Assert.True(manifest.Levels.Zip(manifest.Levels.Skip(1)).All(p => p.First.Score!.CodedBytes < p.Second.Score!.CodedBytes),
             "levels are not ordered lowest rate first");
     }
+
+    [Fact]
+    public void FinerGrid_AtStepOne_IsTheTopLevel_AndAHalfStepCostsMoreBits()
+    {
+        using var model = TorchSplitModel.Load(Shipped);
+        var sample = FashionMnist.Load(Path.Combine(AppContext.BaseDirectory, "assets", "fashion-mnist-sample"), DatasetSplit.Test).Take(200);
+        var top = model.Levels[^1];
+
+        var coded = StudentEvaluation.Evaluate(top, sample);
+        var unit = StudentEvaluation.EvaluateOnGrid(top.Edge, top.Server, sample, 1);
+        var half = StudentEvaluation.EvaluateOnGrid(top.Edge, top.Server, sample, 0.5);
+
+        // Step 1 is the level itself: the same answers, and the densities' bits are the integer tables' within their rounding.
+        Assert.Equal(coded.Accuracy, unit.Accuracy);
+        Assert.InRange(unit.IdealBytes, 0.97 * coded.IdealBytes, 1.03 * coded.IdealBytes);
+        // Halving the step costs about a bit more where a density is wide (73 → 146 B on the test set), not a bit for each of the 784 elements.
+        Assert.InRange(half.IdealBytes, 1.3 * unit.IdealBytes, unit.IdealBytes + 98);
+        Assert.Throws<ArgumentOutOfRangeException>(() => StudentEvaluation.EvaluateOnGrid(top.Edge, top.Server, sample, 0));
+    }
 }

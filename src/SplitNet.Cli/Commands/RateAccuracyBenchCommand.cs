@@ -13,7 +13,7 @@ using SplitNet.Training.Student;
 namespace SplitNet.Cli.Commands;
 
 /// <summary>The options of <c>splitnet bench rate-accuracy</c>.</summary>
-internal sealed record RateAccuracySettings(string Data, string Teacher, string[] Models, string[] Students, string? Targets, int Limit, int Threads, string? Out, bool Json);
+internal sealed record RateAccuracySettings(string Data, string Teacher, string[] Models, string[] Students, double[] FinerGrid, string? Targets, int Limit, int Threads, string? Out, bool Json);
 
 /// <summary><c>splitnet bench rate-accuracy</c>: accuracy against bytes per image for every method.</summary>
 internal static class RateAccuracyBenchCommand
@@ -29,6 +29,19 @@ internal static class RateAccuracyBenchCommand
             DefaultValueFactory = _ => [],
         };
         var models = CommonOptions.SplitModels();
+        var finerGrid = new Option<double[]>("--finer-grid")
+        {
+            Description = "Also score the first --model's top level with its latent rounded on these grid steps (e.g. 1 0.5 0.25: gains of 1, 2, 4 before quantization), in ideal bytes under its densities: the gain-vector ablation.",
+            AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => [],
+        };
+        finerGrid.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double[]>().Any(step => !(step > 0 && step <= 1)))
+            {
+                result.AddError("--finer-grid: each grid step is in (0, 1].");
+            }
+        });
         var targets = new Option<string?>("--targets")
         {
             Description = "Method whose curve the targets are read from, as named in the table (default: the first entropic one).",
@@ -39,10 +52,10 @@ internal static class RateAccuracyBenchCommand
         var json = CommonOptions.Json();
         var command = new Command("rate-accuracy", "Accuracy against bytes per image: entropic students, input codecs, naive splits and the teacher; a Markdown report with the targets, JSON and a PNG plot.")
         {
-            data, teacher, models, students, targets, output, limit, threads, json,
+            data, teacher, models, students, finerGrid, targets, output, limit, threads, json,
         };
         command.SetAction(result => Run(new RateAccuracySettings(
-            result.GetValue(data)!, result.GetValue(teacher)!, result.GetValue(models)!, result.GetValue(students)!, result.GetValue(targets),
+            result.GetValue(data)!, result.GetValue(teacher)!, result.GetValue(models)!, result.GetValue(students)!, result.GetValue(finerGrid)!, result.GetValue(targets),
             result.GetValue(limit), result.GetValue(threads), result.GetValue(output), result.GetValue(json))));
         return command;
     }
@@ -73,6 +86,15 @@ internal static class RateAccuracyBenchCommand
                 var beta = model.Manifest.Levels[level.Level].Beta.ToString(CultureInfo.InvariantCulture);
                 var setting = level.Ladder is { } rungs ? Rung(beta, rungs, level.Level) : beta;
                 Add(bench.Student(level.Edge, level.Server, $"{model.Manifest.ModelId} v{model.Manifest.Version}", setting, macs, level.Ladder is { } l ? (l, level.Level) : null));
+            }
+            if (directory == settings.Models[0])
+            {
+                var top = model.Levels[^1];
+                var macs = ModelCost.Measure(top.Edge.Encoder, 1, 1, 28, 28).Macs;
+                foreach (var step in settings.FinerGrid)
+                {
+                    Add(bench.FinerGrid(top.Edge, top.Server, $"{model.Manifest.ModelId} v{model.Manifest.Version} level {top.Level}, finer grid (ideal bytes)", step, macs));
+                }
             }
         }
         foreach (var directory in settings.Students)

@@ -274,14 +274,18 @@ public sealed class EntropyBottleneck : nn.Module<Tensor, (Tensor YHat, Tensor L
         return new CdfTable(cdfs, offsets);
     }
 
-    private Tensor Likelihood(Tensor values)
+    /// <summary>
+    /// P(ŷ) of a latent quantized on a grid of <paramref name="step"/> around the medians (a gain
+    /// of 1/step before rounding): c(ŷ + step/2) − c(ŷ − step/2) under the learned densities.
+    /// </summary>
+    public Tensor Likelihood(Tensor values, double step = 1)
     {
         using var scope = NewDisposeScope();
         var shape = values.shape;
         // (N, C, H, W) → (C, 1, N·H·W): one batched cascade per channel.
         var x = values.transpose(0, 1).reshape(_channels, 1, -1);
-        var lower = LogitsCumulative(x - 0.5, stopGradient: false);
-        var upper = LogitsCumulative(x + 0.5, stopGradient: false);
+        var lower = LogitsCumulative(x - step / 2, stopGradient: false);
+        var upper = LogitsCumulative(x + step / 2, stopGradient: false);
         var likelihood = SignedDifference(lower, upper);
         return likelihood.reshape(_channels, shape[0], shape[2], shape[3]).transpose(0, 1).MoveToOuterDisposeScope();
     }
