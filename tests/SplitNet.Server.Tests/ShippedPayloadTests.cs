@@ -19,14 +19,16 @@ public sealed class ShippedPayloadTests
     private static readonly LabeledImages Sample = FashionMnist.Load(Path.Combine(AppContext.BaseDirectory, "assets", "fashion-mnist-sample"), DatasetSplit.Test);
 
     [Theory]
-    [InlineData(0, 3121, "97c56b4bb650a3c224a144846c28fa64c955a1b91088a3359b0b7c47c6d6d0ae")]
-    [InlineData(1, 3867, "77d0ae756cd178c47c047dab953325c0e2a07745585df7045c1b64882da95eec")]
-    [InlineData(2, 5023, "9dfb29a21ec626f466bb0fce957ef3522978666f845d4b98300c1f257b697c24")]
-    [InlineData(3, 5440, "f48e3773f1d8fa9b4e28d45725a79291056492de4d0ccff9dce7674c54bd3d1b")]
-    [InlineData(4, 6109, "e5d862666b99db0195939ec85b0de149c8864eb90ff6001e19fd662e855e2d08")]
-    [InlineData(5, 8543, "21534279f4c3951cbd6c960d43ef3b7d591956d52d2ba10e11c83a125c08ba07")]
-    [InlineData(6, 13439, "b970a390218b19e69ecbcb08da84142f11395b64956ef7039d066490e14ea11f")]
-    [InlineData(7, 38361, "d0cbeba731366a705ea5c5d5ee7f4046ffd6f58660d5a6ae9691d4b9349ca386")]
+    [InlineData(0, 2975, "46ab325c1744f764c1acc71bcc818d68f7434038a34bf560ca3d811de8b3a1f5")]
+    [InlineData(1, 3743, "34afb6f80b01219370e34468ae88a1652149515afcf5cb941cac730cea59ab67")]
+    [InlineData(2, 4699, "347aaecaaaebf6c61b65adb8a77651e8a74280e4f7505b01b7b24363e6bcc0b6")]
+    [InlineData(3, 5034, "314230cd2b6f830fc6eafe452c9cf3d486e71cd3ce2191ae088a3997f0cf2129")]
+    [InlineData(4, 5744, "03a0f742fece506fa8563d2244d276e33877b0da323451b21e896dcf0ff425b0")]
+    [InlineData(5, 8864, "31b4c864f51da9efed866dcca8c4e85cbcd9118e3980a57ab470350608a338b1")]
+    [InlineData(6, 10591, "2653a6212f7afd38a49a058ac519eadefa85dd776051799cdc070a845bbda6db")]
+    [InlineData(7, 13042, "855410230c3d396fcb803af4c7d431d5dac0be7bc6538fc3d07b0a3dda1644e8")]
+    [InlineData(8, 24347, "c9d9f52ddf821e1ad91e4a8640a48fd962a3ba45dcf3d75697dba2e88558cb45")]
+    [InlineData(9, 36666, "cb52469ea3fae218a47882fec6b10981f1a60005c74b30e1e9051dad201c7df0")]
     public void EntropicLevel_OnTheSample_CodesTheBytesItAlwaysHas(uint level, long bytes, string sha256)
     {
         using var model = SplitModel.Load(ShippedEdge, BundleSide.Edge, TorchFamilies.All);
