@@ -100,9 +100,14 @@ public sealed class EntropyBottleneck : nn.Module<Tensor, (Tensor YHat, Tensor L
         return (yHat.MoveToOuterDisposeScope(), likelihoods.MoveToOuterDisposeScope());
     }
 
-    /// <summary>Rounds or perturbs <paramref name="y"/>; <see cref="QuantizationMode.Symbols"/> gives int32.</summary>
-    public Tensor Quantize(Tensor y, QuantizationMode mode)
+    /// <summary>
+    /// Rounds or perturbs <paramref name="y"/>; <see cref="QuantizationMode.Symbols"/> gives int32.
+    /// Rounding is on a grid of <paramref name="step"/> around the medians (a gain of 1/step before
+    /// it); the coder's tables are for step 1, finer grids are for measuring what one would buy.
+    /// </summary>
+    public Tensor Quantize(Tensor y, QuantizationMode mode, double step = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(step);
         using var scope = NewDisposeScope();
         Tensor result;
         if (mode == QuantizationMode.Noise)
@@ -112,8 +117,11 @@ public sealed class EntropyBottleneck : nn.Module<Tensor, (Tensor YHat, Tensor L
         else
         {
             var medians = Medians().view(1, -1, 1, 1);
-            var symbols = (y - medians).round();
-            result = mode == QuantizationMode.Symbols ? symbols.to(int32) : symbols.add(medians, Alpha.One);
+            // The coder's grid, step 1, costs no Scalar and no scaling.
+            using var grid = step == 1 ? null : step.ToScalar();
+            var symbols = (grid is null ? y - medians : (y - medians).div(grid)).round();
+            result = mode == QuantizationMode.Symbols ? symbols.to(int32)
+                : (grid is null ? symbols : symbols.mul(grid)).add(medians, Alpha.One);
         }
         return result.MoveToOuterDisposeScope();
     }

@@ -3,7 +3,6 @@ using SplitNet.Models.Bundles;
 using SplitNet.Models.Data;
 using SplitNet.Models.Entropy;
 using SplitNet.Models.Student;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SplitNet.Training.Student;
@@ -17,7 +16,7 @@ namespace SplitNet.Training.Student;
 public sealed record StudentScore(double Accuracy, double CodedBytes, double CompactBytes, double IdealBytes, int Images, double? OneStreamBytes = null);
 
 /// <summary>A student's whole latent on a finer quantization grid: accuracy and Σ −log₂ P under its learned densities.</summary>
-public sealed record GridScore(double Step, double Accuracy, double IdealBytes, int Images);
+public sealed record GridScore(double Accuracy, double IdealBytes);
 
 public static class StudentEvaluation
 {
@@ -34,25 +33,16 @@ public static class StudentEvaluation
         server.eval();
         int correct = 0;
         double bits = 0;
-        // Held for the whole loop: a Scalar made inside a call can be finalized during it.
-        using var one = 1.ToScalar();
-        using var grid = step.ToScalar();
         using var mode = inference_mode();
         for (int start = 0; start < images.Count; start += batchSize)
         {
             int count = Math.Min(batchSize, images.Count - start);
             using var scope = NewDisposeScope();
-            var y = edge.Encoder.call(ImageTensors.Batch(images, start, count));
-            var medians = edge.Bottleneck.Medians().view(1, -1, 1, 1);
-            var yHat = y.add(medians.neg(), one).div(grid).round().mul(grid).add(medians, one);
+            var yHat = edge.Bottleneck.Quantize(edge.Encoder.call(ImageTensors.Batch(images, start, count)), QuantizationMode.Dequantize, step);
             bits += edge.Bottleneck.Likelihood(yHat, step).clamp_min(1e-9).log2().sum().neg().item<float>();
-            var predictions = server.Classify(yHat).argmax(1).to(ScalarType.Int32).data<int>().ToArray();
-            for (int i = 0; i < count; i++)
-            {
-                correct += predictions[i] == images.Labels[start + i] ? 1 : 0;
-            }
+            correct += Correct(server.Classify(yHat), images, start);
         }
-        return new GridScore(step, (double)correct / images.Count, bits / 8 / images.Count, images.Count);
+        return new GridScore((double)correct / images.Count, bits / 8 / images.Count);
     }
 
     public static StudentScore Evaluate(EntropicStudent student, LabeledImages images, int batchSize = 250) =>
@@ -106,13 +96,21 @@ public static class StudentEvaluation
                 }
             }
             var decoded = tensor(yHat, y.shape);
-            var predictions = server.Classify(decoded).argmax(1).to(ScalarType.Int32).data<int>().ToArray();
-            for (int i = 0; i < count; i++)
-            {
-                correct += predictions[i] == images.Labels[start + i] ? 1 : 0;
-            }
+            correct += Correct(server.Classify(decoded), images, start);
         }
         return new StudentScore((double)correct / images.Count, (double)coded / images.Count, (double)compact / images.Count, idealBits / 8 / images.Count, images.Count,
             oneStreamCoder is null ? null : (double)oneStream / images.Count);
+    }
+
+    /// <summary>How many of the images from <paramref name="start"/> on the batch's top logit gets right.</summary>
+    private static int Correct(Tensor logits, LabeledImages images, int start)
+    {
+        var predictions = logits.argmax(1).to(ScalarType.Int32).data<int>().ToArray();
+        int correct = 0;
+        for (int i = 0; i < predictions.Length; i++)
+        {
+            correct += predictions[i] == images.Labels[start + i] ? 1 : 0;
+        }
+        return correct;
     }
 }
